@@ -1,0 +1,76 @@
+/**
+ * Finds a `temporal` CLI binary, building it from the Go module proxy the first time.
+ * Order: $TEMPORAL_CLI_PATH, a `temporal` on PATH, `.tools/bin/temporal`, else `go install` into `.tools/bin`.
+ * Run directly (`npm run temporal:cli`) it prints the path, so shell scripts can use it.
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+/** The one place the CLI version is pinned. v1.5.1 is the newest release that `go install` accepts. */
+export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const TOOLS_BIN = path.join(PROJECT_ROOT, '.tools', 'bin');
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
+  }
+  return undefined;
+}
+
+export function resolveTemporalCli(
+  log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+): string {
+  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  if (fromEnv) {
+    if (!isExecutable(fromEnv)) throw new Error(`TEMPORAL_CLI_PATH=${fromEnv} is not an executable file`);
+    return fromEnv;
+  }
+  const onPath = findOnPath('temporal');
+  if (onPath) return onPath;
+  const cached = path.join(TOOLS_BIN, 'temporal');
+  if (isExecutable(cached)) return cached;
+
+  if (!findOnPath('go')) {
+    throw new Error(
+      'No `temporal` CLI found and Go is not installed to build one.\n' +
+        'Fix: install Go >= 1.25 (https://go.dev/dl or `apt-get install golang`), or set TEMPORAL_CLI_PATH to an existing `temporal` binary.',
+    );
+  }
+  mkdirSync(TOOLS_BIN, { recursive: true });
+  log(
+    `[temporal-cli] building ${TEMPORAL_CLI_MODULE} into ${TOOLS_BIN} (first run only; takes a few minutes)...`,
+  );
+  const started = Date.now();
+  const result = spawnSync('go', ['install', '-trimpath', TEMPORAL_CLI_MODULE], {
+    env: { ...process.env, CGO_ENABLED: '0', GOBIN: TOOLS_BIN, GOFLAGS: '-mod=mod' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0 || !isExecutable(cached)) {
+    throw new Error(
+      `building the temporal CLI failed (go install exit ${result.status ?? result.signal}); see the output above`,
+    );
+  }
+  log(`[temporal-cli] built ${cached} in ${Math.round((Date.now() - started) / 1000)}s`);
+  return cached;
+}
+
+if (require.main === module) {
+  try {
+    process.stdout.write(resolveTemporalCli() + '\n');
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,21 @@
+import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import type { TemporalConfig } from '../config';
+import { dataConverterFor } from '../codec/data-converter';
+
+export function connectionOptions(cfg: TemporalConfig) {
+  return {
+    address: cfg.address,
+    tls: cfg.tls ? {} : undefined,
+    apiKey: cfg.apiKey,
+  };
+}
+
+export async function connectClient(
+  cfg: TemporalConfig,
+): Promise<{ client: Client; connection: Connection; dataConverter: DataConverter }> {
+  const connection = await Connection.connect(connectionOptions(cfg));
+  const dataConverter = dataConverterFor(cfg.codecKeys);
+  const client = new Client({ connection, namespace: cfg.namespace, dataConverter });
+  return { client, connection, dataConverter };
+}

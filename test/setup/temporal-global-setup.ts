@@ -1,0 +1,28 @@
+/**
+ * Starts one real Temporal dev server (the binary built by scripts/temporal-cli.ts) for the whole run and
+ * bundles the workflow code once; tests connect to it and create their own workers and task queues.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startDevServer, type DevServer } from '../../temporal/dev-server';
+
+let server: DevServer | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  server = await startDevServer({ stdio: 'ignore' });
+  const cacheDir = path.resolve(__dirname, '../../.cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+  });
+  const bundlePath = path.join(cacheDir, `workflow-bundle-${process.pid}.js`);
+  writeFileSync(bundlePath, code);
+  project.provide('temporalAddress', server.address);
+  project.provide('workflowBundlePath', bundlePath);
+}
+
+export async function teardown(): Promise<void> {
+  await server?.stop();
+}

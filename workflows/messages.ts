@@ -1,0 +1,146 @@
+/**
+ * The payout workflow's public contract: its input, state, result, and the signals, queries and updates
+ * that reach it. Shared by the workflow, the client, the gateway and the tests; holds no logic.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { SessionSnapshot } from '../bank131/session';
+
+export const PAYOUT_WORKFLOW_TYPE = 'payoutWorkflow';
+export const WEBHOOK_INBOX_WORKFLOW_TYPE = 'webhookInboxWorkflow';
+
+/** The recipient: a token the bank issued earlier, or the account details to tokenize. */
+export type Recipient =
+  | { kind: 'token'; token: string; fullName: string }
+  | { kind: 'account'; bik: string; account: string; fullName: string };
+
+export interface PayoutRequest {
+  payoutId: string;
+  /** Minor units (kopecks). */
+  amount: number;
+  currency: string;
+  recipient: Recipient;
+  description: string;
+}
+
+export interface PayoutWorkflowInput {
+  request: PayoutRequest;
+  /** sha256 of the canonical request, so a second start with the same ID but other data is refused. */
+  requestHash: string;
+}
+
+export const WEBHOOK_SIGNAL_TYPES = ['ready_to_confirm', 'payment_finished', 'payment_refunded'] as const;
+export type WebhookSignalType = (typeof WEBHOOK_SIGNAL_TYPES)[number];
+
+/** What the gateway signals for each verified webhook. */
+export interface WebhookSignal {
+  type: string;
+  dedupKey: string;
+  session: SessionSnapshot;
+  /** When the gateway received it (ISO); informative only. */
+  receivedAt: string;
+}
+
+export const readyToConfirmSignal = defineSignal<[WebhookSignal]>('ready_to_confirm');
+export const paymentFinishedSignal = defineSignal<[WebhookSignal]>('payment_finished');
+export const paymentRefundedSignal = defineSignal<[WebhookSignal]>('payment_refunded');
+/** Sent to the inbox workflow for webhooks that match no running payout. */
+export const unmatchedWebhookSignal =
+  defineSignal<[WebhookSignal & { reason: string; workflowId?: string }]>('unmatched_webhook');
+
+export const PAYOUT_STEPS = [
+  'tokenizing',
+  'initiating',
+  'awaiting_ready',
+  'deciding',
+  'awaiting_approval',
+  'confirming',
+  'cancelling',
+  'awaiting_finish',
+  'reconciling',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'unknown',
+] as const;
+export type PayoutStep = (typeof PAYOUT_STEPS)[number];
+
+export type PayoutOutcome = 'succeeded' | 'failed' | 'cancelled' | 'unknown';
+
+export type CancelReason =
+  | 'policy'
+  | 'operator'
+  | 'approval_rejected'
+  | 'approval_timeout'
+  | 'bank'
+  | 'bank_confirm_timeout'
+  | 'recipient_rejected';
+
+export type PolicyDecision =
+  | { action: 'confirm'; checks: string[] }
+  | { action: 'await_approval'; reason: string; checks: string[] }
+  | { action: 'cancel'; violations: string[] };
+
+export interface PayoutEvent {
+  at: string;
+  kind: string;
+  detail?: string;
+}
+
+export interface Approval {
+  decision: 'approved' | 'rejected';
+  by: string;
+  at: string;
+  comment?: string;
+}
+
+/** The typed view returned by the `status` query. */
+export interface PayoutState {
+  payoutId: string;
+  step: PayoutStep;
+  amount: number;
+  currency: string;
+  recipientMaskedAccount?: string;
+  sessionId?: string;
+  bankPayoutId?: string;
+  bankSessionStatus?: string;
+  bankPayoutStatus?: string;
+  decision?: PolicyDecision;
+  approval?: Approval;
+  cancelRequest?: { by: string; reason?: string; at: string };
+  outcome?: PayoutOutcome;
+  cancelReason?: CancelReason;
+  errorCode?: string;
+  returned: boolean;
+  createdAt: string;
+  updatedAt: string;
+  /** Ordered log of everything that happened, webhooks included (duplicates noted, never applied twice). */
+  events: PayoutEvent[];
+  /** Dedup keys of webhooks already applied. */
+  seenWebhooks: string[];
+}
+
+export interface PayoutResult {
+  payoutId: string;
+  outcome: PayoutOutcome;
+  sessionId?: string;
+  bankPayoutId?: string;
+  errorCode?: string;
+  cancelReason?: CancelReason;
+  returned: boolean;
+}
+
+export interface OperatorAction {
+  by: string;
+  comment?: string;
+}
+
+export const statusQuery = defineQuery<PayoutState>('status');
+export const approveUpdate = defineUpdate<PayoutState, [OperatorAction]>('approve');
+export const rejectUpdate = defineUpdate<PayoutState, [OperatorAction]>('reject');
+export const cancelUpdate = defineUpdate<PayoutState, [OperatorAction]>('cancel');
+
+export interface WebhookInboxState {
+  sessionId: string;
+  webhooks: (WebhookSignal & { reason: string; workflowId?: string })[];
+}
+export const inboxQuery = defineQuery<WebhookInboxState>('inbox');
