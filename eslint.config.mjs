@@ -42,9 +42,10 @@ export default tseslint.config(
               message: 'Workflow code must not do I/O.',
             },
             {
-              group: ['../activities', '../activities/*'],
+              group: ['../activities', '../activities/*', '!../activities/types'],
               allowTypeImports: true,
-              message: 'Import activities as types only (proxyActivities).',
+              message:
+                'Import activity implementations as types only (proxyActivities); shared constants live in activities/types.',
             },
           ],
         },

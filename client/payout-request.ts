@@ -1,0 +1,123 @@
+/**
+ * The boundary where backend services hand us a payout: validated with zod before any workflow starts,
+ * so bad input gets a clear error and never reaches the bank.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { PolicyConfig } from '../config';
+import type { PayoutRequest } from '../workflows/messages';
+
+/** Account prefixes Bank 131 accepts for payouts to Russian accounts (other prefixes fail at the bank). */
+export const ALLOWED_ACCOUNT_PREFIXES = [
+  '40817810',
+  '42301810',
+  '42302810',
+  '42303810',
+  '42304810',
+  '42305810',
+  '42306810',
+  '42307810',
+  '40802810',
+  '40820810',
+  '40702810',
+];
+
+/** A hard ceiling independent of configuration: 10 billion roubles in kopecks. */
+export const ABSOLUTE_MAX_AMOUNT = 1_000_000_000_000;
+
+const fullName = z
+  .string()
+  .transform((s) => s.trim().replace(/\s+/g, ' '))
+  .pipe(z.string().min(1, 'must not be empty').max(255));
+
+export const RecipientSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('token'),
+    token: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be the token Bank 131 issued (16-256 letters/digits)'),
+    fullName,
+  }),
+  z.object({
+    kind: z.literal('account'),
+    bik: z.string().regex(/^\d{9}$/, 'must be 9 digits'),
+    account: z
+      .string()
+      .regex(/^\d{20}$/, 'must be 20 digits')
+      .refine((a) => ALLOWED_ACCOUNT_PREFIXES.some((p) => a.startsWith(p)), {
+        message: `must start with one of ${ALLOWED_ACCOUNT_PREFIXES.join(', ')}`,
+      }),
+    fullName,
+  }),
+]);
+
+export const PayoutRequestSchema = z.object({
+  payoutId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be 1-128 characters: letters, digits, . _ : -'),
+  amount: z
+    .number()
+    .int('must be an integer number of kopecks')
+    .positive('must be positive')
+    .max(ABSOLUTE_MAX_AMOUNT, `must not exceed ${ABSOLUTE_MAX_AMOUNT}`),
+  currency: z
+    .string()
+    .transform((c) => c.toLowerCase())
+    .pipe(z.string().regex(/^[a-z]{3}$/, 'must be a 3-letter ISO code')),
+  recipient: RecipientSchema,
+  description: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(210, 'must be at most 210 characters (Bank 131 limit)')
+    .refine((d) => !/[?!]/.test(d), { message: 'must not contain ? or ! (Bank 131 rule)' }),
+});
+
+export class InvalidPayoutRequestError extends Error {
+  override readonly name = 'InvalidPayoutRequestError';
+  constructor(readonly problems: string[]) {
+    super(`invalid payout request:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** Validates shape, then the configured limits, so the caller learns every problem at once. */
+export function parsePayoutRequest(input: unknown, policy?: PolicyConfig): PayoutRequest {
+  const parsed = PayoutRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new InvalidPayoutRequestError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`),
+    );
+  }
+  const request = parsed.data;
+  if (policy) {
+    const problems: string[] = [];
+    if (!policy.currencies.includes(request.currency)) {
+      problems.push(
+        `currency: ${request.currency} is not allowed (allowed: ${policy.currencies.join(', ')})`,
+      );
+    }
+    if (request.amount < policy.minAmount) problems.push(`amount: below the minimum of ${policy.minAmount}`);
+    if (request.amount > policy.maxAmount) problems.push(`amount: above the limit of ${policy.maxAmount}`);
+    if (problems.length > 0) throw new InvalidPayoutRequestError(problems);
+  }
+  return request;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function requestHash(request: PayoutRequest): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}
+
+export function payoutWorkflowId(payoutId: string): string {
+  return `payout-${payoutId}`;
+}

@@ -1,0 +1,155 @@
+/**
+ * The typed client backend services use: start a payout by its ID (idempotent), read it, and act on it.
+ */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { PolicyConfig } from '../config';
+import {
+  approveUpdate,
+  cancelUpdate,
+  PAYOUT_WORKFLOW_TYPE,
+  rejectUpdate,
+  statusQuery,
+  type OperatorAction,
+  type PayoutResult,
+  type PayoutState,
+  type PayoutWorkflowInput,
+} from '../workflows/messages';
+import { PayoutAmountKey, PayoutIdKey, PayoutStatusKey, PayoutStepKey } from '../workflows/search-attributes';
+import { parsePayoutRequest, payoutWorkflowId, requestHash } from './payout-request';
+
+export class PayoutConflictError extends Error {
+  override readonly name = 'PayoutConflictError';
+  constructor(readonly payoutId: string) {
+    super(`payout ${payoutId} already exists with different details; use a new payout ID`);
+  }
+}
+
+export class PayoutNotFoundError extends Error {
+  override readonly name = 'PayoutNotFoundError';
+  constructor(readonly payoutId: string) {
+    super(`payout ${payoutId} does not exist`);
+  }
+}
+
+export class PayoutActionRejectedError extends Error {
+  override readonly name = 'PayoutActionRejectedError';
+}
+
+export interface StartedPayout {
+  payoutId: string;
+  workflowId: string;
+  runId: string;
+  /** False when this call found the payout already started with the same details. */
+  created: boolean;
+}
+
+export interface PayoutView {
+  workflowId: string;
+  runId: string;
+  workflowStatus: string;
+  state: PayoutState;
+}
+
+export interface PayoutsClientOptions {
+  client: Client;
+  taskQueue: string;
+  /** When given, amounts and currencies are checked against it before anything starts. */
+  policy?: PolicyConfig;
+}
+
+export class PayoutsClient {
+  constructor(private readonly opts: PayoutsClientOptions) {}
+
+  /** Starts the payout, or returns the existing one when the same ID was started with the same details. */
+  async startPayout(input: unknown): Promise<StartedPayout> {
+    const request = parsePayoutRequest(input, this.opts.policy);
+    const hash = requestHash(request);
+    const workflowId = payoutWorkflowId(request.payoutId);
+    const args: PayoutWorkflowInput = { request, requestHash: hash };
+    try {
+      const handle = await this.opts.client.workflow.start(PAYOUT_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: this.opts.taskQueue,
+        args: [args],
+        // Any existing run, running or finished, is reported to us instead of replaced or re-run.
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { requestHash: hash },
+        typedSearchAttributes: [
+          { key: PayoutIdKey, value: request.payoutId },
+          { key: PayoutAmountKey, value: request.amount },
+          { key: PayoutStatusKey, value: 'in_progress' },
+          { key: PayoutStepKey, value: 'starting' },
+        ],
+      });
+      return { payoutId: request.payoutId, workflowId, runId: handle.firstExecutionRunId, created: true };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    const description = await this.opts.client.workflow.getHandle(workflowId).describe();
+    if (description.memo?.requestHash !== hash) throw new PayoutConflictError(request.payoutId);
+    return { payoutId: request.payoutId, workflowId, runId: description.runId, created: false };
+  }
+
+  handle(payoutId: string): WorkflowHandle {
+    return this.opts.client.workflow.getHandle(payoutWorkflowId(payoutId));
+  }
+
+  async getPayout(payoutId: string): Promise<PayoutView> {
+    const handle = this.handle(payoutId);
+    let description: WorkflowExecutionDescription;
+    try {
+      description = await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new PayoutNotFoundError(payoutId);
+      throw err;
+    }
+    const state = await handle.query(statusQuery);
+    return {
+      workflowId: description.workflowId,
+      runId: description.runId,
+      workflowStatus: description.status.name,
+      state,
+    };
+  }
+
+  async result(payoutId: string): Promise<PayoutResult> {
+    return this.handle(payoutId).result() as Promise<PayoutResult>;
+  }
+
+  approve(payoutId: string, action: OperatorAction): Promise<PayoutState> {
+    return this.act(payoutId, approveUpdate, action);
+  }
+
+  reject(payoutId: string, action: OperatorAction): Promise<PayoutState> {
+    return this.act(payoutId, rejectUpdate, action);
+  }
+
+  cancel(payoutId: string, action: OperatorAction): Promise<PayoutState> {
+    return this.act(payoutId, cancelUpdate, action);
+  }
+
+  private async act(
+    payoutId: string,
+    update: typeof approveUpdate,
+    action: OperatorAction,
+  ): Promise<PayoutState> {
+    if (!action.by.trim()) throw new PayoutActionRejectedError('the operator (by) must be named');
+    try {
+      return await this.handle(payoutId).executeUpdate(update, { args: [action] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new PayoutNotFoundError(payoutId);
+      if (err instanceof WorkflowUpdateFailedError) {
+        throw new PayoutActionRejectedError(`${update.name} refused: ${err.cause?.message ?? err.message}`);
+      }
+      throw err;
+    }
+  }
+}
