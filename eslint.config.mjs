@@ -42,7 +42,7 @@ export default tseslint.config(
               message: 'Workflow code must not do I/O.',
             },
             {
-              group: ['../activities', '../activities/*', '!../activities/types'],
+              regex: '^\\.\\./activities(/index)?$',
               allowTypeImports: true,
               message:
                 'Import activity implementations as types only (proxyActivities); shared constants live in activities/types.',
