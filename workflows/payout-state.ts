@@ -156,29 +156,24 @@ export function resultOf(m: PayoutMachine): PayoutResult {
   };
 }
 
-/** Maps the bank's final session to our result; which of our reasons applies when the bank cancelled. */
+/**
+ * Maps the bank's final session to our result. Whether we confirmed matters: a cancelled session with a
+ * failed payout is the bank cancelling before our confirm, but the payout failing after it.
+ */
 export function outcomeOfFinal(
   final: SessionSnapshot,
-  ourCancelReason?: CancelReason,
+  ctx: { confirmed: boolean; ourCancelReason?: CancelReason },
 ): { outcome: PayoutOutcome; cancelReason?: CancelReason; errorCode?: string } {
   const o = classifySession(final);
-  switch (o.kind) {
-    case 'succeeded':
-      return { outcome: 'succeeded' };
-    case 'failed':
-      return { outcome: 'failed', errorCode: o.errorCode };
-    case 'cancelled':
-      return {
-        outcome: 'cancelled',
-        errorCode: o.errorCode,
-        cancelReason:
-          o.errorCode === 'session_cancelled_by_partner' && ourCancelReason
-            ? ourCancelReason
-            : o.errorCode === 'confirm_timeout'
-              ? 'bank_confirm_timeout'
-              : (ourCancelReason ?? 'bank'),
-      };
-    default:
-      return { outcome: 'unknown', errorCode: 'errorCode' in o ? o.errorCode : undefined };
-  }
+  const errorCode = 'errorCode' in o ? o.errorCode : undefined;
+  if (o.kind === 'succeeded') return { outcome: 'succeeded' };
+  if (o.kind !== 'failed' && o.kind !== 'cancelled') return { outcome: 'unknown', errorCode };
+  if (ctx.confirmed && o.kind === 'failed') return { outcome: 'failed', errorCode };
+  const cancelReason: CancelReason =
+    errorCode === 'confirm_timeout'
+      ? 'bank_confirm_timeout'
+      : errorCode === 'session_cancelled_by_partner'
+        ? (ctx.ourCancelReason ?? 'bank')
+        : 'bank';
+  return { outcome: 'cancelled', cancelReason, errorCode };
 }

@@ -220,8 +220,9 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     }
     return satisfied();
   };
-  const endFromFinal = (final: SessionSnapshot, ourReason?: CancelReason) => {
-    const o = outcomeOfFinal(final, ourReason);
+  let confirmed = false;
+  const endFromFinal = (final: SessionSnapshot, ourCancelReason?: CancelReason) => {
+    const o = outcomeOfFinal(final, { confirmed, ourCancelReason });
     return done(finish(m, now(), o.outcome, { cancelReason: o.cancelReason, errorCode: o.errorCode }));
   };
   const unknownOutcome = () =>
@@ -292,6 +293,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   }
 
   goTo('confirming');
+  confirmed = true; // from here on the money may move: a failed final state is a failed payout
   try {
     const after = await moneySteps.confirmPayout({ workflowId, sessionId: ready.sessionId });
     applySnapshot(m, after);

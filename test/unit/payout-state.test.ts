@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { webhookDedupKey, type SessionSnapshot } from '../../bank131/session';
+import type { PayoutRequest, WebhookSignal } from '../../workflows/messages';
+import {
+  CANCELLABLE_STEPS,
+  applySnapshot,
+  applyWebhook,
+  finish,
+  newMachine,
+  outcomeOfFinal,
+  type PayoutMachine,
+} from '../../workflows/payout-state';
+
+const T = '2026-11-25T10:00:00.000Z';
+const request: PayoutRequest = {
+  payoutId: 'p-1',
+  amount: 1000,
+  currency: 'rub',
+  recipient: { kind: 'token', token: 'tok_abcdefghijklmnop', fullName: 'Ivan' },
+  description: 'test',
+};
+
+const snap = (
+  status: string,
+  payoutStatus: string,
+  extra: Partial<SessionSnapshot> = {},
+): SessionSnapshot => ({
+  sessionId: 'ps_1',
+  status,
+  ...extra,
+  payout: { id: 'po_1', status: payoutStatus, amount: 1000, currency: 'rub', refunds: [], ...extra.payout },
+});
+const readySnap = snap('in_progress', 'pending', { nextAction: 'confirm' });
+const succeeded = snap('accepted', 'succeeded');
+const signal = (type: string, session: SessionSnapshot): WebhookSignal => ({
+  type,
+  session,
+  dedupKey: webhookDedupKey(type, session),
+  receivedAt: T,
+});
+
+function initiated(): PayoutMachine {
+  const m = newMachine(request, T);
+  applySnapshot(m, snap('in_progress', 'in_progress'));
+  m.view.step = 'awaiting_ready';
+  return m;
+}
+
+describe('payout state', () => {
+  it('starts at tokenizing for an account and at initiating for a token', () => {
+    expect(newMachine(request, T).view.step).toBe('initiating');
+    expect(
+      newMachine({ ...request, recipient: { kind: 'account', bik: '1', account: '2', fullName: 'x' } }, T)
+        .view.step,
+    ).toBe('tokenizing');
+  });
+
+  it('records ready_to_confirm and exposes it for the decision', () => {
+    const m = initiated();
+    expect(applyWebhook(m, signal('ready_to_confirm', readySnap), T)).toBe('applied');
+    expect(m.ready).toEqual(readySnap);
+    expect(m.view.bankPayoutStatus).toBe('pending');
+  });
+
+  it('applies a duplicate webhook only once', () => {
+    const m = initiated();
+    const s = signal('ready_to_confirm', readySnap);
+    expect(applyWebhook(m, s, T)).toBe('applied');
+    expect(applyWebhook(m, s, T)).toBe('duplicate');
+    expect(m.view.seenWebhooks).toHaveLength(1);
+    expect(m.view.events.filter((e) => e.kind === 'webhook:ready_to_confirm:duplicate')).toHaveLength(1);
+  });
+
+  it('ignores and records a webhook for another session', () => {
+    const m = initiated();
+    const foreign = { ...readySnap, sessionId: 'ps_other' };
+    expect(applyWebhook(m, signal('ready_to_confirm', foreign), T)).toBe('foreign_session');
+    expect(m.ready).toBeUndefined();
+    expect(m.view.events.at(-1)?.kind).toBe('webhook:ready_to_confirm:foreign_session');
+  });
+
+  it('adopts the session from the first webhook when the init answer was lost', () => {
+    const m = newMachine(request, T);
+    expect(applyWebhook(m, signal('ready_to_confirm', readySnap), T)).toBe('applied');
+    expect(m.view.sessionId).toBe('ps_1');
+  });
+
+  it('handles payment_finished before ready_to_confirm (bank cancelled on its own)', () => {
+    const m = initiated();
+    const cancelled = snap('cancelled', 'failed', { errorCode: 'confirm_timeout' });
+    expect(applyWebhook(m, signal('payment_finished', cancelled), T)).toBe('applied');
+    expect(m.final).toEqual(cancelled);
+    // the stale ready_to_confirm that arrives afterwards changes nothing
+    expect(applyWebhook(m, signal('ready_to_confirm', readySnap), T)).toBe('late');
+    expect(m.ready).toBeUndefined();
+    expect(m.view.bankSessionStatus).toBe('cancelled');
+  });
+
+  it('treats ready_to_confirm after the decision as late', () => {
+    const m = initiated();
+    m.view.decision = { action: 'confirm', checks: [] };
+    m.view.step = 'awaiting_finish';
+    expect(applyWebhook(m, signal('ready_to_confirm', readySnap), T)).toBe('late');
+  });
+
+  it('keeps the first final state: a later snapshot cannot move it back', () => {
+    const m = initiated();
+    applySnapshot(m, succeeded);
+    applySnapshot(m, readySnap);
+    expect(m.final).toEqual(succeeded);
+    expect(m.view.bankSessionStatus).toBe('accepted');
+  });
+
+  it('does not treat a session in error as final', () => {
+    const m = initiated();
+    applySnapshot(m, snap('error', 'pending'));
+    expect(m.final).toBeUndefined();
+    expect(m.view.bankSessionStatus).toBe('error');
+  });
+
+  it('marks a payout returned on payment_refunded', () => {
+    const m = initiated();
+    applySnapshot(m, succeeded);
+    const refunded = snap('accepted', 'succeeded', {
+      payout: {
+        id: 'po_1',
+        status: 'succeeded',
+        refunds: [{ id: 'rf_1', status: 'accepted', amount: 1000 }],
+      },
+    });
+    expect(applyWebhook(m, signal('payment_refunded', refunded), T)).toBe('applied');
+    expect(m.view.returned).toBe(true);
+  });
+
+  it('finishes with outcome, reason and an event', () => {
+    const m = initiated();
+    const r = finish(m, T, 'cancelled', { cancelReason: 'policy' });
+    expect(r).toMatchObject({
+      payoutId: 'p-1',
+      outcome: 'cancelled',
+      cancelReason: 'policy',
+      sessionId: 'ps_1',
+    });
+    expect(m.view.step).toBe('cancelled');
+    expect(m.view.events.at(-1)).toMatchObject({ kind: 'finished:cancelled', detail: 'policy' });
+  });
+
+  it('maps the bank final state to our outcome, depending on whether we confirmed', () => {
+    const declined = snap('cancelled', 'failed', {
+      payout: { id: 'po_1', status: 'failed', errorCode: 'declined_by_issuer_bank', refunds: [] },
+    });
+    expect(outcomeOfFinal(succeeded, { confirmed: true })).toEqual({ outcome: 'succeeded' });
+    expect(outcomeOfFinal(declined, { confirmed: true })).toEqual({
+      outcome: 'failed',
+      errorCode: 'declined_by_issuer_bank',
+    });
+    // before our confirm the same state means the bank cancelled
+    expect(outcomeOfFinal(declined, { confirmed: false })).toMatchObject({
+      outcome: 'cancelled',
+      cancelReason: 'bank',
+    });
+    const byUs = snap('cancelled', 'failed', { errorCode: 'session_cancelled_by_partner' });
+    expect(outcomeOfFinal(byUs, { confirmed: false, ourCancelReason: 'policy' })).toMatchObject({
+      outcome: 'cancelled',
+      cancelReason: 'policy',
+    });
+    expect(
+      outcomeOfFinal(snap('cancelled', 'failed', { errorCode: 'confirm_timeout' }), { confirmed: false }),
+    ).toMatchObject({
+      outcome: 'cancelled',
+      cancelReason: 'bank_confirm_timeout',
+    });
+    expect(outcomeOfFinal(snap('error', 'pending'), { confirmed: true })).toMatchObject({
+      outcome: 'unknown',
+    });
+  });
+
+  it('allows operator cancel only before confirming', () => {
+    expect([...CANCELLABLE_STEPS]).toEqual([
+      'tokenizing',
+      'initiating',
+      'awaiting_ready',
+      'deciding',
+      'awaiting_approval',
+    ]);
+  });
+});

@@ -1,0 +1,47 @@
+/** The worker process: `npm run worker`, or `node dist/workers/main.js` in the container. */
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { Bank131Client } from '../bank131/client';
+import { loadWorkerConfig } from '../config';
+import { createLogger } from '../observability/logger';
+import { connectionOptions } from '../temporal/client';
+import { createPayoutWorker } from './payout-worker';
+
+const SDK_LOG_LEVELS: Record<string, LogLevel> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+};
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig(process.env);
+  const logger = createLogger('worker', config.logLevel);
+  Runtime.install({
+    logger: new DefaultLogger(SDK_LOG_LEVELS[config.logLevel] ?? 'ERROR', (entry) =>
+      logger.child({ sdk: true }).info(entry.meta ?? {}, entry.message),
+    ),
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+  });
+  const connection = await NativeConnection.connect(connectionOptions(config.temporal));
+  const bank131 = new Bank131Client(config.bank131, { logger });
+  const worker = await createPayoutWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createActivities({ bank131, settings: config.payouts, logger }),
+    codecKeys: config.temporal.codecKeys,
+    workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
+  });
+  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
+  // Resolves once SIGINT/SIGTERM drained in-flight tasks (Runtime.install's shutdownSignals).
+  await worker.run();
+  await bank131.close();
+  await connection.close();
+  logger.info('worker stopped');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
