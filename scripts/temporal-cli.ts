@@ -1,17 +1,26 @@
 /**
  * Finds a `temporal` CLI binary, building it from the Go module proxy the first time.
- * Order: $TEMPORAL_CLI_PATH, a `temporal` on PATH, `.tools/bin/temporal`, else `go install` into `.tools/bin`.
+ * Order: $TEMPORAL_CLI_PATH, a `temporal` on PATH, the project's `.tools/` (git-ignored), the per-user cache
+ * (survives fresh clones, e.g. in CI), else `go install` into `.tools/` and copy it to the user cache.
  * Run directly (`npm run temporal:cli`) it prints the path, so shell scripts can use it.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 
 /** The one place the CLI version is pinned. v1.5.1 is the newest release that `go install` accepts. */
-export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+export const TEMPORAL_CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
-export const TOOLS_BIN = path.join(PROJECT_ROOT, '.tools', 'bin');
+export const TOOLS_BIN = path.join(PROJECT_ROOT, '.tools', 'temporal-cli', TEMPORAL_CLI_VERSION);
+export const USER_CACHE_BIN = path.join(
+  process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'),
+  'bank131-payouts',
+  'temporal-cli',
+  TEMPORAL_CLI_VERSION,
+);
 
 function isExecutable(file: string): boolean {
   try {
@@ -41,6 +50,8 @@ export function resolveTemporalCli(
   if (onPath) return onPath;
   const cached = path.join(TOOLS_BIN, 'temporal');
   if (isExecutable(cached)) return cached;
+  const userCached = path.join(USER_CACHE_BIN, 'temporal');
+  if (isExecutable(userCached)) return userCached;
 
   if (!findOnPath('go')) {
     throw new Error(
@@ -63,6 +74,12 @@ export function resolveTemporalCli(
     );
   }
   log(`[temporal-cli] built ${cached} in ${Math.round((Date.now() - started) / 1000)}s`);
+  try {
+    mkdirSync(USER_CACHE_BIN, { recursive: true });
+    copyFileSync(cached, userCached);
+  } catch (err) {
+    log(`[temporal-cli] could not keep a copy in ${USER_CACHE_BIN} (${String(err)}); the next fresh clone builds again`);
+  }
   return cached;
 }
 

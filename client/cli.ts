@@ -1,0 +1,109 @@
+/**
+ * `npm run payout -- <command>`: start, inspect and act on payouts from a terminal.
+ *   start --id ID --amount KOPECKS [--currency rub] (--token T | --bik B --account A) --name NAME --description TEXT
+ *   status ID | result ID | approve ID --by NAME [--comment C] | reject ID --by NAME [--comment C] | cancel ID --by NAME [--comment C]
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadPayoutSettings, loadTemporalConfig } from '../config';
+import { connectClient } from '../temporal/client';
+import { InvalidPayoutRequestError } from './payout-request';
+import { PayoutActionRejectedError, PayoutConflictError, PayoutNotFoundError, PayoutsClient } from './payouts';
+
+const USAGE = `usage:
+  npm run payout -- start --id ID --amount KOPECKS [--currency rub] (--token TOKEN | --bik BIK --account ACCOUNT) --name "FULL NAME" --description "TEXT"
+  npm run payout -- status ID
+  npm run payout -- result ID          (waits for the payout to finish)
+  npm run payout -- approve ID --by OPERATOR [--comment TEXT]
+  npm run payout -- reject ID --by OPERATOR [--comment TEXT]
+  npm run payout -- cancel ID --by OPERATOR [--comment TEXT]`;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  id: { type: 'string' },
+  amount: { type: 'string' },
+  currency: { type: 'string', default: 'rub' },
+  token: { type: 'string' },
+  bik: { type: 'string' },
+  account: { type: 'string' },
+  name: { type: 'string' },
+  description: { type: 'string' },
+  by: { type: 'string' },
+  comment: { type: 'string' },
+} as const;
+
+function buildStartInput(v: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values']) {
+  if (v.amount !== undefined && !/^-?\d+$/.test(v.amount)) throw new UsageError('--amount must be an integer number of kopecks');
+  const recipient = v.token
+    ? { kind: 'token', token: v.token, fullName: v.name ?? '' }
+    : { kind: 'account', bik: v.bik ?? '', account: v.account ?? '', fullName: v.name ?? '' };
+  return {
+    payoutId: v.id ?? '',
+    amount: v.amount === undefined ? undefined : Number(v.amount),
+    currency: v.currency,
+    recipient,
+    description: v.description ?? '',
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const [command, id] = positionals;
+  if (!command) throw new UsageError('missing command');
+  const temporal = loadTemporalConfig(process.env);
+  const { client, connection } = await connectClient(temporal);
+  const payouts = new PayoutsClient({ client, taskQueue: temporal.taskQueue, policy: loadPayoutSettings(process.env).policy });
+  const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  const needId = () => {
+    if (!id) throw new UsageError(`${command} needs a payout ID`);
+    return id;
+  };
+  const operator = () => {
+    if (!values.by) throw new UsageError(`${command} needs --by OPERATOR`);
+    return { by: values.by, comment: values.comment };
+  };
+  try {
+    switch (command) {
+      case 'start':
+        print(await payouts.startPayout(buildStartInput(values)));
+        return 0;
+      case 'status':
+        print(await payouts.getPayout(needId()));
+        return 0;
+      case 'result':
+        print(await payouts.result(needId()));
+        return 0;
+      case 'approve':
+        print(await payouts.approve(needId(), operator()));
+        return 0;
+      case 'reject':
+        print(await payouts.reject(needId(), operator()));
+        return 0;
+      case 'cancel':
+        print(await payouts.cancel(needId(), operator()));
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const known =
+      err instanceof InvalidPayoutRequestError ||
+      err instanceof PayoutConflictError ||
+      err instanceof PayoutNotFoundError ||
+      err instanceof PayoutActionRejectedError ||
+      err instanceof ConfigError;
+    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`error: ${err.message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`error: ${known ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
