@@ -1,6 +1,7 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { PayoutActivities } from '../activities/types';
 import { dataConverterFor } from '../codec/data-converter';
+import { workflowsEntryPath } from './workflows-entry';
 
 export interface PayoutWorkerOptions {
   connection: NativeConnection;
@@ -24,7 +25,7 @@ export interface PayoutWorkerOptions {
 export function createPayoutWorker(opts: PayoutWorkerOptions): Promise<Worker> {
   const workflows = opts.workflowBundlePath
     ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-    : { workflowsPath: require.resolve('../workflows') };
+    : { workflowsPath: workflowsEntryPath() };
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
+import { workflowsEntryPath } from '../../workers/workflows-entry';
 
 let server: DevServer | undefined;
 
@@ -15,7 +16,7 @@ export async function setup(project: TestProject): Promise<void> {
   const cacheDir = path.resolve(__dirname, '../../.cache');
   mkdirSync(cacheDir, { recursive: true });
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
+    workflowsPath: workflowsEntryPath(),
   });
   const bundlePath = path.join(cacheDir, `workflow-bundle-${process.pid}.js`);
   writeFileSync(bundlePath, code);

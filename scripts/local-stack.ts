@@ -1,0 +1,177 @@
+/**
+ * The whole service on one machine, in one process: Temporal dev server (or an existing one), the Bank 131
+ * simulator, the webhook gateway, a worker and the payouts client, wired with fresh keys. Used by
+ * `npm start`, the integration tests and the benchmark, so all three exercise the same wiring.
+ */
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Client, Connection } from '@temporalio/client';
+import { createActivities } from '../activities';
+import { Bank131Client } from '../bank131/client';
+import { generateKeyPairPem } from '../bank131/signature';
+import { generateCodecKeySpec } from '../codec/aes-gcm-codec';
+import type { PayoutSettings, TemporalConfig } from '../config';
+import { PayoutsClient } from '../client/payouts';
+import { createLogger, type Logger } from '../observability/logger';
+import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../simulator/server';
+import { connectClient } from '../temporal/client';
+import { startDevServer, type DevServer, type DevServerOptions } from '../temporal/dev-server';
+import { startGateway } from '../webhook-gateway/server';
+import { createPayoutWorker, type PayoutWorkerOptions } from '../workers/payout-worker';
+
+export const DEFAULT_PAYOUT_SETTINGS: PayoutSettings = {
+  policy: { currencies: ['rub'], minAmount: 100, maxAmount: 100_000_000, approvalThreshold: 10_000_000 },
+  timeouts: {
+    approvalTimeoutMs: 3 * 3600_000,
+    readyTimeoutMs: 30 * 60_000,
+    finishTimeoutMs: 2 * 3600_000,
+    reconcileInitialIntervalMs: 30_000,
+    reconcileMaxIntervalMs: 15 * 60_000,
+    reconcileMaxDurationMs: 72 * 3600_000,
+  },
+};
+
+export interface LocalStackOptions {
+  /** Use this Temporal server instead of starting one. */
+  temporalAddress?: string;
+  devServer?: DevServerOptions;
+  namespace?: string;
+  taskQueue?: string;
+  codecKeys?: string;
+  settings?: PayoutSettings;
+  simulator?: Partial<SimulatorOptions>;
+  gatewayPort?: number;
+  workflowBundlePath?: string;
+  workerTuning?: PayoutWorkerOptions['tuning'];
+  /** Start no worker (tests that run their own, e.g. in a child process). */
+  withoutWorker?: boolean;
+  logger?: Logger;
+}
+
+export interface LocalStack {
+  temporal: TemporalConfig;
+  devServer?: DevServer;
+  client: Client;
+  connection: Connection;
+  payouts: PayoutsClient;
+  simulator: SimulatorHandle;
+  gatewayUrl: string;
+  worker?: Worker;
+  keys: {
+    partner: { privateKeyPem: string; publicKeyPem: string };
+    bank: { privateKeyPem: string; publicKeyPem: string };
+  };
+  settings: PayoutSettings;
+  /** Stops everything this stack started, in reverse order. */
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const logger = opts.logger ?? createLogger('stack', 'silent');
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        logger.warn({ err }, 'cleanup failed');
+      }
+    }
+  };
+  try {
+    let devServer: DevServer | undefined;
+    let address = opts.temporalAddress;
+    if (!address) {
+      devServer = await startDevServer(opts.devServer);
+      cleanups.push(() => devServer!.stop());
+      address = devServer.address;
+    }
+    const temporal: TemporalConfig = {
+      address,
+      namespace: opts.namespace ?? 'default',
+      taskQueue: opts.taskQueue ?? 'payouts',
+      tls: false,
+      codecKeys: opts.codecKeys ?? generateCodecKeySpec(),
+    };
+    const settings = opts.settings ?? DEFAULT_PAYOUT_SETTINGS;
+    const keys = { partner: generateKeyPairPem(), bank: generateKeyPairPem() };
+
+    const { client, connection } = await connectClient(temporal);
+    cleanups.push(() => connection.close());
+
+    const gateway = await startGateway({
+      client,
+      taskQueue: temporal.taskQueue,
+      logger: logger.child({ component: 'gateway' }),
+      host: '127.0.0.1',
+      port: opts.gatewayPort ?? 0,
+      config: {
+        temporal,
+        host: '127.0.0.1',
+        port: opts.gatewayPort ?? 0,
+        bodyLimitBytes: 256 * 1024,
+        bankPublicKeysPem: [keys.bank.publicKeyPem],
+        shutdownGraceMs: 5_000,
+        logLevel: 'silent',
+      },
+    });
+    cleanups.push(() => gateway.close());
+    const gatewayUrl = gateway.url;
+
+    const simulator = await startSimulator({
+      host: '127.0.0.1',
+      port: 0,
+      projectId: 'demo-project',
+      partnerPublicKeyPem: keys.partner.publicKeyPem,
+      bankPrivateKeyPem: keys.bank.privateKeyPem,
+      webhookUrl: `${gatewayUrl}/webhooks/bank131`,
+      processingDelayMs: 50,
+      confirmDeadlineMs: 240 * 60_000,
+      webhookRetryInitialMs: 200,
+      webhookRetryMaxMs: 5_000,
+      webhookRetryGiveUpMs: 30 * 60_000,
+      logLevel: 'silent',
+      logger: logger.child({ component: 'simulator' }),
+      ...opts.simulator,
+    });
+    cleanups.push(() => simulator.close());
+
+    let worker: Worker | undefined;
+    if (!opts.withoutWorker) {
+      const bank131 = new Bank131Client(
+        {
+          baseUrl: simulator.url,
+          projectId: 'demo-project',
+          privateKeyPem: keys.partner.privateKeyPem,
+          connectTimeoutMs: 5_000,
+          requestTimeoutMs: 10_000,
+          maxConnections: 64,
+        },
+        { logger: logger.child({ component: 'bank131' }) },
+      );
+      cleanups.push(() => bank131.close());
+      const workerConnection = await NativeConnection.connect({ address });
+      cleanups.push(() => workerConnection.close());
+      worker = await createPayoutWorker({
+        connection: workerConnection,
+        namespace: temporal.namespace,
+        taskQueue: temporal.taskQueue,
+        activities: createActivities({ bank131, settings, logger: logger.child({ component: 'activities' }) }),
+        codecKeys: temporal.codecKeys,
+        workflowBundlePath: opts.workflowBundlePath,
+        tuning: opts.workerTuning,
+      });
+      const running = worker.run();
+      const w = worker;
+      cleanups.push(async () => {
+        if (w.getState() === 'RUNNING') w.shutdown();
+        await running;
+      });
+    }
+
+    const payouts = new PayoutsClient({ client, taskQueue: temporal.taskQueue, policy: settings.policy });
+    return { temporal, devServer, client, connection, payouts, simulator, gatewayUrl, worker, keys, settings, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

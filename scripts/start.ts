@@ -1,0 +1,133 @@
+/**
+ * `npm start`: the whole service on this machine (Temporal dev server with its Web UI, the Bank 131
+ * simulator, the webhook gateway, a worker, the codec server), then one payout end to end, printed step by
+ * step. Keeps running so the payout can be inspected in the UI; Ctrl-C stops everything.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import path from 'node:path';
+import { AesGcmPayloadCodec, generateCodecKeySpec, parseCodecKeys } from '../codec/aes-gcm-codec';
+import { startCodecServer } from '../codec/server';
+import { createLogger } from '../observability/logger';
+import type { PayoutState } from '../workflows/messages';
+import { startLocalStack } from './local-stack';
+import { PROJECT_ROOT, resolveTemporalCli } from './temporal-cli';
+
+const DATA_DIR = path.join(PROJECT_ROOT, '.data');
+const TEMPORAL_PORT = 7233;
+const UI_PORT = 8233;
+const CODEC_PORT = Number(process.env.CODEC_SERVER_PORT ?? 8888);
+const GATEWAY_PORT = Number(process.env.GATEWAY_PORT ?? 8080);
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The demo's codec key outlives one run: the SQLite history it encrypted is kept too. */
+function demoCodecKeys(): string {
+  if (process.env.PAYLOAD_CODEC_KEYS) return process.env.PAYLOAD_CODEC_KEYS;
+  const file = path.join(DATA_DIR, 'demo-codec-keys');
+  if (!existsSync(file)) writeFileSync(file, generateCodecKeySpec('demo-1'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+function describeEvent(e: PayoutState['events'][number]): string {
+  return `  ${e.at.slice(11, 23)}  ${e.kind}${e.detail ? `  (${e.detail})` : ''}`;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(DATA_DIR, { recursive: true });
+  out('Preparing the Temporal CLI (built once from the Go module proxy, then reused)...');
+  resolveTemporalCli((line) => out(line));
+  const codecKeys = demoCodecKeys();
+  const logger = createLogger('demo', process.env.LOG_LEVEL ?? 'warn');
+
+  const codecServer = await startCodecServer({
+    codec: new AesGcmPayloadCodec(parseCodecKeys(codecKeys)),
+    authToken: 'disabled-for-local-dev',
+    corsOrigins: [`http://localhost:${UI_PORT}`, `http://127.0.0.1:${UI_PORT}`],
+    logger,
+    host: '127.0.0.1',
+    port: CODEC_PORT,
+  });
+
+  const reuseServer = await portInUse(TEMPORAL_PORT);
+  if (reuseServer) out(`Using the Temporal server already listening on 127.0.0.1:${TEMPORAL_PORT}.`);
+  const stack = await startLocalStack({
+    temporalAddress: reuseServer ? `127.0.0.1:${TEMPORAL_PORT}` : undefined,
+    devServer: {
+      port: TEMPORAL_PORT,
+      uiPort: UI_PORT,
+      dbFilename: path.join(DATA_DIR, 'temporal.sqlite'),
+      uiCodecEndpoint: codecServer.url,
+    },
+    codecKeys,
+    gatewayPort: GATEWAY_PORT,
+    simulator: { port: Number(process.env.SIMULATOR_PORT ?? 8131), processingDelayMs: 300 },
+    logger,
+  });
+  const uiBase = `http://localhost:${UI_PORT}`;
+  out(`Temporal server   ${stack.temporal.address}`);
+  out(`Temporal Web UI   ${uiBase}${reuseServer ? ' (of the server already running)' : ''}`);
+  out(`Bank 131 sim.     ${stack.simulator.url}`);
+  out(`Webhook gateway   ${stack.gatewayUrl}/webhooks/bank131`);
+  out(`Codec server      ${codecServer.url}`);
+  out();
+
+  const payoutId = `demo-${new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14)}`;
+  const started = await stack.payouts.startPayout({
+    payoutId,
+    amount: 150_000,
+    currency: 'rub',
+    recipient: { kind: 'account', bik: '049205131', account: '40817810099910004312', fullName: 'Иванов Иван Иванович' },
+    description: 'Выплата по договору 42 без НДС',
+  });
+  out(`Payout ${payoutId} started as workflow ${started.workflowId} (1 500.00 RUB to 40817***4312):`);
+
+  let printed = 0;
+  const printNew = async () => {
+    const view = await stack.payouts.getPayout(payoutId);
+    for (const e of view.state.events.slice(printed)) out(describeEvent(e));
+    printed = view.state.events.length;
+  };
+  const result = stack.payouts.result(payoutId);
+  let finished = false;
+  void result.finally(() => (finished = true));
+  while (!finished) {
+    await printNew().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await printNew();
+  const r = await result;
+  out();
+  out(`Result: ${r.outcome.toUpperCase()}  session ${r.sessionId ?? '-'}  bank payout ${r.bankPayoutId ?? '-'}`);
+  out(`Inspect it:  ${uiBase}/namespaces/default/workflows/${encodeURIComponent(started.workflowId)}`);
+  out(`From a terminal:  npm run payout -- status ${payoutId}`);
+  out();
+  out('Everything keeps running so you can look around. Ctrl-C to stop.');
+
+  const shutdown = () => {
+    out('\nStopping...');
+    void stack
+      .stop()
+      .then(() => codecServer.close())
+      .then(() => process.exit(r.outcome === 'succeeded' ? 0 : 1));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  if (process.env.DEMO_EXIT_AFTER_PAYOUT === '1') shutdown();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`npm start failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,77 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { inject } from 'vitest';
+import type { PayoutSettings } from '../../config';
+import { DEFAULT_PAYOUT_SETTINGS, startLocalStack, type LocalStack, type LocalStackOptions } from '../../scripts/local-stack';
+
+/** A fixed, test-only codec key, so recorded histories can be replayed by later runs. */
+export const TEST_CODEC_KEYS = 'test-1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
+
+/** Timeouts short enough for tests to exercise every timer path on the real server. */
+export const FAST_SETTINGS: PayoutSettings = {
+  policy: { ...DEFAULT_PAYOUT_SETTINGS.policy },
+  timeouts: {
+    approvalTimeoutMs: 2_000,
+    readyTimeoutMs: 2_000,
+    finishTimeoutMs: 2_000,
+    reconcileInitialIntervalMs: 200,
+    reconcileMaxIntervalMs: 1_000,
+    reconcileMaxDurationMs: 4_000,
+  },
+};
+
+export function startTestStack(opts: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
+  return startLocalStack({
+    temporalAddress: inject('temporalAddress'),
+    workflowBundlePath: inject('workflowBundlePath'),
+    taskQueue: `payouts-${randomUUID()}`,
+    codecKeys: TEST_CODEC_KEYS,
+    settings: FAST_SETTINGS,
+    simulator: {
+      processingDelayMs: 30,
+      webhookRetryInitialMs: 50,
+      webhookRetryMaxMs: 500,
+      webhookRetryGiveUpMs: 60_000,
+      scenariosByAmount: false,
+    },
+    ...opts,
+  });
+}
+
+export const HISTORIES_DIR = path.resolve(__dirname, '../histories');
+
+/** With RECORD_HISTORIES=1, keeps the run's history for the replay test (test/integration/replay.test.ts). */
+export async function recordHistory(stack: LocalStack, workflowId: string, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+}
+
+let counter = 0;
+export function uniquePayoutId(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}`;
+}
+
+export function accountRequest(payoutId: string, amount = 150_000) {
+  return {
+    payoutId,
+    amount,
+    currency: 'rub',
+    recipient: { kind: 'account', bik: '049205131', account: '40817810099910004312', fullName: 'Иванов Иван Иванович' },
+    description: 'Выплата по договору 42',
+  };
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
