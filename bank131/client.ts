@@ -1,0 +1,200 @@
+/**
+ * The Bank 131 partner API over HTTP (undici). Every body is serialized once, signed, and sent as those same
+ * bytes. Answers are parsed with zod and failures classified: transport faults (retryable under the same
+ * idempotency key) vs the bank's `{status:"error"}` decisions.
+ */
+import { Agent, errors as undiciErrors, request } from 'undici';
+import type { z } from 'zod';
+import type { Bank131ClientConfig } from '../config';
+import type { Logger } from '../observability/logger';
+import { Bank131BusinessError, Bank131TransportError } from './errors';
+import {
+  ErrorResponseSchema,
+  SessionResponseSchema,
+  TokenInfoResponseSchema,
+  TokenizeResponseSchema,
+  type InitPayoutRequest,
+  type RawSession,
+} from './schemas';
+import { IDEMPOTENCY_HEADER, loadPrivateKey, PROJECT_HEADER, SIGNATURE_HEADER, signBody } from './signature';
+import type { KeyObject } from 'node:crypto';
+
+export type CallOutcome = 'ok' | 'business_error' | 'transport_error';
+
+export interface Bank131CallEvent {
+  endpoint: string;
+  outcome: CallOutcome;
+  durationMs: number;
+  httpStatus?: number;
+}
+
+export interface Bank131ClientOptions {
+  logger?: Logger;
+  /** Called once per HTTP call: the metrics hook. */
+  onCall?: (e: Bank131CallEvent) => void;
+}
+
+function parseRetryAfter(value: string | string[] | undefined): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+export class Bank131Client {
+  private readonly agent: Agent;
+  private readonly key: KeyObject;
+
+  constructor(
+    private readonly config: Bank131ClientConfig,
+    private readonly options: Bank131ClientOptions = {},
+  ) {
+    this.key = loadPrivateKey(config.privateKeyPem);
+    this.agent = new Agent({
+      connections: config.maxConnections,
+      connect: { timeout: config.connectTimeoutMs },
+      headersTimeout: config.requestTimeoutMs,
+      bodyTimeout: config.requestTimeoutMs,
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  async tokenize(input: { bik: string; account: string }, idempotencyKey?: string) {
+    const res = await this.call(
+      'tokenize',
+      { type: 'bank_account_ru', bank_account_ru: { bik: input.bik, account: input.account } },
+      TokenizeResponseSchema,
+      idempotencyKey,
+    );
+    return { token: res.token, maskedAccount: res.data?.masked_account };
+  }
+
+  async tokenInfo(token: string) {
+    const res = await this.call(
+      'token/info',
+      { type: 'bank_account_ru', bank_account_ru: { token } },
+      TokenInfoResponseSchema,
+    );
+    return { maskedAccount: res.info.bank_account_ru?.masked_account };
+  }
+
+  async initPayout(body: InitPayoutRequest, idempotencyKey: string): Promise<RawSession> {
+    return (await this.call('session/init/payout', body, SessionResponseSchema, idempotencyKey)).session;
+  }
+
+  async confirm(sessionId: string, idempotencyKey: string): Promise<RawSession> {
+    return (
+      await this.call('session/confirm', { session_id: sessionId }, SessionResponseSchema, idempotencyKey)
+    ).session;
+  }
+
+  async cancel(sessionId: string, idempotencyKey: string): Promise<RawSession> {
+    return (
+      await this.call('session/cancel', { session_id: sessionId }, SessionResponseSchema, idempotencyKey)
+    ).session;
+  }
+
+  async status(sessionId: string): Promise<RawSession> {
+    return (await this.call('session/status', { session_id: sessionId }, SessionResponseSchema)).session;
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+
+  private async call<S extends z.ZodType>(
+    endpoint: string,
+    body: unknown,
+    schema: S,
+    idempotencyKey?: string,
+  ): Promise<z.output<S>> {
+    const started = performance.now();
+    let httpStatus: number | undefined;
+    const report = (outcome: CallOutcome) => {
+      const durationMs = performance.now() - started;
+      this.options.onCall?.({ endpoint, outcome, durationMs, httpStatus });
+      this.options.logger?.debug(
+        { endpoint, outcome, httpStatus, durationMs: Math.round(durationMs), idempotencyKey },
+        'bank131 call',
+      );
+    };
+    // Serialize once and send exactly the signed bytes: the signature covers the raw body only.
+    const payload = Buffer.from(JSON.stringify(body), 'utf8');
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      [PROJECT_HEADER]: this.config.projectId,
+      [SIGNATURE_HEADER]: signBody(payload, this.key),
+    };
+    if (idempotencyKey) headers[IDEMPOTENCY_HEADER] = idempotencyKey;
+
+    let text: string;
+    let retryAfterMs: number | undefined;
+    try {
+      const res = await request(`${this.config.baseUrl}/api/v1/${endpoint}`, {
+        method: 'POST',
+        headers,
+        body: payload,
+        dispatcher: this.agent,
+      });
+      httpStatus = res.statusCode;
+      retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+      text = await res.body.text();
+    } catch (err) {
+      report('transport_error');
+      const what =
+        err instanceof undiciErrors.UndiciError ? err.code : err instanceof Error ? err.message : String(err);
+      throw new Bank131TransportError(`Bank 131 ${endpoint}: ${what}`, endpoint, undefined, undefined, {
+        cause: err,
+      });
+    }
+
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const bankError = ErrorResponseSchema.safeParse(json);
+    if (httpStatus >= 500 || httpStatus === 429) {
+      report('transport_error');
+      const code = bankError.success ? `: ${bankError.data.error.code}` : '';
+      throw new Bank131TransportError(
+        `Bank 131 ${endpoint} answered HTTP ${httpStatus}${code}`,
+        endpoint,
+        httpStatus,
+        retryAfterMs,
+      );
+    }
+    if (bankError.success) {
+      report('business_error');
+      throw new Bank131BusinessError(
+        endpoint,
+        bankError.data.error.code,
+        bankError.data.error.description,
+        httpStatus,
+      );
+    }
+    if (httpStatus >= 400) {
+      report('business_error');
+      throw new Bank131BusinessError(endpoint, `http_${httpStatus}`, 'no error body', httpStatus);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      report('transport_error');
+      const why =
+        json === undefined
+          ? 'a body that is not JSON'
+          : `an unexpected body (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`;
+      throw new Bank131TransportError(
+        `Bank 131 ${endpoint} answered HTTP ${httpStatus} with ${why}`,
+        endpoint,
+        httpStatus,
+      );
+    }
+    report('ok');
+    return parsed.data;
+  }
+}
