@@ -1,1 +1,2 @@
-export {};
+export { payoutWorkflow } from './payout';
+export { webhookInboxWorkflow } from './webhook-inbox';
