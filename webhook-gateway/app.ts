@@ -55,8 +55,8 @@ class HttpError extends Error {
 
 export function createGatewayApp(deps: GatewayDeps): {
   app: express.Express;
-  beginShutdown(): void;
-  inFlight(): number;
+  beginShutdown: () => void;
+  inFlight: () => number;
 } {
   const { client, config, logger, taskQueue } = deps;
   const publicKeys = config.bankPublicKeysPem.map((pem) => loadPublicKey(pem));
