@@ -7,7 +7,12 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadPayoutSettings, loadTemporalConfig } from '../config';
 import { connectClient } from '../temporal/client';
 import { InvalidPayoutRequestError } from './payout-request';
-import { PayoutActionRejectedError, PayoutConflictError, PayoutNotFoundError, PayoutsClient } from './payouts';
+import {
+  PayoutActionRejectedError,
+  PayoutConflictError,
+  PayoutNotFoundError,
+  PayoutsClient,
+} from './payouts';
 
 const USAGE = `usage:
   npm run payout -- start --id ID --amount KOPECKS [--currency rub] (--token TOKEN | --bik BIK --account ACCOUNT) --name "FULL NAME" --description "TEXT"
@@ -32,8 +37,11 @@ const OPTIONS = {
   comment: { type: 'string' },
 } as const;
 
-function buildStartInput(v: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values']) {
-  if (v.amount !== undefined && !/^-?\d+$/.test(v.amount)) throw new UsageError('--amount must be an integer number of kopecks');
+function buildStartInput(
+  v: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'],
+) {
+  if (v.amount !== undefined && !/^-?\d+$/.test(v.amount))
+    throw new UsageError('--amount must be an integer number of kopecks');
   const recipient = v.token
     ? { kind: 'token', token: v.token, fullName: v.name ?? '' }
     : { kind: 'account', bik: v.bik ?? '', account: v.account ?? '', fullName: v.name ?? '' };
@@ -52,7 +60,11 @@ async function main(argv: string[]): Promise<number> {
   if (!command) throw new UsageError('missing command');
   const temporal = loadTemporalConfig(process.env);
   const { client, connection } = await connectClient(temporal);
-  const payouts = new PayoutsClient({ client, taskQueue: temporal.taskQueue, policy: loadPayoutSettings(process.env).policy });
+  const payouts = new PayoutsClient({
+    client,
+    taskQueue: temporal.taskQueue,
+    policy: loadPayoutSettings(process.env).policy,
+  });
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   const needId = () => {
     if (!id) throw new UsageError(`${command} needs a payout ID`);
@@ -99,11 +111,16 @@ main(process.argv.slice(2)).then(
       err instanceof PayoutNotFoundError ||
       err instanceof PayoutActionRejectedError ||
       err instanceof ConfigError;
-    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      err instanceof UsageError ||
+      (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       process.stderr.write(`error: ${err.message}\n\n${USAGE}\n`);
       process.exit(2);
     }
-    process.stderr.write(`error: ${known ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `error: ${known ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   },
 );

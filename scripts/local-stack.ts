@@ -155,7 +155,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         connection: workerConnection,
         namespace: temporal.namespace,
         taskQueue: temporal.taskQueue,
-        activities: createActivities({ bank131, settings, logger: logger.child({ component: 'activities' }) }),
+        activities: createActivities({
+          bank131,
+          settings,
+          logger: logger.child({ component: 'activities' }),
+        }),
         codecKeys: temporal.codecKeys,
         workflowBundlePath: opts.workflowBundlePath,
         tuning: opts.workerTuning,
@@ -169,7 +173,19 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     }
 
     const payouts = new PayoutsClient({ client, taskQueue: temporal.taskQueue, policy: settings.policy });
-    return { temporal, devServer, client, connection, payouts, simulator, gatewayUrl, worker, keys, settings, stop };
+    return {
+      temporal,
+      devServer,
+      client,
+      connection,
+      payouts,
+      simulator,
+      gatewayUrl,
+      worker,
+      keys,
+      settings,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

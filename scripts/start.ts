@@ -83,12 +83,20 @@ async function main(): Promise<void> {
   out(`Codec server      ${codecServer.url}`);
   out();
 
-  const payoutId = `demo-${new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14)}`;
+  const payoutId = `demo-${new Date()
+    .toISOString()
+    .replace(/[-:T.Z]/g, '')
+    .slice(0, 14)}`;
   const started = await stack.payouts.startPayout({
     payoutId,
     amount: 150_000,
     currency: 'rub',
-    recipient: { kind: 'account', bik: '049205131', account: '40817810099910004312', fullName: 'Иванов Иван Иванович' },
+    recipient: {
+      kind: 'account',
+      bik: '049205131',
+      account: '40817810099910004312',
+      fullName: 'Иванов Иван Иванович',
+    },
     description: 'Выплата по договору 42 без НДС',
   });
   out(`Payout ${payoutId} started as workflow ${started.workflowId} (1 500.00 RUB to 40817***4312):`);
@@ -109,7 +117,9 @@ async function main(): Promise<void> {
   await printNew();
   const r = await result;
   out();
-  out(`Result: ${r.outcome.toUpperCase()}  session ${r.sessionId ?? '-'}  bank payout ${r.bankPayoutId ?? '-'}`);
+  out(
+    `Result: ${r.outcome.toUpperCase()}  session ${r.sessionId ?? '-'}  bank payout ${r.bankPayoutId ?? '-'}`,
+  );
   out(`Inspect it:  ${uiBase}/namespaces/default/workflows/${encodeURIComponent(started.workflowId)}`);
   out(`From a terminal:  npm run payout -- status ${payoutId}`);
   out();
@@ -128,6 +138,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`npm start failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `npm start failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

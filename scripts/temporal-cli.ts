@@ -78,7 +78,9 @@ export function resolveTemporalCli(
     mkdirSync(USER_CACHE_BIN, { recursive: true });
     copyFileSync(cached, userCached);
   } catch (err) {
-    log(`[temporal-cli] could not keep a copy in ${USER_CACHE_BIN} (${String(err)}); the next fresh clone builds again`);
+    log(
+      `[temporal-cli] could not keep a copy in ${USER_CACHE_BIN} (${String(err)}); the next fresh clone builds again`,
+    );
   }
   return cached;
 }

@@ -20,7 +20,9 @@ async function main(): Promise<void> {
     uiCodecEndpoint: process.env.TEMPORAL_UI_CODEC_ENDPOINT,
     stdio: 'inherit',
   });
-  process.stdout.write(`Temporal dev server: ${server.address}\nWeb UI:              ${server.uiUrl}\nCtrl-C to stop.\n`);
+  process.stdout.write(
+    `Temporal dev server: ${server.address}\nWeb UI:              ${server.uiUrl}\nCtrl-C to stop.\n`,
+  );
   const stop = () => {
     void server.stop().then(() => process.exit(0));
   };

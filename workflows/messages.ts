@@ -48,6 +48,7 @@ export const unmatchedWebhookSignal =
   defineSignal<[WebhookSignal & { reason: string; workflowId?: string }]>('unmatched_webhook');
 
 export const PAYOUT_STEPS = [
+  'starting',
   'tokenizing',
   'initiating',
   'awaiting_ready',

@@ -26,6 +26,7 @@ const MAX_EVENTS = 500;
 const FINAL_KINDS: ReadonlySet<SessionOutcome['kind']> = new Set(['succeeded', 'failed', 'cancelled']);
 
 export const CANCELLABLE_STEPS: ReadonlySet<PayoutStep> = new Set([
+  'starting',
   'tokenizing',
   'initiating',
   'awaiting_ready',
@@ -41,7 +42,7 @@ export function newMachine(request: PayoutRequest, now: string): PayoutMachine {
   return {
     view: {
       payoutId: request.payoutId,
-      step: request.recipient.kind === 'account' ? 'tokenizing' : 'initiating',
+      step: 'starting',
       amount: request.amount,
       currency: request.currency,
       returned: false,

@@ -4,7 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { inject } from 'vitest';
 import type { PayoutSettings } from '../../config';
-import { DEFAULT_PAYOUT_SETTINGS, startLocalStack, type LocalStack, type LocalStackOptions } from '../../scripts/local-stack';
+import {
+  DEFAULT_PAYOUT_SETTINGS,
+  startLocalStack,
+  type LocalStack,
+  type LocalStackOptions,
+} from '../../scripts/local-stack';
 
 /** A fixed, test-only codec key, so recorded histories can be replayed by later runs. */
 export const TEST_CODEC_KEYS = 'test-1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
@@ -61,12 +66,21 @@ export function accountRequest(payoutId: string, amount = 150_000) {
     payoutId,
     amount,
     currency: 'rub',
-    recipient: { kind: 'account', bik: '049205131', account: '40817810099910004312', fullName: 'Иванов Иван Иванович' },
+    recipient: {
+      kind: 'account',
+      bik: '049205131',
+      account: '40817810099910004312',
+      fullName: 'Иванов Иван Иванович',
+    },
     description: 'Выплата по договору 42',
   };
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);

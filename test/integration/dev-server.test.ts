@@ -24,9 +24,13 @@ describe('the project-built Temporal dev server', () => {
     let connection = await Connection.connect({ address: server.address });
     let client = new Client({ connection });
     const attributes = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
-    for (const key of ALL_SEARCH_ATTRIBUTES) expect(Object.keys(attributes.customAttributes)).toContain(key.name);
+    for (const key of ALL_SEARCH_ATTRIBUTES)
+      expect(Object.keys(attributes.customAttributes)).toContain(key.name);
     // No worker is needed: the server stores the start; the restart must not lose it.
-    const handle = await client.workflow.start('noWorkerNeeded', { taskQueue: 'nobody', workflowId: 'persisted-1' });
+    const handle = await client.workflow.start('noWorkerNeeded', {
+      taskQueue: 'nobody',
+      workflowId: 'persisted-1',
+    });
     await connection.close();
 
     const port = server.port;

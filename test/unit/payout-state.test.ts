@@ -47,12 +47,10 @@ function initiated(): PayoutMachine {
 }
 
 describe('payout state', () => {
-  it('starts at tokenizing for an account and at initiating for a token', () => {
-    expect(newMachine(request, T).view.step).toBe('initiating');
-    expect(
-      newMachine({ ...request, recipient: { kind: 'account', bik: '1', account: '2', fullName: 'x' } }, T)
-        .view.step,
-    ).toBe('tokenizing');
+  it('starts at starting, with a started event', () => {
+    const m = newMachine(request, T);
+    expect(m.view.step).toBe('starting');
+    expect(m.view.events).toEqual([{ at: T, kind: 'started' }]);
   });
 
   it('records ready_to_confirm and exposes it for the decision', () => {
@@ -177,6 +175,7 @@ describe('payout state', () => {
 
   it('allows operator cancel only before confirming', () => {
     expect([...CANCELLABLE_STEPS]).toEqual([
+      'starting',
       'tokenizing',
       'initiating',
       'awaiting_ready',

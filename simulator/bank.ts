@@ -1,0 +1,384 @@
+/**
+ * The simulated bank's books: tokens, payout sessions and their life cycle, idempotency keys. Answers the
+ * way the documented API does and drives webhooks through the dispatcher.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { z } from 'zod';
+import { maskAccount } from '../bank131/session';
+import type { Ledger } from './ledger';
+import { resolveScenario, scenarioForAmount, type Scenario, type ScenarioName } from './scenarios';
+import type { WebhookDispatcher } from './webhooks';
+
+export type BankAnswer = { httpStatus: number; body: unknown } | { destroySocket: true };
+
+interface SimPayout {
+  id: string;
+  status: 'in_progress' | 'pending' | 'succeeded' | 'failed';
+  amount: number;
+  currency: string;
+  token: string;
+  fullName: string;
+  description: string;
+  maskedAccount: string;
+  createdAt: string;
+  finishedAt?: string;
+  error?: { code: string; description: string };
+}
+
+interface SimSession {
+  id: string;
+  workflowId: string;
+  status: 'in_progress' | 'accepted' | 'cancelled' | 'error';
+  nextAction?: 'confirm';
+  createdAt: string;
+  updatedAt: string;
+  error?: { code: string; description: string };
+  payout: SimPayout;
+  scenario: Scenario;
+  timers: NodeJS.Timeout[];
+}
+
+const ACCOUNT_PREFIXES = [
+  '40817810',
+  '42301810',
+  '42302810',
+  '42303810',
+  '42304810',
+  '42305810',
+  '42306810',
+  '42307810',
+  '40802810',
+  '40820810',
+  '40702810',
+];
+
+const TokenizeBody = z.object({
+  type: z.literal('bank_account_ru'),
+  bank_account_ru: z.object({ bik: z.string(), account: z.string() }),
+});
+const TokenInfoBody = z.object({
+  type: z.literal('bank_account_ru'),
+  bank_account_ru: z.object({ token: z.string() }),
+});
+const InitBody = z.object({
+  payment_method: z.object({
+    type: z.literal('bank_account'),
+    bank_account: z.object({
+      system_type: z.literal('ru'),
+      ru: z.object({
+        token: z.string(),
+        full_name: z.string().min(1),
+        description: z.string().min(1).max(210),
+      }),
+    }),
+  }),
+  amount_details: z.object({ amount: z.number().int().positive(), currency: z.string() }),
+  metadata: z.unknown().optional(),
+});
+const SessionIdBody = z.object({ session_id: z.string() });
+
+const ok = (body: Record<string, unknown>): BankAnswer => ({
+  httpStatus: 200,
+  body: { status: 'ok', ...body },
+});
+const fail = (httpStatus: number, code: string, description: string): BankAnswer => ({
+  httpStatus,
+  body: { status: 'error', error: { code, description } },
+});
+
+export interface BankOptions {
+  processingDelayMs: number;
+  confirmDeadlineMs: number;
+  scenariosByAmount: boolean;
+}
+
+export class SimulatedBank {
+  private readonly tokens = new Map<string, { bik: string; account: string }>();
+  private readonly sessions = new Map<string, SimSession>();
+  private readonly scenarios = new Map<string, Scenario>();
+  private readonly usedKeys = new Set<string>();
+  private nextId = randomInt(1_000_000, 9_000_000);
+  private closed = false;
+
+  constructor(
+    private readonly options: BankOptions,
+    private readonly webhooks: WebhookDispatcher,
+    private readonly ledger: Ledger,
+  ) {}
+
+  setScenario(workflowId: string, spec: ScenarioName | Partial<Scenario>): void {
+    this.scenarios.set(workflowId, resolveScenario(spec));
+  }
+
+  workflowIdOfSession(sessionId: string): string | undefined {
+    return this.sessions.get(sessionId)?.workflowId;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const s of this.sessions.values()) s.timers.forEach(clearTimeout);
+  }
+
+  /** True (and remembered) the first time; the bank refuses a key it has processed before. */
+  claimKey(endpoint: string, key: string | undefined): boolean {
+    if (!key) return true;
+    const scoped = `${endpoint}|${key}`;
+    if (this.usedKeys.has(scoped)) return false;
+    this.usedKeys.add(scoped);
+    return true;
+  }
+
+  static readonly KEY_EXISTS = fail(
+    400,
+    'idempotency_key_already_exists',
+    'already in progress or processed',
+  );
+
+  tokenize(raw: unknown): BankAnswer {
+    const body = TokenizeBody.safeParse(raw);
+    if (!body.success)
+      return fail(
+        400,
+        'invalid_request',
+        'expected {type:"bank_account_ru", bank_account_ru:{bik, account}}',
+      );
+    const { bik, account } = body.data.bank_account_ru;
+    if (!/^\d{9}$/.test(bik)) return fail(400, 'invalid_request', 'bik must be 9 digits');
+    if (!/^\d{20}$/.test(account) || !ACCOUNT_PREFIXES.some((p) => account.startsWith(p))) {
+      return fail(400, 'invalid_request', 'account must be 20 digits with an allowed prefix');
+    }
+    const token = randomBytes(32).toString('hex');
+    this.tokens.set(token, { bik, account });
+    return ok({ token, data: { masked_account: maskAccount(account) } });
+  }
+
+  tokenInfo(raw: unknown): BankAnswer {
+    const body = TokenInfoBody.safeParse(raw);
+    if (!body.success)
+      return fail(400, 'invalid_request', 'expected {type:"bank_account_ru", bank_account_ru:{token}}');
+    const known = this.tokens.get(body.data.bank_account_ru.token);
+    if (!known) return fail(400, 'invalid_request', 'unknown token');
+    return ok({
+      info: {
+        type: 'bank_account_ru',
+        bank_account_ru: { masked_account: maskAccount(known.account), bik: known.bik },
+      },
+    });
+  }
+
+  initPayout(raw: unknown): { answer: BankAnswer; session?: SimSession } {
+    const body = InitBody.safeParse(raw);
+    if (!body.success) {
+      const issue = body.error.issues[0];
+      return {
+        answer: fail(
+          400,
+          'invalid_request',
+          `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+        ),
+      };
+    }
+    const { ru } = body.data.payment_method.bank_account;
+    const known = this.tokens.get(ru.token);
+    if (!known) return { answer: fail(400, 'invalid_request', 'unknown token') };
+    const workflowId = typeof body.data.metadata === 'string' ? body.data.metadata : '';
+    const scenario =
+      this.scenarios.get(workflowId) ??
+      (this.options.scenariosByAmount
+        ? scenarioForAmount(body.data.amount_details.amount)
+        : resolveScenario('success'));
+    if (scenario.initRejectCode)
+      return { answer: fail(400, scenario.initRejectCode, 'rejected by the simulated bank') };
+    const now = new Date().toISOString();
+    const session: SimSession = {
+      id: `ps_${this.nextId++}`,
+      workflowId,
+      status: 'in_progress',
+      createdAt: now,
+      updatedAt: now,
+      scenario,
+      timers: [],
+      payout: {
+        id: `po_${this.nextId++}`,
+        status: 'in_progress',
+        amount: body.data.amount_details.amount,
+        currency: body.data.amount_details.currency,
+        token: ru.token,
+        fullName: ru.full_name,
+        description: ru.description,
+        maskedAccount: maskAccount(known.account),
+        createdAt: now,
+      },
+    };
+    this.sessions.set(session.id, session);
+    this.later(session, this.options.processingDelayMs, () => this.becomeReady(session));
+    return { answer: ok({ session: this.render(session) }), session };
+  }
+
+  sessionOf(raw: unknown): SimSession | undefined {
+    const body = SessionIdBody.safeParse(raw);
+    return body.success ? this.sessions.get(body.data.session_id) : undefined;
+  }
+
+  async confirm(session: SimSession): Promise<BankAnswer> {
+    if (session.nextAction !== 'confirm')
+      return fail(400, 'session_wrong_state', `session is ${session.status}`);
+    session.timers.forEach(clearTimeout);
+    session.timers = [];
+    session.nextAction = undefined;
+    session.payout.status = 'pending';
+    this.touch(session);
+    if (session.scenario.finishedBeforeConfirmResponse) {
+      await this.finish(session);
+    } else {
+      this.later(session, this.options.processingDelayMs, () => void this.finish(session));
+    }
+    return session.scenario.confirmResponseLost
+      ? { destroySocket: true }
+      : ok({ session: this.render(session) });
+  }
+
+  cancel(session: SimSession): BankAnswer {
+    if (session.nextAction !== 'confirm')
+      return fail(400, 'session_wrong_state', `session is ${session.status}`);
+    // Delivery of the resulting webhook runs in the background, as at the bank.
+    void this.end(session, 'cancelled', 'failed', {
+      code: 'session_cancelled_by_partner',
+      description: 'cancelled by the partner',
+    });
+    return ok({ session: this.render(session) });
+  }
+
+  status(session: SimSession): BankAnswer {
+    return ok({ session: this.render(session) });
+  }
+
+  private later(session: SimSession, ms: number, fn: () => void): void {
+    if (this.closed) return;
+    session.timers.push(setTimeout(fn, ms));
+  }
+
+  private touch(session: SimSession): void {
+    session.updatedAt = new Date().toISOString();
+  }
+
+  private becomeReady(session: SimSession): void {
+    if (session.scenario.bankCancelsBeforeConfirm) {
+      void this.end(session, 'cancelled', 'failed', {
+        code: 'operation_rejected',
+        description: 'rejected for security reasons',
+      });
+      return;
+    }
+    session.nextAction = 'confirm';
+    session.payout.status = 'pending';
+    this.touch(session);
+    void this.send(session, 'ready_to_confirm');
+    this.later(session, this.options.confirmDeadlineMs, () => {
+      if (session.nextAction === 'confirm') {
+        void this.end(session, 'cancelled', 'failed', {
+          code: 'confirm_timeout',
+          description: 'Transaction canceled due to timeout',
+        });
+      }
+    });
+  }
+
+  private async finish(session: SimSession): Promise<void> {
+    const s = session.scenario;
+    if (s.sessionErrorAfterConfirm) {
+      session.status = 'error';
+      session.error = { code: 'internal_error', description: 'unexpected error, result unknown' };
+      this.touch(session);
+      this.ledger.recordFinal(session.workflowId, 'error', session.payout.status);
+      return;
+    }
+    const staleReady = s.staleReadyAfterFinish ? this.renderAsReady(session) : undefined;
+    if (s.payoutResult === 'succeeded') {
+      await this.end(session, 'accepted', 'succeeded');
+    } else {
+      await this.end(session, 'cancelled', 'failed', {
+        code: s.failureCode,
+        description: 'declined by the recipient bank',
+      });
+    }
+    if (staleReady)
+      void this.webhooks.enqueue(
+        'ready_to_confirm',
+        { type: 'ready_to_confirm', session: staleReady },
+        session.id,
+        session.workflowId,
+      );
+  }
+
+  private end(
+    session: SimSession,
+    status: SimSession['status'],
+    payoutStatus: SimPayout['status'],
+    error?: { code: string; description: string },
+  ): Promise<void> {
+    session.timers.forEach(clearTimeout);
+    session.timers = [];
+    session.status = status;
+    session.nextAction = undefined;
+    session.payout.status = payoutStatus;
+    session.payout.finishedAt = new Date().toISOString();
+    if (error) {
+      session.error = error;
+      session.payout.error = error;
+    }
+    this.touch(session);
+    this.ledger.recordFinal(session.workflowId, status, payoutStatus);
+    return this.send(session, 'payment_finished');
+  }
+
+  private send(session: SimSession, type: 'ready_to_confirm' | 'payment_finished'): Promise<void> {
+    if (this.closed || session.scenario.loseWebhooks.includes(type)) return Promise.resolve();
+    const body = { type, session: this.render(session) };
+    const copies = Array.from({ length: Math.max(1, session.scenario.webhookCopies) }, () =>
+      this.webhooks.enqueue(type, body, session.id, session.workflowId),
+    );
+    return Promise.all(copies).then(() => undefined);
+  }
+
+  private renderAsReady(session: SimSession): Record<string, unknown> {
+    return { ...this.render(session), status: 'in_progress', next_action: 'confirm' };
+  }
+
+  /** The session as the API returns it (v1 names); what the scenario distorts, it distorts everywhere. */
+  render(session: SimSession): Record<string, unknown> {
+    const p = session.payout;
+    const s = session.scenario;
+    return {
+      id: session.id,
+      status: session.status,
+      created_at: session.createdAt,
+      updated_at: session.updatedAt,
+      ...(session.nextAction ? { next_action: session.nextAction } : {}),
+      ...(session.error ? { error: session.error } : {}),
+      payments: [
+        {
+          id: p.id,
+          status: p.status,
+          created_at: p.createdAt,
+          ...(p.finishedAt ? { finished_at: p.finishedAt } : {}),
+          payment_method: {
+            type: 'bank_account',
+            bank_account: {
+              system_type: 'ru',
+              ru: {
+                token: s.recipientMismatch ? 'f'.repeat(64) : p.token,
+                account: p.maskedAccount,
+                full_name: s.recipientMismatch ? 'Петров Пётр Петрович' : p.fullName,
+                description: p.description,
+              },
+            },
+          },
+          amount_details: { amount: p.amount + s.amountDelta, currency: p.currency },
+          metadata: session.workflowId,
+          ...(p.error ? { error: p.error } : {}),
+        },
+      ],
+    };
+  }
+}

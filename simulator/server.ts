@@ -1,0 +1,279 @@
+/**
+ * The Bank 131 simulator as an HTTP server: the documented partner API (signed requests, v1 bodies),
+ * signed webhooks with redelivery, scenarios, fault injection, and a ledger. Part of the product: the demo,
+ * the tests, the fault runs and the benchmark all use it. The `/_sim/` control API is unsigned local tooling.
+ */
+import type { AddressInfo } from 'node:net';
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import {
+  loadPrivateKey,
+  loadPublicKey,
+  PROJECT_HEADER,
+  SIGNATURE_HEADER,
+  verifyBody,
+  IDEMPOTENCY_HEADER,
+} from '../bank131/signature';
+import type { SimulatorConfig } from '../config';
+import type { Logger } from '../observability/logger';
+import { SimulatedBank, type BankAnswer } from './bank';
+import { FaultInjector, FaultRuleSchema, seededRandom, type FaultRule } from './faults';
+import { Ledger } from './ledger';
+import { SCENARIO_NAMES, type Scenario, type ScenarioName } from './scenarios';
+import { WebhookDispatcher } from './webhooks';
+
+export type { FaultRule } from './faults';
+export type { Ledger, LedgerEntry, PayoutLedgerSummary } from './ledger';
+export type { Scenario, ScenarioName } from './scenarios';
+
+export interface SimulatorOptions extends SimulatorConfig {
+  seed?: number;
+  logger?: Logger;
+  /** Pick the scenario from the amount's last two digits when none was set for the payout (default true). */
+  scenariosByAmount?: boolean;
+}
+
+export interface SimulatorHandle {
+  url: string;
+  port: number;
+  ledger: Ledger;
+  setScenario(workflowId: string, scenario: ScenarioName | Partial<Scenario>): void;
+  injectFault(rule: FaultRule): void;
+  clearFaults(): void;
+  setWebhookUrl(url: string): void;
+  close(): Promise<void>;
+}
+
+const ENDPOINTS = [
+  'tokenize',
+  'token/info',
+  'session/init/payout',
+  'session/confirm',
+  'session/cancel',
+  'session/status',
+] as const;
+type Endpoint = (typeof ENDPOINTS)[number];
+
+const ScenarioSpec = z.union([
+  z.enum(SCENARIO_NAMES as [ScenarioName, ...ScenarioName[]]),
+  z.record(z.string(), z.unknown()),
+]);
+
+export async function startSimulator(options: SimulatorOptions): Promise<SimulatorHandle> {
+  const ledger = new Ledger();
+  const partnerKey = loadPublicKey(options.partnerPublicKeyPem);
+  const webhooks = new WebhookDispatcher(
+    options.webhookUrl,
+    loadPrivateKey(options.bankPrivateKeyPem),
+    {
+      retryInitialMs: options.webhookRetryInitialMs,
+      retryMaxMs: options.webhookRetryMaxMs,
+      giveUpMs: options.webhookRetryGiveUpMs,
+    },
+    ledger,
+    options.logger,
+  );
+  const bank = new SimulatedBank(
+    {
+      processingDelayMs: options.processingDelayMs,
+      confirmDeadlineMs: options.confirmDeadlineMs,
+      scenariosByAmount: options.scenariosByAmount ?? true,
+    },
+    webhooks,
+    ledger,
+  );
+  const faults = new FaultInjector(seededRandom(options.seed ?? 131));
+
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.post(
+    '/api/v1/*path',
+    express.raw({ type: () => true, limit: '1mb' }),
+    async (req: Request, res: Response) => {
+      const endpoint = (req.params.path as unknown as string[]).join('/') as Endpoint;
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const idempotencyKey = req.header(IDEMPOTENCY_HEADER) ?? undefined;
+      const reply = (answer: BankAnswer) => {
+        if ('destroySocket' in answer) return void req.socket.destroy();
+        res.status(answer.httpStatus).json(answer.body);
+      };
+      const log = (
+        outcome: string,
+        httpStatus: number | undefined,
+        sessionId?: string,
+        workflowId?: string,
+      ) =>
+        ledger.record({
+          kind: 'request',
+          endpoint,
+          idempotencyKey,
+          sessionId,
+          workflowId,
+          outcome,
+          httpStatus,
+        });
+
+      if (!ENDPOINTS.includes(endpoint)) {
+        log('rejected:not_found', 404);
+        return void res.status(404).json({
+          status: 'error',
+          error: { code: 'invalid_request', description: `no method ${endpoint}` },
+        });
+      }
+      if (req.header(PROJECT_HEADER) !== options.projectId) {
+        log('unauthenticated', 403);
+        return void res.status(403).json({
+          status: 'error',
+          error: { code: 'authorization_error', description: 'unknown X-PARTNER-PROJECT' },
+        });
+      }
+      if (!verifyBody(raw, req.header(SIGNATURE_HEADER), [partnerKey])) {
+        log('unauthenticated', 401);
+        return void res.status(401).json({
+          status: 'error',
+          error: { code: 'authentication_error', description: 'bad X-PARTNER-SIGN' },
+        });
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        log('rejected:invalid_request', 400);
+        return void res
+          .status(400)
+          .json({ status: 'error', error: { code: 'invalid_request', description: 'body is not JSON' } });
+      }
+
+      const session = bank.sessionOf(body);
+      const workflowId =
+        session?.workflowId ??
+        (endpoint === 'session/init/payout' && typeof (body as { metadata?: unknown }).metadata === 'string'
+          ? (body as { metadata: string }).metadata
+          : idempotencyKey?.replace(/:[^:]*$/, ''));
+
+      const fault = faults.pick(endpoint, workflowId);
+      if (fault) {
+        log(
+          `fault:${fault.kind}`,
+          fault.kind.startsWith('http_')
+            ? Number(fault.kind.slice(5))
+            : fault.kind === 'garbage'
+              ? 200
+              : undefined,
+          session?.id,
+          workflowId,
+        );
+        switch (fault.kind) {
+          case 'http_500':
+          case 'http_503':
+            return void res
+              .status(Number(fault.kind.slice(5)))
+              .json({ status: 'error', error: { code: 'internal_error', description: 'simulated outage' } });
+          case 'http_429':
+            return void res
+              .status(429)
+              .setHeader('retry-after', '1')
+              .json({ status: 'error', error: { code: 'rate_limited', description: 'slow down' } });
+          case 'garbage':
+            return void res.status(200).type('text/html').send('<html><body>502 Bad Gateway</body></html>');
+          case 'reset':
+            return void req.socket.destroy();
+          case 'timeout':
+            await new Promise((r) => setTimeout(r, fault.delayMs ?? 15_000));
+            return void req.socket.destroy();
+          case 'slow':
+            await new Promise((r) => setTimeout(r, fault.delayMs ?? 2_000));
+            break;
+        }
+      }
+
+      const answer = (a: BankAnswer, sessionId?: string) => {
+        const status = 'destroySocket' in a ? undefined : a.httpStatus;
+        const code = 'destroySocket' in a ? undefined : (a.body as { error?: { code: string } }).error?.code;
+        log(code ? `rejected:${code}` : 'processed', status, sessionId, workflowId);
+        reply(a);
+      };
+      const needsSession =
+        endpoint === 'session/confirm' || endpoint === 'session/cancel' || endpoint === 'session/status';
+      if (needsSession && !session)
+        return answer({
+          httpStatus: 400,
+          body: { status: 'error', error: { code: 'invalid_request', description: 'unknown session_id' } },
+        });
+      // The bank remembers an idempotency key once it processed the request (faults above happened before).
+      const keyed = endpoint !== 'session/status' && endpoint !== 'token/info';
+      if (keyed && !bank.claimKey(endpoint, idempotencyKey))
+        return answer(SimulatedBank.KEY_EXISTS, session?.id);
+
+      switch (endpoint) {
+        case 'tokenize':
+          return answer(bank.tokenize(body));
+        case 'token/info':
+          return answer(bank.tokenInfo(body));
+        case 'session/init/payout': {
+          const { answer: a, session: created } = bank.initPayout(body);
+          return answer(a, created?.id);
+        }
+        case 'session/confirm':
+          return answer(await bank.confirm(session!), session!.id);
+        case 'session/cancel':
+          return answer(bank.cancel(session!), session!.id);
+        case 'session/status':
+          return answer(bank.status(session!), session!.id);
+      }
+    },
+  );
+
+  app.get('/_sim/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/_sim/ledger', (_req, res) => void res.json({ entries: ledger.entries }));
+  app.get('/_sim/summary', (_req, res) => void res.json(ledger.summary()));
+  app.put('/_sim/scenarios/:workflowId', express.json(), (req, res) => {
+    const spec = ScenarioSpec.safeParse(
+      typeof req.body === 'object' && req.body && 'scenario' in req.body
+        ? (req.body as { scenario: unknown }).scenario
+        : req.body,
+    );
+    if (!spec.success)
+      return void res
+        .status(400)
+        .json({ error: `scenario must be one of ${SCENARIO_NAMES.join(', ')} or an options object` });
+    bank.setScenario(req.params.workflowId, spec.data);
+    res.json({ status: 'ok' });
+  });
+  app.post('/_sim/faults', express.json(), (req, res) => {
+    const rule = FaultRuleSchema.safeParse(req.body);
+    if (!rule.success)
+      return void res
+        .status(400)
+        .json({ error: rule.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+    faults.add(rule.data);
+    res.json({ status: 'ok' });
+  });
+  app.delete('/_sim/faults', (_req, res) => {
+    faults.clear();
+    res.json({ status: 'ok' });
+  });
+
+  const server = app.listen(options.port, options.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}`,
+    port,
+    ledger,
+    setScenario: (workflowId, scenario) => bank.setScenario(workflowId, scenario),
+    injectFault: (rule) => faults.add(rule),
+    clearFaults: () => faults.clear(),
+    setWebhookUrl: (url) => webhooks.setUrl(url),
+    close: async () => {
+      bank.close();
+      webhooks.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
