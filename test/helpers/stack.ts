@@ -52,7 +52,8 @@ export async function recordHistory(stack: LocalStack, workflowId: string, name:
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
   mkdirSync(HISTORIES_DIR, { recursive: true });
-  writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+  // The workflow ID is part of the name: the replay must run under the same ID the policy checked.
+  writeFileSync(path.join(HISTORIES_DIR, `${name}~${workflowId}.json`), historyToJSON(history));
 }
 
 let counter = 0;

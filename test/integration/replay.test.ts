@@ -25,7 +25,7 @@ describe('workflow replay', () => {
         dataConverter: dataConverterFor(TEST_CODEC_KEYS),
       },
       history,
-      file.replace(/\.json$/, ''),
+      file.replace(/^[^~]*~/, '').replace(/\.json$/, ''),
     );
   });
 });
