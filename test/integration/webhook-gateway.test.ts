@@ -1,0 +1,212 @@
+/**
+ * The webhook gateway over real HTTP against the real Temporal server: what gets in, what is refused, and
+ * that nothing acknowledged is lost.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { generateKeyPairPem } from '../../bank131/signature';
+import type { GatewayConfig } from '../../config';
+import { createLogger } from '../../observability/logger';
+import { createGatewayApp } from '../../webhook-gateway/app';
+import { inboxWorkflowId } from '../../webhook-gateway/mapping';
+import { startGateway, type RunningGateway } from '../../webhook-gateway/server';
+import { inboxQuery } from '../../workflows/messages';
+import { Bank131SessionIdKey } from '../../workflows/search-attributes';
+import { finishSignal, recordedQuery, type Recorded } from '../fixtures/gateway-workflows';
+import { waitFor } from '../helpers/stack';
+import { postWebhook, readyWebhook, signed, signRaw } from '../helpers/webhooks';
+
+const bankKey = generateKeyPairPem();
+const rotatedKey = generateKeyPairPem();
+const strangerKey = generateKeyPairPem();
+const taskQueue = `gateway-${randomUUID()}`;
+const logger = createLogger('gateway-test', 'silent');
+
+let connection: Connection;
+let client: Client;
+let worker: Worker;
+let running: Promise<void>;
+let gateway: RunningGateway;
+let url: string;
+
+function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  return {
+    temporal: {
+      address: inject('temporalAddress'),
+      namespace: 'default',
+      taskQueue,
+      tls: false,
+      codecKeys: '',
+    },
+    host: '127.0.0.1',
+    port: 0,
+    bodyLimitBytes: 256 * 1024,
+    bankPublicKeysPem: [bankKey.publicKeyPem, rotatedKey.publicKeyPem],
+    shutdownGraceMs: 2_000,
+    logLevel: 'silent',
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+  client = new Client({ connection });
+  worker = await Worker.create({
+    connection: await NativeConnection.connect({ address: inject('temporalAddress') }),
+    taskQueue,
+    workflowsPath: path.resolve(__dirname, '../fixtures/gateway-workflows.ts'),
+  });
+  running = worker.run();
+  gateway = await startGateway({ client, config: gatewayConfig(), logger, taskQueue });
+  url = `${gateway.url}/webhooks/bank131`;
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  worker?.shutdown();
+  await running;
+  await connection?.close();
+});
+
+async function startRecorder(sessionId?: string): Promise<string> {
+  const workflowId = `payout-rec-${randomUUID()}`;
+  await client.workflow.start('payoutWorkflow', {
+    taskQueue,
+    workflowId,
+    typedSearchAttributes: sessionId ? [{ key: Bank131SessionIdKey, value: sessionId }] : [],
+  });
+  return workflowId;
+}
+const recorded = (workflowId: string) => client.workflow.getHandle(workflowId).query<Recorded>(recordedQuery);
+const sessionId = () => `ps_${Math.floor(Math.random() * 1e9)}`;
+
+describe('POST /webhooks/bank131', () => {
+  it('delivers a signed webhook as a signal and answers 200 after Temporal accepted it', async () => {
+    const workflowId = await startRecorder();
+    const sid = sessionId();
+    const { raw, signature } = signed(readyWebhook(sid, workflowId), bankKey.privateKeyPem);
+    const res = await postWebhook(url, raw, signature);
+    expect(res.status).toBe(200);
+    const r = await recorded(workflowId);
+    expect(r.deliveries).toBe(1);
+    expect(r.applied[0]).toMatchObject({
+      type: 'ready_to_confirm',
+      session: { sessionId: sid, nextAction: 'confirm' },
+    });
+    expect(r.applied[0]!.dedupKey).toContain(sid);
+  });
+
+  it('has one effect when the same webhook arrives 5 times', async () => {
+    const workflowId = await startRecorder();
+    const { raw, signature } = signed(readyWebhook(sessionId(), workflowId), bankKey.privateKeyPem);
+    for (let i = 0; i < 5; i++) expect((await postWebhook(url, raw, signature)).status).toBe(200);
+    const r = await recorded(workflowId);
+    expect(r.deliveries).toBe(5);
+    expect(r.applied).toHaveLength(1);
+  });
+
+  it('accepts a webhook signed with either configured key (rotation)', async () => {
+    const workflowId = await startRecorder();
+    const { raw, signature } = signed(readyWebhook(sessionId(), workflowId), rotatedKey.privateKeyPem);
+    expect((await postWebhook(url, raw, signature)).status).toBe(200);
+    expect((await recorded(workflowId)).deliveries).toBe(1);
+  });
+
+  it('refuses what it cannot trust or read, and signals nothing', async () => {
+    const workflowId = await startRecorder();
+    const body = readyWebhook(sessionId(), workflowId);
+    const { raw, signature } = signed(body, bankKey.privateKeyPem);
+    const byStranger = signed(body, strangerKey.privateKeyPem).signature;
+    const tampered = raw.replace('10000', '99999');
+    const oversize = JSON.stringify({ ...body, padding: 'x'.repeat(300 * 1024) });
+    const notJson = '{"type": "ready_to_confirm", ';
+    const wrongShape = JSON.stringify({ type: 'ready_to_confirm', session: { status: 'in_progress' } });
+    const results = [
+      await postWebhook(url, raw, 'AAAA' + signature.slice(4)), // bad signature
+      await postWebhook(url, raw, undefined), // missing
+      await postWebhook(url, raw, byStranger), // another key
+      await postWebhook(url, tampered, signature), // body modified after signing
+      await postWebhook(url, oversize, signRaw(oversize, bankKey.privateKeyPem)),
+      await postWebhook(url, notJson, signRaw(notJson, bankKey.privateKeyPem)),
+      await postWebhook(url, wrongShape, signRaw(wrongShape, bankKey.privateKeyPem)),
+    ];
+    expect(results.map((r) => r.status)).toEqual([401, 401, 401, 401, 413, 400, 400]);
+    expect(results[6]!.json).toMatchObject({ error: 'invalid_webhook' });
+    expect(String((results[6]!.json as { reason: string }).reason)).toMatch(/session\.id/);
+    expect((await recorded(workflowId)).deliveries).toBe(0);
+  });
+
+  it('routes by the Bank131SessionId search attribute when metadata is missing', async () => {
+    const sid = sessionId();
+    const workflowId = await startRecorder(sid);
+    await waitFor(async () => {
+      for await (const wf of client.workflow.list({ query: `Bank131SessionId = "${sid}"` }))
+        return wf.workflowId;
+      return undefined;
+    }, 'visibility of the search attribute');
+    const { raw, signature } = signed(readyWebhook(sid), bankKey.privateKeyPem);
+    expect((await postWebhook(url, raw, signature)).status).toBe(200);
+    expect((await recorded(workflowId)).deliveries).toBe(1);
+  });
+
+  it('records a webhook for an unknown session in the inbox, and answers 200', async () => {
+    const sid = sessionId();
+    const { raw, signature } = signed(readyWebhook(sid), bankKey.privateKeyPem);
+    expect((await postWebhook(url, raw, signature)).status).toBe(200);
+    const inbox = await client.workflow.getHandle(inboxWorkflowId(sid)).query(inboxQuery);
+    expect(inbox.webhooks).toHaveLength(1);
+    expect(inbox.webhooks[0]).toMatchObject({ reason: 'unknown_session', type: 'ready_to_confirm' });
+  });
+
+  it('records a webhook for a payout that already finished in the inbox, and answers 200', async () => {
+    const workflowId = await startRecorder();
+    await client.workflow.getHandle(workflowId).signal(finishSignal);
+    await client.workflow.getHandle(workflowId).result();
+    const sid = sessionId();
+    const { raw, signature } = signed(
+      { ...readyWebhook(sid, workflowId), type: 'payment_refunded' },
+      bankKey.privateKeyPem,
+    );
+    expect((await postWebhook(url, raw, signature)).status).toBe(200);
+    const inbox = await client.workflow.getHandle(inboxWorkflowId(sid)).query(inboxQuery);
+    expect(inbox.webhooks[0]).toMatchObject({
+      reason: 'workflow_not_running',
+      workflowId,
+      type: 'payment_refunded',
+    });
+  });
+
+  it('keeps webhook types it does not handle in the inbox', async () => {
+    const sid = sessionId();
+    const { raw, signature } = signed(
+      { ...readyWebhook(sid), type: 'confirmation_payout' },
+      bankKey.privateKeyPem,
+    );
+    expect((await postWebhook(url, raw, signature)).status).toBe(200);
+    const inbox = await client.workflow.getHandle(inboxWorkflowId(sid)).query(inboxQuery);
+    expect(inbox.webhooks[0]).toMatchObject({ reason: 'unsupported_type', type: 'confirmation_payout' });
+  });
+
+  it('echoes a request ID and answers health checks', async () => {
+    const res = await fetch(`${gateway.url}/readyz`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('abc-123');
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+  });
+
+  it('answers 503 to new webhooks once shutdown began', async () => {
+    const { app, beginShutdown } = createGatewayApp({ client, config: gatewayConfig(), logger, taskQueue });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    beginShutdown();
+    const { raw, signature } = signed(readyWebhook(sessionId()), bankKey.privateKeyPem);
+    expect((await postWebhook(`${base}/webhooks/bank131`, raw, signature)).status).toBe(503);
+    expect((await fetch(`${base}/healthz`)).status).toBe(503);
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+});
