@@ -46,7 +46,7 @@ describe('gateway while Temporal is down', () => {
     await server.stop();
     const readyDeliveries = () =>
       stack!.simulator.ledger.entries.filter((e) => e.kind === 'webhook' && e.type === 'ready_to_confirm');
-    await waitFor(
+    await waitFor<boolean>(
       () => (readyDeliveries().some((e) => e.kind === 'webhook' && e.httpStatus === 503) ? true : undefined),
       'a 503 to the bank',
       30_000,
