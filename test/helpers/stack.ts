@@ -78,7 +78,7 @@ export function accountRequest(payoutId: string, amount = 150_000) {
 }
 
 export async function waitFor<T>(
-  probe: () => Promise<T | undefined>,
+  probe: () => Promise<T | undefined> | T | undefined,
   what: string,
   timeoutMs = 20_000,
 ): Promise<T> {
