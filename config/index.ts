@@ -83,6 +83,7 @@ const PolicySchema = z.object({
   PAYOUT_RECONCILE_INITIAL_INTERVAL: duration('30s'),
   PAYOUT_RECONCILE_MAX_INTERVAL: duration('15m'),
   PAYOUT_RECONCILE_MAX_DURATION: duration('72h'),
+  PAYOUT_BANK_CALL_TIMEOUT: duration('45s'),
 });
 
 const Bank131ClientSchema = z.object({
@@ -139,6 +140,8 @@ export interface PayoutTimeouts {
   reconcileInitialIntervalMs: number;
   reconcileMaxIntervalMs: number;
   reconcileMaxDurationMs: number;
+  /** One Bank 131 call attempt (activity start-to-close); above the HTTP timeout, and how long a crashed worker's call waits before retrying. */
+  bankCallTimeoutMs: number;
 }
 
 /** What the worker hands each payout workflow (recorded in its history, so replays see the same values). */
@@ -184,6 +187,7 @@ export function loadPayoutSettings(env: NodeJS.ProcessEnv = process.env): Payout
       reconcileInitialIntervalMs: p.PAYOUT_RECONCILE_INITIAL_INTERVAL,
       reconcileMaxIntervalMs: p.PAYOUT_RECONCILE_MAX_INTERVAL,
       reconcileMaxDurationMs: p.PAYOUT_RECONCILE_MAX_DURATION,
+      bankCallTimeoutMs: p.PAYOUT_BANK_CALL_TIMEOUT,
     },
   };
   if (settings.policy.minAmount > settings.policy.maxAmount) {

@@ -27,6 +27,7 @@ export const DEFAULT_PAYOUT_SETTINGS: PayoutSettings = {
     reconcileInitialIntervalMs: 30_000,
     reconcileMaxIntervalMs: 15 * 60_000,
     reconcileMaxDurationMs: 72 * 3600_000,
+    bankCallTimeoutMs: 45_000,
   },
 };
 
@@ -44,6 +45,9 @@ export interface LocalStackOptions {
   workerTuning?: PayoutWorkerOptions['tuning'];
   /** Start no worker (tests that run their own, e.g. in a child process). */
   withoutWorker?: boolean;
+  /** Start no gateway; the simulator then delivers webhooks to `webhookUrl`. */
+  withoutGateway?: boolean;
+  webhookUrl?: string;
   logger?: Logger;
 }
 
@@ -54,7 +58,7 @@ export interface LocalStack {
   connection: Connection;
   payouts: PayoutsClient;
   simulator: SimulatorHandle;
-  gatewayUrl: string;
+  gatewayUrl?: string;
   worker?: Worker;
   keys: {
     partner: { privateKeyPem: string; publicKeyPem: string };
@@ -98,24 +102,28 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const { client, connection } = await connectClient(temporal);
     cleanups.push(() => connection.close());
 
-    const gateway = await startGateway({
-      client,
-      taskQueue: temporal.taskQueue,
-      logger: logger.child({ component: 'gateway' }),
-      host: '127.0.0.1',
-      port: opts.gatewayPort ?? 0,
-      config: {
-        temporal,
+    let gatewayUrl: string | undefined;
+    if (!opts.withoutGateway) {
+      const gateway = await startGateway({
+        client,
+        taskQueue: temporal.taskQueue,
+        logger: logger.child({ component: 'gateway' }),
         host: '127.0.0.1',
         port: opts.gatewayPort ?? 0,
-        bodyLimitBytes: 256 * 1024,
-        bankPublicKeysPem: [keys.bank.publicKeyPem],
-        shutdownGraceMs: 5_000,
-        logLevel: 'silent',
-      },
-    });
-    cleanups.push(() => gateway.close());
-    const gatewayUrl = gateway.url;
+        config: {
+          temporal,
+          host: '127.0.0.1',
+          port: opts.gatewayPort ?? 0,
+          bodyLimitBytes: 256 * 1024,
+          bankPublicKeysPem: [keys.bank.publicKeyPem],
+          shutdownGraceMs: 5_000,
+          logLevel: 'silent',
+        },
+      });
+      cleanups.push(() => gateway.close());
+      gatewayUrl = gateway.url;
+    }
+    const webhookUrl = opts.webhookUrl ?? `${gatewayUrl ?? 'http://127.0.0.1:9'}/webhooks/bank131`;
 
     const simulator = await startSimulator({
       host: '127.0.0.1',
@@ -123,7 +131,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       projectId: 'demo-project',
       partnerPublicKeyPem: keys.partner.publicKeyPem,
       bankPrivateKeyPem: keys.bank.privateKeyPem,
-      webhookUrl: `${gatewayUrl}/webhooks/bank131`,
+      webhookUrl,
       processingDelayMs: 50,
       confirmDeadlineMs: 240 * 60_000,
       webhookRetryInitialMs: 200,

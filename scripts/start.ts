@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   out(`Temporal server   ${stack.temporal.address}`);
   out(`Temporal Web UI   ${uiBase}${reuseServer ? ' (of the server already running)' : ''}`);
   out(`Bank 131 sim.     ${stack.simulator.url}`);
-  out(`Webhook gateway   ${stack.gatewayUrl}/webhooks/bank131`);
+  out(`Webhook gateway   ${stack.gatewayUrl ?? '-'}/webhooks/bank131`);
   out(`Codec server      ${codecServer.url}`);
   out();
 

@@ -56,18 +56,27 @@ const bankRetry: RetryPolicy = {
   nonRetryableErrorTypes: [FAILURE_TYPES.bankRejected],
 };
 
-// Steps that move money or create sessions retry for a long time under the same idempotency key: a retry
-// can never do the step twice, and giving up early would leave the bank half-way.
-const moneySteps = proxyActivities<PayoutActivities>({
-  startToCloseTimeout: '1m',
-  scheduleToCloseTimeout: '2h',
-  retry: bankRetry,
-});
-const reads = proxyActivities<PayoutActivities>({
-  startToCloseTimeout: '1m',
-  scheduleToCloseTimeout: '10m',
-  retry: bankRetry,
-});
+/**
+ * Steps that move money or create sessions retry for a long time under the same idempotency key: a retry
+ * can never do the step twice, and giving up early would leave the bank half-way. Reads give up sooner.
+ */
+function bankActivities(bankCallTimeoutMs: number) {
+  return {
+    moneySteps: proxyActivities<PayoutActivities>({
+      startToCloseTimeout: bankCallTimeoutMs,
+      scheduleToCloseTimeout: '2h',
+      retry: bankRetry,
+    }),
+    reads: proxyActivities<PayoutActivities>({
+      startToCloseTimeout: bankCallTimeoutMs,
+      scheduleToCloseTimeout: '10m',
+      retry: bankRetry,
+    }),
+  };
+}
+/** Payouts started before the bank call timeout became a setting. */
+const LEGACY_BANK_CALL_TIMEOUT_MS = 60_000;
+
 const settingsActivity = proxyLocalActivities<PayoutActivities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 5 },
@@ -150,6 +159,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
 
   const settings: PayoutSettings = await settingsActivity.loadPayoutSettings();
   const t = settings.timeouts;
+  const { moneySteps, reads } = bankActivities(t.bankCallTimeoutMs ?? LEGACY_BANK_CALL_TIMEOUT_MS);
 
   // 1. Token: tokenize the account, or check the token the caller already holds.
   let token: string;

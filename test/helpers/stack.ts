@@ -24,6 +24,7 @@ export const FAST_SETTINGS: PayoutSettings = {
     reconcileInitialIntervalMs: 200,
     reconcileMaxIntervalMs: 1_000,
     reconcileMaxDurationMs: 4_000,
+    bankCallTimeoutMs: 5_000,
   },
 };
 

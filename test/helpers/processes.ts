@@ -1,0 +1,109 @@
+/**
+ * Our real processes (worker, gateway) as child processes, so fault tests can SIGKILL them mid-step and
+ * start them again, as happens in production.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { PayoutSettings } from '../../config';
+import type { LocalStack } from '../../scripts/local-stack';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export interface ChildService {
+  process: ChildProcess;
+  output: () => string;
+  /** SIGKILL: no cleanup, no drain, as a crash. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+}
+
+function spawnService(entry: string, env: NodeJS.ProcessEnv, readyLine: RegExp): Promise<ChildService> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const killWith = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} did not start in time:\n${output}`)), 60_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (readyLine.test(output)) {
+        clearTimeout(timer);
+        resolve({
+          process: child,
+          output: () => output,
+          kill: () => killWith('SIGKILL'),
+          stop: () => killWith('SIGTERM'),
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${entry} exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+}
+
+export function settingsEnv(settings: PayoutSettings): NodeJS.ProcessEnv {
+  const t = settings.timeouts;
+  return {
+    PAYOUT_CURRENCIES: settings.policy.currencies.join(','),
+    PAYOUT_MIN_AMOUNT: String(settings.policy.minAmount),
+    PAYOUT_MAX_AMOUNT: String(settings.policy.maxAmount),
+    PAYOUT_APPROVAL_THRESHOLD: String(settings.policy.approvalThreshold),
+    PAYOUT_APPROVAL_TIMEOUT: String(t.approvalTimeoutMs),
+    PAYOUT_READY_TIMEOUT: String(t.readyTimeoutMs),
+    PAYOUT_FINISH_TIMEOUT: String(t.finishTimeoutMs),
+    PAYOUT_RECONCILE_INITIAL_INTERVAL: String(t.reconcileInitialIntervalMs),
+    PAYOUT_RECONCILE_MAX_INTERVAL: String(t.reconcileMaxIntervalMs),
+    PAYOUT_RECONCILE_MAX_DURATION: String(t.reconcileMaxDurationMs),
+    PAYOUT_BANK_CALL_TIMEOUT: String(t.bankCallTimeoutMs),
+  };
+}
+
+export function spawnWorker(stack: LocalStack, workflowBundlePath: string): Promise<ChildService> {
+  return spawnService(
+    'workers/main.ts',
+    {
+      TEMPORAL_ADDRESS: stack.temporal.address,
+      TEMPORAL_NAMESPACE: stack.temporal.namespace,
+      TEMPORAL_TASK_QUEUE: stack.temporal.taskQueue,
+      PAYLOAD_CODEC_KEYS: stack.temporal.codecKeys,
+      BANK131_BASE_URL: stack.simulator.url,
+      BANK131_PROJECT_ID: 'demo-project',
+      BANK131_PRIVATE_KEY: stack.keys.partner.privateKeyPem,
+      BANK131_REQUEST_TIMEOUT: '3s',
+      WORKFLOW_BUNDLE_PATH: workflowBundlePath,
+      WORKER_METRICS_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...settingsEnv(stack.settings),
+    },
+    /worker started/,
+  );
+}
+
+export function spawnGateway(stack: LocalStack, port: number): Promise<ChildService> {
+  return spawnService(
+    'webhook-gateway/main.ts',
+    {
+      TEMPORAL_ADDRESS: stack.temporal.address,
+      TEMPORAL_NAMESPACE: stack.temporal.namespace,
+      TEMPORAL_TASK_QUEUE: stack.temporal.taskQueue,
+      PAYLOAD_CODEC_KEYS: stack.temporal.codecKeys,
+      BANK131_PUBLIC_KEYS: stack.keys.bank.publicKeyPem,
+      GATEWAY_HOST: '127.0.0.1',
+      GATEWAY_PORT: String(port),
+      LOG_LEVEL: 'info',
+    },
+    /webhook gateway listening/,
+  );
+}
