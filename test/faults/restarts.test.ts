@@ -32,7 +32,13 @@ describe('restarts', () => {
     const stack = await startTestStack({
       temporalAddress: server.address,
       settings: FAST_SETTINGS,
-      simulator: { processingDelayMs: 800, webhookRetryInitialMs: 200, webhookRetryMaxMs: 1_000, webhookRetryGiveUpMs: 120_000, scenariosByAmount: false },
+      simulator: {
+        processingDelayMs: 800,
+        webhookRetryInitialMs: 200,
+        webhookRetryMaxMs: 1_000,
+        webhookRetryGiveUpMs: 120_000,
+        scenariosByAmount: false,
+      },
     });
     cleanups.push(() => stack.stop());
     const ids = Array.from({ length: 20 }, () => uniquePayoutId('server-restart'));
@@ -47,7 +53,12 @@ describe('restarts', () => {
     const results = await Promise.all(ids.map((id) => stack.payouts.result(id)));
     expect(results.map((r) => r.outcome)).toEqual(ids.map(() => 'succeeded'));
     const summary = stack.simulator.ledger.summary();
-    for (const id of ids) expect(summary[`payout-${id}`]).toMatchObject({ initsProcessed: 1, confirmsProcessed: 1, finalPayoutStatus: 'succeeded' });
+    for (const id of ids)
+      expect(summary[`payout-${id}`]).toMatchObject({
+        initsProcessed: 1,
+        confirmsProcessed: 1,
+        finalPayoutStatus: 'succeeded',
+      });
   });
 
   it('gateway killed and restarted while webhooks are delivered: the bank retries get everything through', async () => {
@@ -56,7 +67,13 @@ describe('restarts', () => {
       withoutGateway: true,
       webhookUrl: `http://127.0.0.1:${port}/webhooks/bank131`,
       settings: slowWebhooksOnly,
-      simulator: { processingDelayMs: 300, webhookRetryInitialMs: 200, webhookRetryMaxMs: 1_000, webhookRetryGiveUpMs: 120_000, scenariosByAmount: false },
+      simulator: {
+        processingDelayMs: 300,
+        webhookRetryInitialMs: 200,
+        webhookRetryMaxMs: 1_000,
+        webhookRetryGiveUpMs: 120_000,
+        scenariosByAmount: false,
+      },
     });
     cleanups.push(() => stack.stop());
     let gateway: ChildService = await spawnGateway(stack, port);
@@ -84,6 +101,7 @@ describe('restarts', () => {
       expect(kinds).not.toContain('step:reconciling');
     }
     const summary = stack.simulator.ledger.summary();
-    for (const id of ids) expect(summary[`payout-${id}`]).toMatchObject({ initsProcessed: 1, confirmsProcessed: 1 });
+    for (const id of ids)
+      expect(summary[`payout-${id}`]).toMatchObject({ initsProcessed: 1, confirmsProcessed: 1 });
   });
 });

@@ -15,8 +15,22 @@ beforeAll(async () => {
   stack = await startTestStack({
     withoutWorker: true,
     // webhooks, not polls, move these payouts on: the crash is what is under test
-    settings: { ...FAST_SETTINGS, timeouts: { ...FAST_SETTINGS.timeouts, readyTimeoutMs: 60_000, finishTimeoutMs: 60_000, bankCallTimeoutMs: 4_000 } },
-    simulator: { processingDelayMs: 1_500, webhookRetryInitialMs: 100, webhookRetryMaxMs: 1_000, webhookRetryGiveUpMs: 120_000, scenariosByAmount: false },
+    settings: {
+      ...FAST_SETTINGS,
+      timeouts: {
+        ...FAST_SETTINGS.timeouts,
+        readyTimeoutMs: 60_000,
+        finishTimeoutMs: 60_000,
+        bankCallTimeoutMs: 4_000,
+      },
+    },
+    simulator: {
+      processingDelayMs: 1_500,
+      webhookRetryInitialMs: 100,
+      webhookRetryMaxMs: 1_000,
+      webhookRetryGiveUpMs: 120_000,
+      scenariosByAmount: false,
+    },
   });
 });
 afterAll(async () => {
@@ -26,15 +40,25 @@ afterAll(async () => {
 
 const wf = (id: string) => `payout-${id}`;
 const requestsTo = (endpoint: string, workflowId: string) =>
-  stack.simulator.ledger.entries.filter((e) => e.kind === 'request' && e.endpoint === endpoint && e.workflowId === workflowId);
+  stack.simulator.ledger.entries.filter(
+    (e) => e.kind === 'request' && e.endpoint === endpoint && e.workflowId === workflowId,
+  );
 
-async function crashDuring(prefix: string, arm: (workflowId: string) => void, crashed: (payoutId: string, workflowId: string) => Promise<boolean>) {
+async function crashDuring(
+  prefix: string,
+  arm: (workflowId: string) => void,
+  crashed: (payoutId: string, workflowId: string) => Promise<boolean>,
+) {
   const payoutId = uniquePayoutId(prefix);
   const workflowId = wf(payoutId);
   arm(workflowId);
   worker = await spawnWorker(stack, bundle());
   await stack.payouts.startPayout(accountRequest(payoutId));
-  await waitFor(async () => ((await crashed(payoutId, workflowId)) ? true : undefined), `the moment to crash (${prefix})`, 30_000);
+  await waitFor(
+    async () => ((await crashed(payoutId, workflowId)) ? true : undefined),
+    `the moment to crash (${prefix})`,
+    30_000,
+  );
   await worker.kill();
   worker = await spawnWorker(stack, bundle());
   const result = await stack.payouts.result(payoutId);
@@ -48,7 +72,14 @@ describe('worker killed mid-step', () => {
   it('during init: the bank got the init, the new worker does not create a second session', async () => {
     const { result, ledger } = await crashDuring(
       'crash-init',
-      (workflowId) => stack.simulator.injectFault({ endpoint: 'session/init/payout', kind: 'slow', delayMs: 1_000, times: 1, workflowId }),
+      (workflowId) =>
+        stack.simulator.injectFault({
+          endpoint: 'session/init/payout',
+          kind: 'slow',
+          delayMs: 1_000,
+          times: 1,
+          workflowId,
+        }),
       (_p, workflowId) => Promise.resolve(requestsTo('session/init/payout', workflowId).length > 0),
     );
     expect(result.outcome).toBe('succeeded');
@@ -69,7 +100,14 @@ describe('worker killed mid-step', () => {
   it('during confirm: the bank confirmed, the new worker does not confirm again', async () => {
     const { result, ledger } = await crashDuring(
       'crash-confirm',
-      (workflowId) => stack.simulator.injectFault({ endpoint: 'session/confirm', kind: 'slow', delayMs: 1_000, times: 1, workflowId }),
+      (workflowId) =>
+        stack.simulator.injectFault({
+          endpoint: 'session/confirm',
+          kind: 'slow',
+          delayMs: 1_000,
+          times: 1,
+          workflowId,
+        }),
       (_p, workflowId) => Promise.resolve(requestsTo('session/confirm', workflowId).length > 0),
     );
     expect(result.outcome).toBe('succeeded');

@@ -1,0 +1,235 @@
+/**
+ * Fault 4: Bank 131 faults of every kind on every endpoint. Fault 5: webhook storms. Fault 6: bad input.
+ * Fault 7: 200 payouts under seeded random faults, checked against the simulator's ledger.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidPayoutRequestError } from '../../client/payout-request';
+import { PayoutConflictError } from '../../client/payouts';
+import type { LocalStack } from '../../scripts/local-stack';
+import type { FaultRule, ScenarioName } from '../../simulator/server';
+import { seededRandom } from '../../simulator/faults';
+import { PayoutStatusKey } from '../../workflows/search-attributes';
+import { accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
+import { postWebhook, readyWebhook, signed } from '../helpers/webhooks';
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+const wf = (id: string) => `payout-${id}`;
+const summaryOf = (id: string) =>
+  stack.simulator.ledger.summary()[wf(id)] ?? {
+    sessionIds: [],
+    initsProcessed: 0,
+    confirmsProcessed: 0,
+    cancelsProcessed: 0,
+  };
+
+describe('Bank 131 faults on every endpoint', () => {
+  const kinds: FaultRule['kind'][] = [
+    'http_500',
+    'http_503',
+    'http_429',
+    'timeout',
+    'reset',
+    'slow',
+    'garbage',
+  ];
+  // Each endpoint with the scenario that makes the payout call it.
+  const endpoints: { endpoint: string; scenario: ScenarioName; expected: string }[] = [
+    { endpoint: 'tokenize', scenario: 'success', expected: 'succeeded' },
+    { endpoint: 'session/init/payout', scenario: 'success', expected: 'succeeded' },
+    { endpoint: 'session/confirm', scenario: 'success', expected: 'succeeded' },
+    { endpoint: 'session/cancel', scenario: 'amount_mismatch', expected: 'cancelled' },
+    { endpoint: 'session/status', scenario: 'lose_finished_webhook', expected: 'succeeded' },
+  ];
+  const cases = endpoints.flatMap((e) => kinds.map((kind) => ({ ...e, kind })));
+
+  it(`retries ${cases.length} endpoint/fault combinations to the right outcome, moving money at most once`, async () => {
+    const runs = await Promise.all(
+      cases.map(async (c) => {
+        const payoutId = uniquePayoutId(`fault-${c.kind}`);
+        stack.simulator.setScenario(wf(payoutId), c.scenario);
+        // two faults in a row: the retry after the first must not be the one that succeeds by luck
+        stack.simulator.injectFault({
+          endpoint: c.endpoint,
+          kind: c.kind,
+          times: 2,
+          delayMs: c.kind === 'timeout' ? 3_500 : 500,
+          workflowId: wf(payoutId),
+        });
+        await stack.payouts.startPayout(accountRequest(payoutId));
+        return { c, payoutId, result: await stack.payouts.result(payoutId) };
+      }),
+    );
+    for (const { c, payoutId, result } of runs) {
+      const s = summaryOf(payoutId);
+      expect({ ...c, outcome: result.outcome }).toEqual({ ...c, outcome: c.expected });
+      expect(s.initsProcessed).toBe(1);
+      expect(s.confirmsProcessed).toBe(c.expected === 'succeeded' ? 1 : 0);
+      const faulted = stack.simulator.ledger.entries.filter(
+        (e) => e.kind === 'request' && e.workflowId === wf(payoutId) && e.outcome === `fault:${c.kind}`,
+      );
+      // a slow answer still succeeds, so only it is followed by no retry
+      expect(faulted.length).toBe(c.kind === 'slow' ? 1 : 2);
+    }
+  });
+});
+
+describe('webhook storms', () => {
+  it('every webhook ten times: applied once, one confirm', async () => {
+    const payoutId = uniquePayoutId('storm-x10');
+    stack.simulator.setScenario(wf(payoutId), { webhookCopies: 10 });
+    await stack.payouts.startPayout(accountRequest(payoutId));
+    expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
+    const { state } = await stack.payouts.getPayout(payoutId);
+    expect(state.events.filter((e) => e.kind === 'webhook:ready_to_confirm')).toHaveLength(1);
+    // the nine extra ready_to_confirm copies arrive while it runs; late payment_finished copies go to the inbox
+    expect(
+      state.events.filter((e) => e.kind.startsWith('webhook:ready_to_confirm:')).length,
+    ).toBeGreaterThanOrEqual(9);
+    expect(summaryOf(payoutId).confirmsProcessed).toBe(1);
+  });
+
+  it('out of order and with duplicates at once', async () => {
+    const payoutId = uniquePayoutId('storm-ooo');
+    stack.simulator.setScenario(wf(payoutId), {
+      finishedBeforeConfirmResponse: true,
+      staleReadyAfterFinish: true,
+      webhookCopies: 3,
+    });
+    await stack.payouts.startPayout(accountRequest(payoutId));
+    expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
+    expect(summaryOf(payoutId).confirmsProcessed).toBe(1);
+  });
+
+  it('webhooks for sessions nobody knows: 200, kept, and no payout touched', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => {
+        const { raw, signature } = signed(
+          readyWebhook(`ps_unknown_${Date.now()}_${i}`),
+          stack.keys.bank.privateKeyPem,
+        );
+        return postWebhook(`${stack.gatewayUrl!}/webhooks/bank131`, raw, signature).then((r) => r.status);
+      }),
+    );
+    expect(statuses).toEqual(statuses.map(() => 200));
+  });
+
+  it('a payment_finished that never comes: reconciliation by session/status finishes the payout', async () => {
+    const payoutId = uniquePayoutId('storm-no-finish');
+    stack.simulator.setScenario(wf(payoutId), 'lose_finished_webhook');
+    await stack.payouts.startPayout(accountRequest(payoutId));
+    expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
+  });
+
+  it('a session stuck in error: ends unknown, visible to operators, never retried', async () => {
+    const payoutId = uniquePayoutId('storm-error');
+    stack.simulator.setScenario(wf(payoutId), 'session_error_after_confirm');
+    await stack.payouts.startPayout(accountRequest(payoutId));
+    expect((await stack.payouts.result(payoutId)).outcome).toBe('unknown');
+    expect(summaryOf(payoutId)).toMatchObject({ initsProcessed: 1, confirmsProcessed: 1 });
+    const found = await waitFor(async () => {
+      for await (const w of stack.client.workflow.list({
+        query: `PayoutStatus = "unknown" AND WorkflowId = "${wf(payoutId)}"`,
+      }))
+        return w;
+      return undefined;
+    }, 'the unknown payout in visibility');
+    expect(found.typedSearchAttributes.get(PayoutStatusKey)).toBe('unknown');
+  });
+});
+
+describe('bad input at the boundary', () => {
+  it.each([
+    ['negative amount', { amount: -100 }],
+    ['zero amount', { amount: 0 }],
+    ['huge amount', { amount: 10 ** 15 }],
+    ['amount above the configured limit', { amount: 100_000_001 }],
+    ['wrong currency', { currency: 'usd' }],
+    [
+      'malformed BIK',
+      { recipient: { kind: 'account', bik: '12', account: '40817810099910004312', fullName: 'A' } },
+    ],
+    [
+      'malformed account',
+      { recipient: { kind: 'account', bik: '049205131', account: '123', fullName: 'A' } },
+    ],
+    [
+      'empty name',
+      { recipient: { kind: 'account', bik: '049205131', account: '40817810099910004312', fullName: '' } },
+    ],
+  ])('%s is refused before any workflow starts', async (_name, patch) => {
+    const payoutId = uniquePayoutId('bad-input');
+    await expect(stack.payouts.startPayout({ ...accountRequest(payoutId), ...patch })).rejects.toBeInstanceOf(
+      InvalidPayoutRequestError,
+    );
+    await expect(stack.client.workflow.getHandle(wf(payoutId)).describe()).rejects.toThrow(/not found/i);
+  });
+
+  it('the same payout ID with different input is refused', async () => {
+    const payoutId = uniquePayoutId('bad-dup');
+    await stack.payouts.startPayout(accountRequest(payoutId));
+    await expect(
+      stack.payouts.startPayout({ ...accountRequest(payoutId), description: 'другое' }),
+    ).rejects.toBeInstanceOf(PayoutConflictError);
+    await stack.payouts.result(payoutId);
+    expect(summaryOf(payoutId).initsProcessed).toBe(1);
+  });
+});
+
+describe('load while faulting', () => {
+  it('200 payouts with seeded random faults and scenarios: outcomes match the bank, zero double confirms', async () => {
+    const random = seededRandom(20261125);
+    const scenarios: ScenarioName[] = [
+      'success',
+      'success',
+      'success',
+      'payout_fails',
+      'duplicate_webhooks',
+      'out_of_order',
+      'lose_ready_webhook',
+      'lose_finished_webhook',
+      'amount_mismatch',
+      'confirm_response_lost',
+    ];
+    const ids = Array.from({ length: 200 }, () => uniquePayoutId('load'));
+    for (const endpoint of [
+      'tokenize',
+      'session/init/payout',
+      'session/confirm',
+      'session/cancel',
+      'session/status',
+    ]) {
+      for (const [kind, probability] of [
+        ['http_503', 0.08],
+        ['reset', 0.04],
+        ['garbage', 0.03],
+        ['http_429', 0.03],
+      ] as const) {
+        for (const id of ids)
+          stack.simulator.injectFault({ endpoint, kind, probability, times: 1, workflowId: wf(id) });
+      }
+    }
+    for (const id of ids)
+      stack.simulator.setScenario(wf(id), scenarios[Math.floor(random() * scenarios.length)]!);
+    await Promise.all(ids.map((id) => stack.payouts.startPayout(accountRequest(id))));
+    const results = await Promise.all(ids.map((id) => stack.payouts.result(id)));
+
+    const summary = stack.simulator.ledger.summary();
+    const outcomes: Record<string, number> = {};
+    results.forEach((r, i) => {
+      outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+      const bank = summary[wf(ids[i]!)]!;
+      expect(bank.confirmsProcessed).toBeLessThanOrEqual(1);
+      expect(bank.initsProcessed).toBe(1);
+      // succeeded here ⇔ succeeded at the bank
+      expect(r.outcome === 'succeeded').toBe(bank.finalPayoutStatus === 'succeeded');
+    });
+    expect(outcomes.succeeded).toBeGreaterThan(100);
+    expect(outcomes.unknown ?? 0).toBe(0);
+  }, 240_000);
+});
