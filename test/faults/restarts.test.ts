@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../scripts/local-stack';
 import { freePort, startDevServer, type DevServer } from '../../temporal/dev-server';
 import { spawnGateway, type ChildService } from '../helpers/processes';
 import { accountRequest, FAST_SETTINGS, startTestStack, uniquePayoutId } from '../helpers/stack';
