@@ -3,7 +3,7 @@
  * simulator, the webhook gateway, a worker and the payouts client, wired with fresh keys. Used by
  * `npm start`, the integration tests and the benchmark, so all three exercise the same wiring.
  */
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { Bank131Client } from '../bank131/client';
@@ -12,6 +12,7 @@ import { generateCodecKeySpec } from '../codec/aes-gcm-codec';
 import type { PayoutSettings, TemporalConfig } from '../config';
 import { PayoutsClient } from '../client/payouts';
 import { createLogger, type Logger } from '../observability/logger';
+import { bank131CallRecorder } from '../observability/metrics';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../simulator/server';
 import { connectClient } from '../temporal/client';
 import { startDevServer, type DevServer, type DevServerOptions } from '../temporal/dev-server';
@@ -154,7 +155,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           requestTimeoutMs: 10_000,
           maxConnections: 64,
         },
-        { logger: logger.child({ component: 'bank131' }) },
+        {
+          logger: logger.child({ component: 'bank131' }),
+          onCall: bank131CallRecorder(Runtime.instance().metricMeter),
+        },
       );
       cleanups.push(() => bank131.close());
       const workerConnection = await NativeConnection.connect({ address });

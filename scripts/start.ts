@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AesGcmPayloadCodec, generateCodecKeySpec, parseCodecKeys } from '../codec/aes-gcm-codec';
 import { startCodecServer } from '../codec/server';
 import { createLogger } from '../observability/logger';
@@ -49,6 +50,11 @@ async function main(): Promise<void> {
   out('Preparing the Temporal CLI (built once from the Go module proxy, then reused)...');
   resolveTemporalCli((line) => out(line));
   const codecKeys = demoCodecKeys();
+  const metricsPort = Number(process.env.WORKER_METRICS_PORT ?? 9464);
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } },
+  });
   const logger = createLogger('demo', process.env.LOG_LEVEL ?? 'warn');
 
   const codecServer = await startCodecServer({
@@ -81,6 +87,9 @@ async function main(): Promise<void> {
   out(`Bank 131 sim.     ${stack.simulator.url}`);
   out(`Webhook gateway   ${stack.gatewayUrl ?? '-'}/webhooks/bank131`);
   out(`Codec server      ${codecServer.url}`);
+  out(
+    `Metrics           http://127.0.0.1:${metricsPort}/metrics (worker), ${stack.gatewayUrl ?? '-'}/metrics (gateway)`,
+  );
   out();
 
   const payoutId = `demo-${new Date()

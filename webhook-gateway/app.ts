@@ -11,6 +11,7 @@ import { WebhookSchema } from '../bank131/schemas';
 import { loadPublicKey, SIGNATURE_HEADER, verifyBody } from '../bank131/signature';
 import type { GatewayConfig } from '../config';
 import type { Logger } from '../observability/logger';
+import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics';
 import {
   unmatchedWebhookSignal,
   WEBHOOK_INBOX_WORKFLOW_TYPE,
@@ -29,6 +30,8 @@ export interface GatewayDeps {
   logger: Logger;
   taskQueue: string;
   onWebhook?: (e: { type: string; status: number; outcome: string; durationMs: number }) => void;
+  /** Served at GET /metrics; a fresh registry when omitted. */
+  metrics?: GatewayMetrics;
 }
 
 export function isTemporalUnavailable(err: unknown): boolean {
@@ -64,6 +67,11 @@ export function createGatewayApp(deps: GatewayDeps): {
     client.connection.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, fn);
   let shuttingDown = false;
   let inFlight = 0;
+  const metrics = deps.metrics ?? createGatewayMetrics();
+  const observe = (e: { type: string; status: number; outcome: string; durationMs: number }) => {
+    metrics.recordWebhook(e);
+    deps.onWebhook?.(e);
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -79,6 +87,10 @@ export function createGatewayApp(deps: GatewayDeps): {
 
   app.get('/healthz', (_req, res) => {
     res.status(shuttingDown ? 503 : 200).json({ status: shuttingDown ? 'shutting_down' : 'ok' });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   app.get('/readyz', async (_req, res) => {
@@ -203,7 +215,7 @@ export function createGatewayApp(deps: GatewayDeps): {
         }
       } finally {
         inFlight -= 1;
-        deps.onWebhook?.({ type, status, outcome, durationMs: performance.now() - started });
+        observe({ type, status, outcome, durationMs: performance.now() - started });
       }
     },
   );
@@ -214,7 +226,7 @@ export function createGatewayApp(deps: GatewayDeps): {
     const status =
       e.type === 'entity.too.large' ? 413 : e.status && e.status >= 400 && e.status < 500 ? e.status : 400;
     logger.warn({ status, reason: e.type ?? e.message }, 'webhook refused before parsing');
-    deps.onWebhook?.({ type: 'unknown', status, outcome: e.type ?? 'bad_request', durationMs: 0 });
+    observe({ type: 'unknown', status, outcome: e.type ?? 'bad_request', durationMs: 0 });
     res.status(status).json({ error: e.type ?? 'bad_request' });
   });
 

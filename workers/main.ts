@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import { Bank131Client } from '../bank131/client';
 import { loadWorkerConfig } from '../config';
 import { createLogger } from '../observability/logger';
+import { bank131CallRecorder } from '../observability/metrics';
 import { connectionOptions } from '../temporal/client';
 import { createPayoutWorker } from './payout-worker';
 
@@ -22,9 +23,17 @@ async function main(): Promise<void> {
       logger.child({ sdk: true }).info(entry.meta ?? {}, entry.message),
     ),
     shutdownSignals: ['SIGINT', 'SIGTERM'],
+    // One endpoint for the SDK's metrics and ours (payouts, policy decisions, Bank 131 calls).
+    telemetryOptions:
+      config.metricsPort > 0
+        ? { metrics: { prometheus: { bindAddress: `${config.metricsHost}:${config.metricsPort}` } } }
+        : undefined,
   });
   const connection = await NativeConnection.connect(connectionOptions(config.temporal));
-  const bank131 = new Bank131Client(config.bank131, { logger });
+  const bank131 = new Bank131Client(config.bank131, {
+    logger,
+    onCall: bank131CallRecorder(Runtime.instance().metricMeter),
+  });
   const worker = await createPayoutWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -33,7 +42,14 @@ async function main(): Promise<void> {
     codecKeys: config.temporal.codecKeys,
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
   });
-  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
+  logger.info(
+    {
+      taskQueue: config.temporal.taskQueue,
+      address: config.temporal.address,
+      metricsPort: config.metricsPort || undefined,
+    },
+    'worker started',
+  );
   // Resolves once SIGINT/SIGTERM drained in-flight tasks (Runtime.install's shutdownSignals).
   await worker.run();
   await bank131.close();

@@ -10,6 +10,7 @@ import {
   allHandlersFinished,
   condition,
   log,
+  metricMeter,
   proxyActivities,
   type RetryPolicy,
   proxyLocalActivities,
@@ -96,6 +97,13 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   const { request } = input;
   const workflowId = workflowInfo().workflowId;
   const m: PayoutMachine = newMachine(request, now());
+  // Replay-safe: the SDK does not emit workflow metrics while replaying history.
+  metricMeter.createCounter('payouts_started', 'payouts', 'Payout workflows started').add(1);
+  const finishedCounter = metricMeter.createCounter(
+    'payouts_finished',
+    'payouts',
+    'Payouts finished, by outcome',
+  );
 
   const publishStep = () => {
     upsertSearchAttributes([
@@ -147,6 +155,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
 
   const done = async (result: PayoutResult): Promise<PayoutResult> => {
     publishStep();
+    finishedCounter.add(1, { outcome: result.outcome });
     await condition(allHandlersFinished);
     return result;
   };
@@ -263,6 +272,9 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     policy: settings.policy,
   });
   m.view.decision = decision;
+  metricMeter
+    .createCounter('payout_policy_decisions', 'decisions', 'Policy decisions, by action')
+    .add(1, { action: decision.action });
   recordEvent(
     m,
     now(),

@@ -210,3 +210,12 @@ describe('POST /webhooks/bank131', () => {
     await new Promise((r) => server.close(r));
   });
 });
+
+describe('GET /metrics', () => {
+  it('counts webhooks by type, status and outcome', async () => {
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(text).toMatch(/webhooks_total\{type="ready_to_confirm",status="200",outcome="signalled"\} \d+/);
+    expect(text).toMatch(/webhooks_total\{type="unknown",status="413",outcome="entity.too.large"\} 1/);
+    expect(text).toMatch(/webhooks_total\{type="unknown",status="401",outcome="bad_signature"\} 4/);
+  });
+});

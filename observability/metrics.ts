@@ -1,0 +1,61 @@
+/**
+ * Metrics. The worker's go through Temporal's runtime meter, so workflow metrics are replay-safe and share one
+ * Prometheus endpoint with the SDK's own; the gateway, which runs no worker, uses prom-client.
+ */
+import type { MetricMeter } from '@temporalio/common';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Bank131CallEvent } from '../bank131/client';
+
+export interface WebhookEvent {
+  type: string;
+  status: number;
+  outcome: string;
+  durationMs: number;
+}
+
+export interface GatewayMetrics {
+  registry: Registry;
+  recordWebhook(e: WebhookEvent): void;
+}
+
+export function createGatewayMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const webhooks = new Counter({
+    name: 'webhooks_total',
+    help: 'Bank 131 webhooks received, by type, HTTP status answered and outcome',
+    labelNames: ['type', 'status', 'outcome'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'webhook_duration_seconds',
+    help: 'Time from receiving a webhook to answering it (signal accepted by Temporal included)',
+    labelNames: ['outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return {
+    registry,
+    recordWebhook: (e) => {
+      // Unknown types come from outside: bound the label's values.
+      const type = /^[a-z_]{1,40}$/.test(e.type) ? e.type : 'other';
+      webhooks.inc({ type, status: String(e.status), outcome: e.outcome });
+      duration.observe({ outcome: e.outcome }, e.durationMs / 1000);
+    },
+  };
+}
+
+/** Bank 131 calls, for the worker's Prometheus endpoint (Temporal runtime meter). */
+export function bank131CallRecorder(meter: MetricMeter): (e: Bank131CallEvent) => void {
+  const requests = meter.createCounter(
+    'bank131_requests',
+    'requests',
+    'Bank 131 API calls by endpoint and outcome',
+  );
+  const latency = meter.createHistogram('bank131_request_duration', 'int', 'ms', 'Bank 131 API call latency');
+  return (e) => {
+    const tags = { endpoint: e.endpoint, outcome: e.outcome };
+    requests.add(1, tags);
+    latency.record(Math.round(e.durationMs), tags);
+  };
+}
