@@ -31,3 +31,15 @@ export function createLogger(name: string, level = 'info'): Logger {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   });
 }
+
+/** Last words of a process that could not start: a configuration error is the user's to fix, so no stack. */
+export function exitWithStartupError(what: string, err: unknown): never {
+  const message =
+    err instanceof Error && err.name === 'ConfigError'
+      ? err.message
+      : err instanceof Error
+        ? (err.stack ?? err.message)
+        : String(err);
+  process.stderr.write(`${what} failed to start: ${message}\n`);
+  process.exit(1);
+}

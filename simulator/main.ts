@@ -1,6 +1,6 @@
 /** The simulator process: `npm run simulator`, or the `simulator` compose profile. */
 import { loadSimulatorConfig } from '../config';
-import { createLogger } from '../observability/logger';
+import { createLogger, exitWithStartupError } from '../observability/logger';
 import { startSimulator } from './server';
 
 async function main(): Promise<void> {
@@ -17,9 +17,4 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `simulator failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
-});
+main().catch((err: unknown) => exitWithStartupError('simulator', err));

@@ -1,6 +1,6 @@
 /** The gateway process: `npm run gateway`, or `node dist/webhook-gateway/main.js` in the container. */
 import { loadGatewayConfig } from '../config';
-import { createLogger } from '../observability/logger';
+import { createLogger, exitWithStartupError } from '../observability/logger';
 import { connectClient } from '../temporal/client';
 import { startGateway } from './server';
 
@@ -21,9 +21,4 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `gateway failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
-});
+main().catch((err: unknown) => exitWithStartupError('gateway', err));

@@ -3,7 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@tempor
 import { createActivities } from '../activities';
 import { Bank131Client } from '../bank131/client';
 import { loadWorkerConfig } from '../config';
-import { createLogger } from '../observability/logger';
+import { createLogger, exitWithStartupError } from '../observability/logger';
 import { bank131CallRecorder } from '../observability/metrics';
 import { connectionOptions } from '../temporal/client';
 import { createPayoutWorker } from './payout-worker';
@@ -57,7 +57,4 @@ async function main(): Promise<void> {
   logger.info('worker stopped');
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+main().catch((err: unknown) => exitWithStartupError('worker', err));
