@@ -60,8 +60,9 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
   }
 
+  // Work inside `then` so a failure is a rejected promise, as PayloadCodec callers expect, not a throw.
   encode(payloads: Payload[]): Promise<Payload[]> {
-    return Promise.resolve(
+    return Promise.resolve().then(() =>
       payloads.map((payload) => {
         const plain = temporal.api.common.v1.Payload.encode(payload).finish();
         const iv = randomBytes(IV_BYTES);
@@ -79,7 +80,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   }
 
   decode(payloads: Payload[]): Promise<Payload[]> {
-    return Promise.resolve(
+    return Promise.resolve().then(() =>
       payloads.map((payload) => {
         const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
         if (!encoding || decoder.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
