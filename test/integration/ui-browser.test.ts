@@ -1,0 +1,82 @@
+/**
+ * What an operator sees: the Temporal Web UI in a real headless Chromium finds the payout by its ID and shows
+ * its input decoded through the codec server. Saves a screenshot under test-results/.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AesGcmPayloadCodec, parseCodecKeys } from '../../codec/aes-gcm-codec';
+import { AUTH_DISABLED_FOR_LOCAL_DEV, startCodecServer } from '../../codec/server';
+import { createLogger } from '../../observability/logger';
+import type { LocalStack } from '../../scripts/local-stack';
+import { freePort } from '../../temporal/dev-server';
+import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const RESULTS = path.resolve(__dirname, '../../test-results');
+
+let stack: LocalStack;
+let browser: Browser;
+let codecServer: Awaited<ReturnType<typeof startCodecServer>>;
+let uiUrl: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  const uiPort = await freePort();
+  codecServer = await startCodecServer({
+    codec: new AesGcmPayloadCodec(parseCodecKeys(TEST_CODEC_KEYS)),
+    authToken: AUTH_DISABLED_FOR_LOCAL_DEV,
+    corsOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
+    logger: createLogger('codec', 'silent'),
+    host: '127.0.0.1',
+    port: 0,
+  });
+  stack = await startTestStack({
+    temporalAddress: undefined, // its own dev server, with the Web UI
+    devServer: { uiPort, uiCodecEndpoint: codecServer.url },
+  });
+  uiUrl = stack.devServer!.uiUrl!;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+  await codecServer?.close();
+});
+
+describe('Temporal Web UI', () => {
+  it('finds the payout by its ID and shows its input decoded', async () => {
+    const payoutId = uniquePayoutId('ui');
+    await stack.payouts.startPayout(accountRequest(payoutId));
+    expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
+
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1800 } });
+    // The list, filtered by our search attribute, as an operator would look it up.
+    const query = encodeURIComponent(`PayoutId="${payoutId}"`);
+    await page.goto(`${uiUrl}/namespaces/default/workflows?query=${query}`, { waitUntil: 'networkidle' });
+    await page.getByText(`payout-${payoutId}`).first().waitFor({ state: 'attached', timeout: 30_000 });
+    mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'temporal-ui-search.png') });
+    await page.goto(`${uiUrl}/namespaces/default/workflows/payout-${payoutId}`, { waitUntil: 'networkidle' });
+    // The input card shows the payload decoded by the codec server: the account number is readable.
+    await page.getByText('40817810099910004312').first().waitFor({ state: 'attached', timeout: 30_000 });
+    await page.screenshot({ path: path.join(RESULTS, 'temporal-ui-payout.png'), fullPage: true });
+    expect(await page.content()).toContain('40817810099910004312');
+    await page.close();
+  });
+});
