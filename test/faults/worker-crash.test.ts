@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { LocalStack } from '../../scripts/local-stack';
-import { spawnWorker, type ChildService } from '../helpers/processes';
+import { spawnWorker, type ChildService } from '../../scripts/child-services';
 import { accountRequest, FAST_SETTINGS, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
 
 let stack: LocalStack;

@@ -1,13 +1,13 @@
 /**
- * Our real processes (worker, gateway) as child processes, so fault tests can SIGKILL them mid-step and
- * start them again, as happens in production.
+ * Our real processes (worker, gateway) as child processes: fault tests SIGKILL them mid-step and start them
+ * again, as happens in production; the benchmark measures their CPU and memory apart from everything else.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { PayoutSettings } from '../../config';
-import type { LocalStack } from '../../scripts/local-stack';
+import type { PayoutSettings } from '../config';
+import type { LocalStack } from './local-stack';
 
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '..');
 
 export interface ChildService {
   process: ChildProcess;
@@ -18,8 +18,13 @@ export interface ChildService {
   stop(): Promise<void>;
 }
 
-function spawnService(entry: string, env: NodeJS.ProcessEnv, readyLine: RegExp): Promise<ChildService> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+function spawnService(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  readyLine: RegExp,
+  nodeArgs: string[] = [],
+): Promise<ChildService> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -33,7 +38,7 @@ function spawnService(entry: string, env: NodeJS.ProcessEnv, readyLine: RegExp):
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} did not start in time:\n${output}`)), 60_000);
     const onData = (d: Buffer) => {
-      output += d.toString();
+      output = (output + d.toString()).slice(-65_536); // keep the tail: enough to explain a failure
       if (readyLine.test(output)) {
         clearTimeout(timer);
         resolve({
@@ -70,7 +75,12 @@ export function settingsEnv(settings: PayoutSettings): NodeJS.ProcessEnv {
   };
 }
 
-export function spawnWorker(stack: LocalStack, workflowBundlePath: string): Promise<ChildService> {
+export function spawnWorker(
+  stack: LocalStack,
+  workflowBundlePath: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
+): Promise<ChildService> {
   return spawnService(
     'workers/main.ts',
     {
@@ -86,12 +96,18 @@ export function spawnWorker(stack: LocalStack, workflowBundlePath: string): Prom
       WORKER_METRICS_PORT: '0',
       LOG_LEVEL: 'info',
       ...settingsEnv(stack.settings),
+      ...extraEnv,
     },
     /worker started/,
+    nodeArgs,
   );
 }
 
-export function spawnGateway(stack: LocalStack, port: number): Promise<ChildService> {
+export function spawnGateway(
+  stack: LocalStack,
+  port: number,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<ChildService> {
   return spawnService(
     'webhook-gateway/main.ts',
     {
@@ -103,6 +119,7 @@ export function spawnGateway(stack: LocalStack, port: number): Promise<ChildServ
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),
       LOG_LEVEL: 'info',
+      ...extraEnv,
     },
     /webhook gateway listening/,
   );

@@ -1,0 +1,26 @@
+/** The baseline worker process (same defaults as ours), started by bench/run.ts. */
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createBaselineActivities } from './activities';
+
+async function main(): Promise<void> {
+  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const taskQueue = process.env.TEMPORAL_TASK_QUEUE ?? 'baseline';
+  const client = new Client({ connection: await Connection.connect({ address }) });
+  const worker = await Worker.create({
+    connection: await NativeConnection.connect({ address }),
+    taskQueue,
+    workflowsPath: path.join(__dirname, 'workflows.ts'),
+    activities: createBaselineActivities(client),
+  });
+  process.stdout.write('baseline worker started\n');
+  process.once('SIGTERM', () => worker.shutdown());
+  await worker.run();
+  await client.connection.close();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`baseline worker failed: ${String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+/** Same shape as the payout workflow for Temporal: one local activity, three activities, two signals, two timers. */
+import {
+  condition,
+  defineSignal,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { BaselineActivities } from './activities';
+
+const ready = defineSignal('ready');
+const finished = defineSignal('finished');
+const acts = proxyActivities<BaselineActivities>({
+  startToCloseTimeout: '45s',
+  retry: { initialInterval: '1s', maximumInterval: '1m' },
+});
+const local = proxyLocalActivities<BaselineActivities>({ startToCloseTimeout: '10s' });
+
+export async function baselineWorkflow(): Promise<string> {
+  let isReady = false;
+  let isFinished = false;
+  setHandler(ready, () => void (isReady = true));
+  setHandler(finished, () => void (isFinished = true));
+  const { timeoutMs } = await local.loadSettings();
+  await acts.tokenize();
+  await acts.init();
+  await condition(() => isReady, timeoutMs);
+  await acts.confirm();
+  await condition(() => isFinished, timeoutMs);
+  return 'succeeded';
+}
