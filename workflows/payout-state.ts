@@ -34,6 +34,18 @@ export const CANCELLABLE_STEPS: ReadonlySet<PayoutStep> = new Set([
   'awaiting_approval',
 ]);
 
+/** Steps worth a search-attribute update: the ones operators filter on, and the end. */
+export const PUBLISHED_STEPS: ReadonlySet<PayoutStep> = new Set([
+  'awaiting_ready',
+  'awaiting_approval',
+  'awaiting_finish',
+  'reconciling',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'unknown',
+]);
+
 export function isFinalOutcome(outcome: SessionOutcome): boolean {
   return FINAL_KINDS.has(outcome.kind);
 }

@@ -11,6 +11,7 @@ import {
   condition,
   log,
   metricMeter,
+  patched,
   proxyActivities,
   type RetryPolicy,
   proxyLocalActivities,
@@ -39,6 +40,7 @@ import {
 } from './messages';
 import {
   CANCELLABLE_STEPS,
+  PUBLISHED_STEPS,
   applySnapshot,
   applyWebhook,
   finish,
@@ -105,12 +107,23 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     'Payouts finished, by outcome',
   );
 
+  // Payouts started before this change upserted at every step; replaying them must do the same.
+  const publishOnlyWhatOperatorsFilterOn = patched('fewer-search-attribute-upserts');
+  let published = '';
   const publishStep = () => {
-    upsertSearchAttributes([
+    const attributes = [
       { key: PayoutStepKey, value: m.view.step },
       { key: PayoutStatusKey, value: m.view.outcome ?? 'in_progress' },
       ...(m.view.sessionId ? [{ key: Bank131SessionIdKey, value: m.view.sessionId }] : []),
-    ]);
+    ];
+    if (publishOnlyWhatOperatorsFilterOn) {
+      // Transient steps last milliseconds: upserting them only adds history events and visibility writes.
+      if (!PUBLISHED_STEPS.has(m.view.step)) return;
+      const fingerprint = attributes.map((a) => String(a.value)).join('|');
+      if (fingerprint === published) return;
+      published = fingerprint;
+    }
+    upsertSearchAttributes(attributes);
   };
   const goTo = (step: PayoutMachine['view']['step']) => {
     setStep(m, now(), step);
