@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +22,7 @@ import { loadPrivateKey, signBody } from '../bank131/signature';
 import { freePort, startDevServer, type DevServer } from '../temporal/dev-server';
 import { workflowsEntryPath } from '../workers/workflows-entry';
 import { readyToConfirmSignal, type WebhookSignal } from '../workflows/messages';
+import { summarizeCpuProfile } from './cpu-profile';
 import { processUsage, type ProcessUsage } from './process-usage';
 import { mapWithConcurrency, spread, summarize } from './stats';
 
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     smoke: { type: 'boolean', default: false },
     n: { type: 'string' },
     reps: { type: 'string' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const profile = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
@@ -128,7 +130,13 @@ async function main(): Promise<void> {
     );
     // Production's default log level (info): logging is part of what a payout costs.
     const gateway: ChildService = await spawnGateway(stack, gatewayPort);
-    const worker: ChildService = await spawnWorker(stack, bundlePath);
+    const profileDir = path.join(ROOT, '.cache', 'profiles', randomUUID().slice(0, 8));
+    const worker: ChildService = await spawnWorker(
+      stack,
+      bundlePath,
+      {},
+      args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    );
     cleanups.push(
       () => worker.stop(),
       () => gateway.stop(),
@@ -177,6 +185,19 @@ async function main(): Promise<void> {
     const summary = stack.simulator.ledger.summary();
     const doubleConfirms = Object.values(summary).filter((s) => s.confirmsProcessed > 1).length;
     await worker.stop();
+    if (args.profile) {
+      // Written by the worker when it exits; the largest file is the main thread.
+      const files = readdirSync(profileDir).map((f) => path.join(profileDir, f));
+      const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
+      if (main) {
+        const p = summarizeCpuProfile(main);
+        log(`\nworker CPU profile (${p.totalMs.toFixed(0)} ms on the main thread; self time):`);
+        for (const [k, v] of p.byOwner) log(`  ${v.toFixed(1).padStart(5)}%  ${k}`);
+        log('  hottest functions:');
+        for (const [k, v] of p.byFunction.slice(0, 8)) log(`  ${v.toFixed(1).padStart(5)}%  ${k}`);
+        log(`  profile: ${path.relative(ROOT, main)}\n`);
+      }
+    }
 
     // 2. The engine's ceiling: the same shape with nothing of ours in it.
     const baselineQueue = `baseline-${randomUUID()}`;
@@ -306,6 +327,27 @@ async function main(): Promise<void> {
     const barePort = /(\d+)$/.exec(bare.line)![1]!;
     const bareSaturation = await cannon(`http://127.0.0.1:${barePort}/webhooks/bank131`);
     bare.child.kill('SIGTERM');
+    // The same load as direct signals from this process: if the gateway roughly matches it, the ceiling is
+    // Temporal accepting signals, not the gateway.
+    let sent = 0;
+    let k = 0;
+    const until = performance.now() + CANNON_SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (performance.now() < until) {
+          const w = webhook(SIGNALS + (k++ % bodies.length));
+          const payload: WebhookSignal = {
+            type: 'ready_to_confirm',
+            dedupKey: `saturation-${k}`,
+            receivedAt: new Date().toISOString(),
+            session: { sessionId: w.sessionId, status: 'in_progress' },
+          };
+          await stack.client.workflow.getHandle(w.workflowId).signal(readyToConfirmSignal, payload);
+          sent += 1;
+        }
+      }),
+    );
+    const directSaturation = { requestsPerSecond: sent / CANNON_SECONDS };
     await Promise.all(
       sinks.map((id) =>
         stack.client.workflow
@@ -362,7 +404,9 @@ async function main(): Promise<void> {
         saturation: {
           gateway: gatewaySaturation,
           bareExpress: bareSaturation,
+          directSignals: directSaturation,
           ratio: gatewaySaturation.requestsPerSecond / bareSaturation.requestsPerSecond,
+          ratioToDirectSignals: gatewaySaturation.requestsPerSecond / directSaturation.requestsPerSecond,
         },
       },
       resources: {
@@ -412,6 +456,8 @@ async function main(): Promise<void> {
     );
     row('bare Express req/s', `${bareSaturation.requestsPerSecond.toFixed(0)}`);
     row('gateway / bare Express', results.gateway.saturation.ratio.toFixed(3));
+    row('direct signals/s, same connections', directSaturation.requestsPerSecond.toFixed(0));
+    row('gateway / direct signals', results.gateway.saturation.ratioToDirectSignals.toFixed(2));
     row('worker CPU s per 1000 payouts', sp(results.resources.worker.cpuSecondsPer1000Payouts));
     row('gateway CPU s per 1000 payouts', sp(results.resources.gateway.cpuSecondsPer1000Payouts));
     row(
