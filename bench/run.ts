@@ -16,6 +16,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import sdkPackage from '@temporalio/worker/package.json';
 import autocannon from 'autocannon';
 import { spawnGateway, spawnWorker, type ChildService } from '../scripts/child-services';
+import { demoPayoutRequest } from '../scripts/demo-payout';
 import { DEFAULT_PAYOUT_SETTINGS, startLocalStack, type LocalStack } from '../scripts/local-stack';
 import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../scripts/temporal-cli';
 import { loadPrivateKey, signBody } from '../bank131/signature';
@@ -142,22 +143,10 @@ async function main(): Promise<void> {
       () => gateway.stop(),
     );
 
-    const request = (payoutId: string) => ({
-      payoutId,
-      amount: 150_000,
-      currency: 'rub',
-      recipient: {
-        kind: 'account',
-        bik: '049205131',
-        account: '40817810099910004312',
-        fullName: 'Иванов Иван Иванович',
-      },
-      description: 'Выплата по договору 42',
-    });
     const runPayouts = (n: number, tag: string) =>
       timedBatch(n, async (i) => {
         const id = `bench-${tag}-${i}`;
-        await stack.payouts.startPayout(request(id));
+        await stack.payouts.startPayout(demoPayoutRequest(id));
         return async () => {
           const r = await stack.payouts.result(id);
           if (r.outcome !== 'succeeded') throw new Error(`payout ${id} ended ${r.outcome}`);

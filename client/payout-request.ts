@@ -4,23 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { PAYABLE_ACCOUNT_PREFIXES } from '../bank131/accounts';
 import type { PolicyConfig } from '../config';
 import type { PayoutRequest } from '../workflows/messages';
-
-/** Account prefixes Bank 131 accepts for payouts to Russian accounts (other prefixes fail at the bank). */
-export const ALLOWED_ACCOUNT_PREFIXES = [
-  '40817810',
-  '42301810',
-  '42302810',
-  '42303810',
-  '42304810',
-  '42305810',
-  '42306810',
-  '42307810',
-  '40802810',
-  '40820810',
-  '40702810',
-];
 
 /** A hard ceiling independent of configuration: 10 billion roubles in kopecks. */
 export const ABSOLUTE_MAX_AMOUNT = 1_000_000_000_000;
@@ -44,8 +30,8 @@ export const RecipientSchema = z.discriminatedUnion('kind', [
     account: z
       .string()
       .regex(/^\d{20}$/, 'must be 20 digits')
-      .refine((a) => ALLOWED_ACCOUNT_PREFIXES.some((p) => a.startsWith(p)), {
-        message: `must start with one of ${ALLOWED_ACCOUNT_PREFIXES.join(', ')}`,
+      .refine((a) => PAYABLE_ACCOUNT_PREFIXES.some((p) => a.startsWith(p)), {
+        message: `must start with one of ${PAYABLE_ACCOUNT_PREFIXES.join(', ')}`,
       }),
     fullName,
   }),

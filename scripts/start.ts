@@ -11,6 +11,7 @@ import { AesGcmPayloadCodec, generateCodecKeySpec, parseCodecKeys } from '../cod
 import { startCodecServer } from '../codec/server';
 import { createLogger } from '../observability/logger';
 import type { PayoutState } from '../workflows/messages';
+import { demoPayoutRequest } from './demo-payout';
 import { startLocalStack } from './local-stack';
 import { PROJECT_ROOT, resolveTemporalCli } from './temporal-cli';
 
@@ -96,18 +97,7 @@ async function main(): Promise<void> {
     .toISOString()
     .replace(/[-:T.Z]/g, '')
     .slice(0, 14)}`;
-  const started = await stack.payouts.startPayout({
-    payoutId,
-    amount: 150_000,
-    currency: 'rub',
-    recipient: {
-      kind: 'account',
-      bik: '049205131',
-      account: '40817810099910004312',
-      fullName: 'Иванов Иван Иванович',
-    },
-    description: 'Выплата по договору 42 без НДС',
-  });
+  const started = await stack.payouts.startPayout(demoPayoutRequest(payoutId));
   out(`Payout ${payoutId} started as workflow ${started.workflowId} (1 500.00 RUB to 40817***4312):`);
 
   let printed = 0;

@@ -4,6 +4,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
+import { isBik, isPayableAccount } from '../bank131/accounts';
 import { maskAccount } from '../bank131/session';
 import type { Ledger } from './ledger';
 import { resolveScenario, scenarioForAmount, type Scenario, type ScenarioName } from './scenarios';
@@ -37,20 +38,6 @@ interface SimSession {
   scenario: Scenario;
   timers: NodeJS.Timeout[];
 }
-
-const ACCOUNT_PREFIXES = [
-  '40817810',
-  '42301810',
-  '42302810',
-  '42303810',
-  '42304810',
-  '42305810',
-  '42306810',
-  '42307810',
-  '40802810',
-  '40820810',
-  '40702810',
-];
 
 const TokenizeBody = z.object({
   type: z.literal('bank_account_ru'),
@@ -143,8 +130,8 @@ export class SimulatedBank {
         'expected {type:"bank_account_ru", bank_account_ru:{bik, account}}',
       );
     const { bik, account } = body.data.bank_account_ru;
-    if (!/^\d{9}$/.test(bik)) return fail(400, 'invalid_request', 'bik must be 9 digits');
-    if (!/^\d{20}$/.test(account) || !ACCOUNT_PREFIXES.some((p) => account.startsWith(p))) {
+    if (!isBik(bik)) return fail(400, 'invalid_request', 'bik must be 9 digits');
+    if (!isPayableAccount(account)) {
       return fail(400, 'invalid_request', 'account must be 20 digits with an allowed prefix');
     }
     const token = randomBytes(32).toString('hex');

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidPayoutRequestError } from '../../client/payout-request';
 import { PayoutConflictError } from '../../client/payouts';
 import type { LocalStack } from '../../scripts/local-stack';
-import type { FaultRule, ScenarioName } from '../../simulator/server';
-import { seededRandom } from '../../simulator/faults';
+import type { ScenarioName } from '../../simulator/server';
+import { FAULT_KINDS, seededRandom } from '../../simulator/faults';
 import { PayoutStatusKey } from '../../workflows/search-attributes';
 import { accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
 import { postWebhook, readyWebhook, signed } from '../helpers/webhooks';
@@ -29,15 +29,7 @@ const summaryOf = (id: string) =>
   };
 
 describe('Bank 131 faults on every endpoint', () => {
-  const kinds: FaultRule['kind'][] = [
-    'http_500',
-    'http_503',
-    'http_429',
-    'timeout',
-    'reset',
-    'slow',
-    'garbage',
-  ];
+  const kinds = FAULT_KINDS;
   // Each endpoint with the scenario that makes the payout call it.
   const endpoints: { endpoint: string; scenario: ScenarioName; expected: string }[] = [
     { endpoint: 'tokenize', scenario: 'success', expected: 'succeeded' },

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { inject } from 'vitest';
 import type { PayoutSettings } from '../../config';
+import { demoPayoutRequest } from '../../scripts/demo-payout';
 import {
   DEFAULT_PAYOUT_SETTINGS,
   startLocalStack,
@@ -63,20 +64,8 @@ export function uniquePayoutId(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${counter}`;
 }
 
-export function accountRequest(payoutId: string, amount = 150_000) {
-  return {
-    payoutId,
-    amount,
-    currency: 'rub',
-    recipient: {
-      kind: 'account',
-      bik: '049205131',
-      account: '40817810099910004312',
-      fullName: 'Иванов Иван Иванович',
-    },
-    description: 'Выплата по договору 42',
-  };
-}
+/** A valid payout to the demo account. */
+export const accountRequest = demoPayoutRequest;
 
 export async function waitFor<T>(
   probe: () => Promise<T | undefined> | T | undefined,
