@@ -3,69 +3,33 @@
  * other than 503, and nothing without a valid Bank 131 signature ever reaches a workflow.
  */
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairPem } from '../../bank131/signature';
-import { createLogger } from '../../observability/logger';
-import { startGateway, type RunningGateway } from '../../webhook-gateway/server';
 import { recordedQuery, type Recorded } from '../fixtures/gateway-workflows';
+import { startGatewayFixture, type GatewayFixture } from '../helpers/gateway-fixture';
 import { readyWebhook, signRaw } from '../helpers/webhooks';
 
 const bankKey = generateKeyPairPem();
-const taskQueue = `fuzz-${randomUUID()}`;
 const ALLOWED = new Set([200, 400, 401, 413, 503]);
 
-let connection: Connection;
+let fixture: GatewayFixture;
 let client: Client;
-let worker: Worker;
-let running: Promise<void>;
-let gateway: RunningGateway;
 let url: string;
 let target: string;
 
 beforeAll(async () => {
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new Client({ connection });
-  worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: inject('temporalAddress') }),
-    taskQueue,
-    workflowsPath: path.resolve(__dirname, '../fixtures/gateway-workflows.ts'),
+  fixture = await startGatewayFixture({
+    bankPublicKeysPem: [bankKey.publicKeyPem],
+    bodyLimitBytes: 16 * 1024,
   });
-  running = worker.run();
-  gateway = await startGateway({
-    client,
-    taskQueue,
-    logger: createLogger('fuzz', 'silent'),
-    config: {
-      temporal: {
-        address: inject('temporalAddress'),
-        namespace: 'default',
-        taskQueue,
-        tls: false,
-        codecKeys: '',
-      },
-      host: '127.0.0.1',
-      port: 0,
-      bodyLimitBytes: 16 * 1024,
-      bankPublicKeysPem: [bankKey.publicKeyPem],
-      shutdownGraceMs: 1_000,
-      logLevel: 'silent',
-    },
-  });
-  url = `${gateway.url}/webhooks/bank131`;
+  ({ client, webhookUrl: url } = fixture);
   target = `payout-fuzz-${randomUUID()}`;
-  await client.workflow.start('payoutWorkflow', { taskQueue, workflowId: target });
+  await client.workflow.start('payoutWorkflow', { taskQueue: fixture.taskQueue, workflowId: target });
 });
 
-afterAll(async () => {
-  await gateway?.close();
-  worker?.shutdown();
-  await running;
-  await connection?.close();
-});
+afterAll(() => fixture?.stop());
 
 async function send(body: Uint8Array | string, headers: Record<string, string>): Promise<number> {
   const res = await fetch(url, { method: 'POST', headers, body });

@@ -3,73 +3,37 @@
  * that nothing acknowledged is lost.
  */
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairPem } from '../../bank131/signature';
-import type { GatewayConfig } from '../../config';
 import { createLogger } from '../../observability/logger';
 import { createGatewayApp } from '../../webhook-gateway/app';
 import { inboxWorkflowId } from '../../webhook-gateway/mapping';
-import { startGateway, type RunningGateway } from '../../webhook-gateway/server';
+import type { RunningGateway } from '../../webhook-gateway/server';
 import { inboxQuery } from '../../workflows/messages';
 import { Bank131SessionIdKey } from '../../workflows/search-attributes';
 import { finishSignal, recordedQuery, type Recorded } from '../fixtures/gateway-workflows';
+import { startGatewayFixture, type GatewayFixture } from '../helpers/gateway-fixture';
 import { waitFor } from '../helpers/stack';
 import { postWebhook, readyWebhook, signed, signRaw } from '../helpers/webhooks';
 
 const bankKey = generateKeyPairPem();
 const rotatedKey = generateKeyPairPem();
 const strangerKey = generateKeyPairPem();
-const taskQueue = `gateway-${randomUUID()}`;
 const logger = createLogger('gateway-test', 'silent');
 
-let connection: Connection;
+let fixture: GatewayFixture;
 let client: Client;
-let worker: Worker;
-let running: Promise<void>;
+let taskQueue: string;
 let gateway: RunningGateway;
 let url: string;
 
-function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
-  return {
-    temporal: {
-      address: inject('temporalAddress'),
-      namespace: 'default',
-      taskQueue,
-      tls: false,
-      codecKeys: '',
-    },
-    host: '127.0.0.1',
-    port: 0,
-    bodyLimitBytes: 256 * 1024,
-    bankPublicKeysPem: [bankKey.publicKeyPem, rotatedKey.publicKeyPem],
-    shutdownGraceMs: 2_000,
-    logLevel: 'silent',
-    ...overrides,
-  };
-}
-
 beforeAll(async () => {
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new Client({ connection });
-  worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: inject('temporalAddress') }),
-    taskQueue,
-    workflowsPath: path.resolve(__dirname, '../fixtures/gateway-workflows.ts'),
-  });
-  running = worker.run();
-  gateway = await startGateway({ client, config: gatewayConfig(), logger, taskQueue });
-  url = `${gateway.url}/webhooks/bank131`;
+  fixture = await startGatewayFixture({ bankPublicKeysPem: [bankKey.publicKeyPem, rotatedKey.publicKeyPem] });
+  ({ client, taskQueue, gateway, webhookUrl: url } = fixture);
 });
 
-afterAll(async () => {
-  await gateway?.close();
-  worker?.shutdown();
-  await running;
-  await connection?.close();
-});
+afterAll(() => fixture?.stop());
 
 async function startRecorder(sessionId?: string): Promise<string> {
   const workflowId = `payout-rec-${randomUUID()}`;
@@ -198,7 +162,7 @@ describe('POST /webhooks/bank131', () => {
   });
 
   it('answers 503 to new webhooks once shutdown began', async () => {
-    const { app, beginShutdown } = createGatewayApp({ client, config: gatewayConfig(), logger, taskQueue });
+    const { app, beginShutdown } = createGatewayApp({ client, config: fixture.config(), logger, taskQueue });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

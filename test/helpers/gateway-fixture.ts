@@ -1,0 +1,67 @@
+/**
+ * A gateway in front of the shared test server, with a worker running the recording stand-in payout
+ * workflow (test/fixtures/gateway-workflows.ts), for the gateway tests.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import type { GatewayConfig } from '../../config';
+import { createLogger } from '../../observability/logger';
+import { startGateway, type RunningGateway } from '../../webhook-gateway/server';
+
+export interface GatewayFixture {
+  client: Client;
+  taskQueue: string;
+  gateway: RunningGateway;
+  webhookUrl: string;
+  config: (overrides?: Partial<GatewayConfig>) => GatewayConfig;
+  stop: () => Promise<void>;
+}
+
+export async function startGatewayFixture(
+  overrides: Partial<GatewayConfig> & Pick<GatewayConfig, 'bankPublicKeysPem'>,
+): Promise<GatewayFixture> {
+  const address = inject('temporalAddress');
+  const taskQueue = `gateway-${randomUUID()}`;
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const workerConnection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection: workerConnection,
+    taskQueue,
+    workflowsPath: path.resolve(__dirname, '../fixtures/gateway-workflows.ts'),
+  });
+  const running = worker.run();
+  const config = (more: Partial<GatewayConfig> = {}): GatewayConfig => ({
+    temporal: { address, namespace: 'default', taskQueue, tls: false, codecKeys: '' },
+    host: '127.0.0.1',
+    port: 0,
+    bodyLimitBytes: 256 * 1024,
+    shutdownGraceMs: 2_000,
+    logLevel: 'silent',
+    ...overrides,
+    ...more,
+  });
+  const gateway = await startGateway({
+    client,
+    config: config(),
+    logger: createLogger('gateway-test', 'silent'),
+    taskQueue,
+  });
+  return {
+    client,
+    taskQueue,
+    gateway,
+    webhookUrl: `${gateway.url}/webhooks/bank131`,
+    config,
+    stop: async () => {
+      await gateway.close();
+      worker.shutdown();
+      await running;
+      await workerConnection.close();
+      await connection.close();
+    },
+  };
+}
