@@ -3,6 +3,7 @@
  * Fault 7: 200 payouts under seeded random faults, checked against the simulator's ledger.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Bank131Client } from '../../bank131/client';
 import { InvalidPayoutRequestError } from '../../client/payout-request';
 import { PayoutConflictError } from '../../client/payouts';
 import type { LocalStack } from '../../scripts/local-stack';
@@ -69,6 +70,50 @@ describe('Bank 131 faults on every endpoint', () => {
       expect(faulted.length).toBe(c.kind === 'slow' ? 1 : 2);
     }
   });
+});
+
+describe('Bank 131 faults on token/info (payouts by token)', () => {
+  // token/info carries no workflow ID, so these faults cannot be scoped to one payout: one at a time.
+  it('retries every fault kind on token/info and pays by the token', async () => {
+    const bank = new Bank131Client({
+      baseUrl: stack.simulator.url,
+      projectId: 'demo-project',
+      privateKeyPem: stack.keys.partner.privateKeyPem,
+      connectTimeoutMs: 2_000,
+      requestTimeoutMs: 5_000,
+      maxConnections: 2,
+    });
+    const { token } = await bank.tokenize({ bik: '049205131', account: '40702810200000000025' });
+    await bank.close();
+    for (const kind of FAULT_KINDS) {
+      const payoutId = uniquePayoutId(`token-info-${kind}`);
+      stack.simulator.injectFault({
+        endpoint: 'token/info',
+        kind,
+        times: 2,
+        delayMs: kind === 'timeout' ? 3_500 : 500,
+      });
+      await stack.payouts.startPayout({
+        ...accountRequest(payoutId),
+        recipient: { kind: 'token', token, fullName: 'ООО Ромашка' },
+      });
+      const result = await stack.payouts.result(payoutId);
+      expect({ kind, outcome: result.outcome }).toEqual({ kind, outcome: 'succeeded' });
+      expect(summaryOf(payoutId)).toMatchObject({ initsProcessed: 1, confirmsProcessed: 1 });
+      stack.simulator.clearFaults(); // a slow answer leaves one firing unused
+    }
+    const faulted = stack.simulator.ledger.entries.filter(
+      (e) => e.kind === 'request' && e.endpoint === 'token/info' && e.outcome.startsWith('fault:'),
+    );
+    const byKind = Object.fromEntries(
+      FAULT_KINDS.map((k) => [
+        k,
+        faulted.filter((e) => e.kind === 'request' && e.outcome === `fault:${k}`).length,
+      ]),
+    );
+    // every kind fired twice, except a slow answer, which succeeds and needs no second try
+    expect(byKind).toEqual(Object.fromEntries(FAULT_KINDS.map((k) => [k, k === 'slow' ? 1 : 2])));
+  }, 120_000);
 });
 
 describe('webhook storms', () => {
