@@ -3,6 +3,8 @@
  *   start --id ID --amount KOPECKS [--currency rub] (--token T | --bik B --account A) --name NAME --description TEXT
  *   status ID | result ID | approve ID --by NAME [--comment C] | reject ID --by NAME [--comment C] | cancel ID --by NAME [--comment C]
  */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadPayoutSettings, loadTemporalConfig } from '../config';
 import { connectClient } from '../temporal/client';
@@ -13,6 +15,8 @@ import {
   PayoutNotFoundError,
   PayoutsClient,
 } from './payouts';
+
+const DEMO_CODEC_KEYS_FILE = path.resolve(__dirname, '../.data/demo-codec-keys');
 
 const USAGE = `usage:
   npm run payout -- start --id ID --amount KOPECKS [--currency rub] (--token TOKEN | --bik BIK --account ACCOUNT) --name "FULL NAME" --description "TEXT"
@@ -59,6 +63,13 @@ async function main(argv: string[]): Promise<number> {
   const [command, id] = positionals;
   if (!command) throw new UsageError('missing command');
   const temporal = loadTemporalConfig(process.env);
+  if (!temporal.codecKeys && existsSync(DEMO_CODEC_KEYS_FILE)) {
+    // Next to `npm start`: read its payloads with the demo's key rather than fail to decode them.
+    process.stderr.write(
+      `(using the local demo's payload key from ${path.relative(process.cwd(), DEMO_CODEC_KEYS_FILE)})\n`,
+    );
+    temporal.codecKeys = readFileSync(DEMO_CODEC_KEYS_FILE, 'utf8').trim();
+  }
   const { client, connection } = await connectClient(temporal);
   const payouts = new PayoutsClient({
     client,

@@ -145,7 +145,17 @@ export class PayoutsClient {
     try {
       return await this.handle(payoutId).executeUpdate(update, { args: [action] });
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new PayoutNotFoundError(payoutId);
+      if (err instanceof WorkflowNotFoundError) {
+        // Updates to a finished workflow fail as "not found" too: say which it is.
+        const status = await this.handle(payoutId)
+          .describe()
+          .then((d) => d.status.name)
+          .catch(() => undefined);
+        if (status === undefined) throw new PayoutNotFoundError(payoutId);
+        throw new PayoutActionRejectedError(
+          `${update.name} refused: payout ${payoutId} has already finished (${status})`,
+        );
+      }
       if (err instanceof WorkflowUpdateFailedError) {
         throw new PayoutActionRejectedError(`${update.name} refused: ${err.cause?.message ?? err.message}`);
       }

@@ -161,13 +161,14 @@ export interface Bank131ClientConfig {
 
 export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
   const t = parse(TemporalSchema, env, 'Temporal');
+  const keysFile = env.PAYLOAD_CODEC_KEYS_FILE;
   return {
     address: t.TEMPORAL_ADDRESS,
     namespace: t.TEMPORAL_NAMESPACE,
     taskQueue: t.TEMPORAL_TASK_QUEUE,
     apiKey: t.TEMPORAL_API_KEY,
     tls: t.TEMPORAL_TLS,
-    codecKeys: t.PAYLOAD_CODEC_KEYS,
+    codecKeys: t.PAYLOAD_CODEC_KEYS || (keysFile ? readFileSync(keysFile, 'utf8').trim() : ''),
   };
 }
 

@@ -1,0 +1,90 @@
+/** The operator CLI as a process against a real stack: exit codes and messages an operator can act on. */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../scripts/local-stack';
+import { startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
+
+const run = promisify(execFile);
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.stop());
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'client/cli.ts', ...args], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: stack.temporal.address,
+        TEMPORAL_TASK_QUEUE: stack.temporal.taskQueue,
+        PAYLOAD_CODEC_KEYS: TEST_CODEC_KEYS,
+      },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('npm run payout -- …', () => {
+  it('starts a payout, shows it, waits for its result, and refuses approval it does not need', async () => {
+    const id = uniquePayoutId('cli');
+    const account = [
+      '--bik',
+      '049205131',
+      '--account',
+      '40817810099910004312',
+      '--name',
+      'Иванов Иван',
+      '--description',
+      'Выплата',
+    ];
+    const started = await cli('start', '--id', id, '--amount', '150000', ...account);
+    expect(started.code).toBe(0);
+    expect(JSON.parse(started.stdout)).toMatchObject({ payoutId: id, created: true });
+    const result = await cli('result', id);
+    expect(JSON.parse(result.stdout)).toMatchObject({ outcome: 'succeeded' });
+    const status = await cli('status', id);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      workflowStatus: 'COMPLETED',
+      state: { step: 'succeeded' },
+    });
+    const approve = await cli('approve', id, '--by', 'alice');
+    expect(approve.code).toBe(1);
+    expect(approve.stderr).toMatch(/approve refused: payout .* has already finished/);
+    const again = await cli('start', '--id', id, '--amount', '150001', ...account);
+    expect(again).toMatchObject({ code: 1 });
+    expect(again.stderr).toMatch(/already exists with different details/);
+  });
+
+  it('names every problem with bad input, and explains usage', async () => {
+    const bad = await cli(
+      'start',
+      '--id',
+      'x',
+      '--amount=-5',
+      '--bik',
+      '1',
+      '--account',
+      '2',
+      '--name',
+      '',
+      '--description',
+      'x!',
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/amount: must be positive/);
+    expect(bad.stderr).toMatch(/recipient.bik: must be 9 digits/);
+    expect(bad.stderr).toMatch(/description: must not contain/);
+    const usage = await cli('frobnicate');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/unknown command "frobnicate"[\s\S]*usage:/);
+    const missing = await cli('status', uniquePayoutId('nope'));
+    expect(missing.stderr).toMatch(/does not exist/);
+  });
+});
