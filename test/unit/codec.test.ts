@@ -117,7 +117,17 @@ describe('codec server', () => {
     });
     expect(ok.status).toBeLessThan(300);
     expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
-    expect(ok.headers.get('access-control-allow-headers')).toMatch(/X-Namespace/i);
+    expect(ok.headers.get('access-control-allow-headers')).toBe('Content-Type,Authorization,X-Namespace');
+    expect(ok.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(ok.headers.get('access-control-allow-methods')).toMatch(/POST/);
+    // A refused request still carries CORS headers, so the UI can read the 401 instead of a network error.
+    const refused = await fetch(`${url}/decode`, {
+      method: 'POST',
+      headers: { origin: 'http://localhost:8233', 'content-type': 'application/json' },
+      body: '{"payloads":[]}',
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
     const other = await fetch(`${url}/decode`, {
       method: 'OPTIONS',
       headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
@@ -129,6 +139,72 @@ describe('codec server', () => {
     const res = await post('/decode', { nope: true });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: expect.stringMatching(/payloads/) as unknown });
+  });
+
+  it('answers malformed JSON and non-base64 bytes with 400 and a reason', async () => {
+    const malformed = await fetch(`${url}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: '{"payloads": [',
+    });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: string }).error).toMatch(/parse/);
+    const notBase64 = await post('/decode', { payloads: [{ metadata: { encoding: 'json plain!' } }] });
+    expect(notBase64.status).toBe(400);
+    expect(((await notBase64.json()) as { error: string }).error).toMatch(/base64.*metadata\.encoding/);
+  });
+
+  it('routes on the last path segment, as `temporal --codec-endpoint http://host/{namespace}` calls it', async () => {
+    const encoded = (await (await post('/default/encode', { payloads: [toJson(payload())] })).json()) as {
+      payloads: unknown[];
+    };
+    const res = await post('/default/decode', encoded);
+    expect(res.status).toBe(200);
+    expect((await post('/default/other', encoded)).status).toBe(404);
+  });
+
+  it('decodes payloads encrypted with a retired key after rotation, and names a key it does not have', async () => {
+    const oldSpec = generateCodecKeySpec('2024-q1');
+    const [old] = await new AesGcmPayloadCodec(parseCodecKeys(oldSpec)).encode([payload()]);
+    const oldJson = {
+      metadata: Object.fromEntries(
+        Object.entries(old!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
+      data: Buffer.from(old!.data!).toString('base64'),
+    };
+    const serve = (spec: string) =>
+      startCodecServer({
+        codec: new AesGcmPayloadCodec(parseCodecKeys(spec)),
+        authToken: token,
+        corsOrigins: [],
+        logger: createLogger('codec-test', 'silent'),
+        host: '127.0.0.1',
+        port: 0,
+      });
+    const decodeAt = (base: string) =>
+      fetch(`${base}/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ payloads: [oldJson] }),
+      });
+
+    const rotated = await serve(`${generateCodecKeySpec('2024-q2')},${oldSpec}`);
+    const stranger = await serve(generateCodecKeySpec('unrelated'));
+    try {
+      const ok = await decodeAt(rotated.url);
+      expect(ok.status).toBe(200);
+      const [decoded] = ((await ok.json()) as { payloads: { data: string }[] }).payloads;
+      expect(JSON.parse(Buffer.from(decoded!.data, 'base64').toString())).toEqual(secret);
+
+      const missing = await decodeAt(stranger.url);
+      expect(missing.status).toBe(400);
+      expect(((await missing.json()) as { error: string }).error).toMatch(
+        /key "2024-q1", which is not configured/,
+      );
+    } finally {
+      await rotated.close();
+      await stranger.close();
+    }
   });
 
   it('can run without auth only when explicitly disabled for a local demo', async () => {
