@@ -130,7 +130,13 @@ async function main(): Promise<void> {
       (await bundleWorkflowCode({ workflowsPath: workflowsEntryPath(), logger: quietLogger })).code,
     );
     // Production's default log level (info): logging is part of what a payout costs.
-    const gateway: ChildService = await spawnGateway(stack, gatewayPort);
+    const gatewayProfileDir = path.join(ROOT, '.cache', 'profiles', `gateway-${randomUUID().slice(0, 8)}`);
+    const gateway: ChildService = await spawnGateway(
+      stack,
+      gatewayPort,
+      {},
+      args.profile ? ['--cpu-prof', `--cpu-prof-dir=${gatewayProfileDir}`] : [],
+    );
     const profileDir = path.join(ROOT, '.cache', 'profiles', randomUUID().slice(0, 8));
     const worker: ChildService = await spawnWorker(
       stack,
@@ -157,36 +163,33 @@ async function main(): Promise<void> {
     log('warm-up...');
     await runPayouts(Math.min(20, N), `warm-${randomUUID().slice(0, 8)}`);
     const ours: RunFigures[] = [];
-    const usage: { worker: ReturnType<typeof usageDelta>; gateway: ReturnType<typeof usageDelta> }[] = [];
+    type Usage = ReturnType<typeof usageDelta>;
+    const usage: { worker: Usage; gateway: Usage; temporal: Usage; benchAndSimulator: Usage }[] = [];
+    const serverPid = server.process.pid!;
     for (let rep = 0; rep < REPS; rep++) {
       const w0 = processUsage(worker.process.pid!);
       const g0 = processUsage(gateway.process.pid!);
+      const t0 = processUsage(serverPid);
+      const b0 = processUsage(process.pid);
       const figures = await runPayouts(N, `r${rep}-${randomUUID().slice(0, 8)}`);
       usage.push({
         worker: usageDelta(w0, processUsage(worker.process.pid!), N),
         gateway: usageDelta(g0, processUsage(gateway.process.pid!), N),
+        temporal: usageDelta(t0, processUsage(serverPid), N),
+        benchAndSimulator: usageDelta(b0, processUsage(process.pid), N),
       });
       ours.push(figures);
+      const u = usage.at(-1)!;
       log(
-        `  payouts rep ${rep + 1}: ${figures.throughput.toFixed(1)}/s, p50 ${ms(figures.latency.p50)}, p99 ${ms(figures.latency.p99)}`,
+        `  payouts rep ${rep + 1}: ${figures.throughput.toFixed(1)}/s, p50 ${ms(figures.latency.p50)}, p99 ${ms(figures.latency.p99)}; ` +
+          `CPU s/1000: worker ${u.worker.cpuSecondsPer1000.toFixed(1)}, gateway ${u.gateway.cpuSecondsPer1000.toFixed(1)}, ` +
+          `temporal ${u.temporal.cpuSecondsPer1000.toFixed(1)}, bench+simulator ${u.benchAndSimulator.cpuSecondsPer1000.toFixed(1)}`,
       );
     }
     const summary = stack.simulator.ledger.summary();
     const doubleConfirms = Object.values(summary).filter((s) => s.confirmsProcessed > 1).length;
     await worker.stop();
-    if (args.profile) {
-      // Written by the worker when it exits; the largest file is the main thread.
-      const files = readdirSync(profileDir).map((f) => path.join(profileDir, f));
-      const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
-      if (main) {
-        const p = summarizeCpuProfile(main);
-        log(`\nworker CPU profile (${p.totalMs.toFixed(0)} ms on the main thread; self time):`);
-        for (const [k, v] of p.byOwner) log(`  ${v.toFixed(1).padStart(5)}%  ${k}`);
-        log('  hottest functions:');
-        for (const [k, v] of p.byFunction.slice(0, 8)) log(`  ${v.toFixed(1).padStart(5)}%  ${k}`);
-        log(`  profile: ${path.relative(ROOT, main)}\n`);
-      }
-    }
+    if (args.profile) reportProfile(profileDir, 'worker');
 
     // 2. The engine's ceiling: the same shape with nothing of ours in it.
     const baselineQueue = `baseline-${randomUUID()}`;
@@ -206,8 +209,11 @@ async function main(): Promise<void> {
       });
     await runBaseline(Math.min(20, N), `warm-${randomUUID().slice(0, 8)}`);
     const baseline: RunFigures[] = [];
+    const baselineTemporalCpu: number[] = [];
     for (let rep = 0; rep < REPS; rep++) {
+      const t0 = processUsage(serverPid);
       const figures = await runBaseline(N, `r${rep}-${randomUUID().slice(0, 8)}`);
+      baselineTemporalCpu.push(usageDelta(t0, processUsage(serverPid), N).cpuSecondsPer1000);
       baseline.push(figures);
       log(
         `  baseline rep ${rep + 1}: ${figures.throughput.toFixed(1)}/s, p50 ${ms(figures.latency.p50)}, p99 ${ms(figures.latency.p99)}`,
@@ -337,6 +343,10 @@ async function main(): Promise<void> {
       }),
     );
     const directSaturation = { requestsPerSecond: sent / CANNON_SECONDS };
+    if (args.profile) {
+      await gateway.stop();
+      reportProfile(gatewayProfileDir, 'gateway');
+    }
     await Promise.all(
       sinks.map((id) =>
         stack.client.workflow
@@ -407,6 +417,13 @@ async function main(): Promise<void> {
           cpuSecondsPer1000Payouts: spread(usage.map((u) => u.gateway.cpuSecondsPer1000)),
           peakRssMb: Math.max(...usage.map((u) => u.gateway.peakRssMb)),
         },
+        temporalServer: {
+          cpuSecondsPer1000Payouts: spread(usage.map((u) => u.temporal.cpuSecondsPer1000)),
+          cpuSecondsPer1000BaselineWorkflows: spread(baselineTemporalCpu),
+        },
+        benchAndSimulator: {
+          cpuSecondsPer1000Payouts: spread(usage.map((u) => u.benchAndSimulator.cpuSecondsPer1000)),
+        },
       },
     };
     const outDir = path.join(ROOT, 'bench', 'results');
@@ -460,6 +477,19 @@ async function main(): Promise<void> {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   }
+}
+
+/** Prints where a child process spent its CPU; V8 writes the profile when the process exits. */
+function reportProfile(dir: string, who: string): void {
+  const files = readdirSync(dir).map((f) => path.join(dir, f));
+  const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0]; // the main thread's is the largest
+  if (!main) return;
+  const p = summarizeCpuProfile(main);
+  log(`\n${who} CPU profile (${p.totalMs.toFixed(0)} ms on the main thread; self time):`);
+  for (const [k, v] of p.byOwner) log(`  ${v.toFixed(1).padStart(5)}%  ${k}`);
+  log('  hottest functions:');
+  for (const [k, v] of p.byFunction.slice(0, 8)) log(`  ${v.toFixed(1).padStart(5)}%  ${k}`);
+  log(`  profile: ${path.relative(ROOT, main)}\n`);
 }
 
 const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

@@ -107,6 +107,7 @@ export function spawnGateway(
   stack: LocalStack,
   port: number,
   extraEnv: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
 ): Promise<ChildService> {
   return spawnService(
     'webhook-gateway/main.ts',
@@ -122,5 +123,6 @@ export function spawnGateway(
       ...extraEnv,
     },
     /webhook gateway listening/,
+    nodeArgs,
   );
 }
