@@ -1,121 +1,139 @@
 /**
- * The simulated bank's books: tokens, payout sessions and their life cycle, idempotency keys. Answers the way
- * the documented API does and sends webhooks through the dispatcher. Transport concerns (signatures, faults,
- * the ledger of requests) live in the API layer.
+ * The simulated bank's books: tokens, payout sessions and their life cycle, idempotency keys. Answers the
+ * way the documented API does and drives webhooks through the dispatcher.
  */
 import { randomBytes, randomInt } from 'node:crypto';
+import { z } from 'zod';
+import { isBik, isPayableAccount } from '../bank131/accounts';
 import { maskAccount } from '../bank131/session';
-import type { Logger } from '../observability/logger';
 import type { Ledger } from './ledger';
-import {
-  invalidRequest,
-  ok,
-  rejected,
-  InitPayoutBody,
-  SessionIdBody,
-  TokenInfoBody,
-  TokenizeBody,
-  type BankAnswer,
-  type BankError,
-} from './protocol';
-import {
-  resolveScenario,
-  scenarioNameForAmount,
-  type ResolvedScenario,
-  type Scenario,
-  type ScenarioName,
-  type SimWebhookType,
-} from './scenarios';
-import type { TimerRegistry } from './timers';
-import type { SignedWebhook, WebhookDispatcher } from './webhooks';
+import { resolveScenario, scenarioForAmount, type Scenario, type ScenarioName } from './scenarios';
+import type { WebhookDispatcher } from './webhooks';
 
-type SessionStatus = 'in_progress' | 'accepted' | 'cancelled' | 'error';
-type PayoutStatus = 'in_progress' | 'pending' | 'succeeded' | 'failed';
+export type BankAnswer = { httpStatus: number; body: unknown } | { destroySocket: true };
 
 interface SimPayout {
   id: string;
-  status: PayoutStatus;
+  status: 'in_progress' | 'pending' | 'succeeded' | 'failed';
   amount: number;
   currency: string;
   token: string;
   fullName: string;
   description: string;
   maskedAccount: string;
-  metadata: unknown;
   createdAt: string;
   finishedAt?: string;
-  error?: BankError;
+  error?: { code: string; description: string };
 }
 
-export interface SimSession {
+interface SimSession {
   id: string;
-  /** The metadata sent at init when it is a string: our workflow ID. */
-  workflowId?: string;
-  status: SessionStatus;
+  workflowId: string;
+  status: 'in_progress' | 'accepted' | 'cancelled' | 'error';
   nextAction?: 'confirm';
   createdAt: string;
   updatedAt: string;
-  error?: BankError;
+  error?: { code: string; description: string };
   payout: SimPayout;
-  scenario: ResolvedScenario;
-  /** From ready_to_confirm on, the scenario's distortions (amount, recipient) show in what the bank reports. */
-  distorted: boolean;
-  /** Another recipient's token, for recipient_mismatch. */
-  otherToken: string;
-  readyWebhook?: SignedWebhook;
-  cancelTimers: (() => void)[];
+  scenario: Scenario;
+  timers: NodeJS.Timeout[];
 }
 
+const TokenizeBody = z.object({
+  type: z.literal('bank_account_ru'),
+  bank_account_ru: z.object({ bik: z.string(), account: z.string() }),
+});
+const TokenInfoBody = z.object({
+  type: z.literal('bank_account_ru'),
+  bank_account_ru: z.object({ token: z.string() }),
+});
+const InitBody = z.object({
+  payment_method: z.object({
+    type: z.literal('bank_account'),
+    bank_account: z.object({
+      system_type: z.literal('ru'),
+      ru: z.object({
+        token: z.string(),
+        full_name: z.string().min(1),
+        description: z.string().min(1).max(210),
+      }),
+    }),
+  }),
+  amount_details: z.object({ amount: z.number().int().positive(), currency: z.string() }),
+  metadata: z.unknown().optional(),
+});
+const SessionIdBody = z.object({ session_id: z.string() });
+
+const ok = (body: Record<string, unknown>): BankAnswer => ({
+  httpStatus: 200,
+  body: { status: 'ok', ...body },
+});
+const fail = (httpStatus: number, code: string, description: string): BankAnswer => ({
+  httpStatus,
+  body: { status: 'error', error: { code, description } },
+});
+
 export interface BankOptions {
-  projectId: string;
   processingDelayMs: number;
   confirmDeadlineMs: number;
   scenariosByAmount: boolean;
 }
 
-const OTHER_RECIPIENT_NAME = 'Петров Пётр Петрович';
-
 export class SimulatedBank {
   private readonly tokens = new Map<string, { bik: string; account: string }>();
   private readonly sessions = new Map<string, SimSession>();
-  private readonly scenarios = new Map<string, ResolvedScenario>();
+  private readonly scenarios = new Map<string, Scenario>();
   private readonly usedKeys = new Set<string>();
   private nextId = randomInt(1_000_000, 9_000_000);
+  private closed = false;
 
   constructor(
     private readonly options: BankOptions,
     private readonly webhooks: WebhookDispatcher,
     private readonly ledger: Ledger,
-    private readonly timers: TimerRegistry,
-    private readonly logger?: Logger,
   ) {}
 
-  setScenario(workflowId: string, scenario: ScenarioName | Scenario): void {
-    this.scenarios.set(workflowId, resolveScenario(scenario));
+  setScenario(workflowId: string, spec: ScenarioName | Partial<Scenario>): void {
+    this.scenarios.set(workflowId, resolveScenario(spec));
   }
 
-  /** The session a `{session_id}` body names, if the bank knows it. */
-  sessionOf(body: unknown): SimSession | undefined {
-    const parsed = SessionIdBody.safeParse(body);
-    return parsed.success ? this.sessions.get(parsed.data.session_id) : undefined;
+  workflowIdOfSession(sessionId: string): string | undefined {
+    return this.sessions.get(sessionId)?.workflowId;
   }
 
-  /**
-   * True, and remembered, the first time a key is seen for this project and method; the bank refuses a key it
-   * has processed (or is processing) before.
-   */
+  close(): void {
+    this.closed = true;
+    for (const s of this.sessions.values()) s.timers.forEach(clearTimeout);
+  }
+
+  /** True (and remembered) the first time; the bank refuses a key it has processed before. */
   claimKey(endpoint: string, key: string | undefined): boolean {
     if (!key) return true;
-    const scoped = `${this.options.projectId}\n${endpoint}\n${key}`;
+    const scoped = `${endpoint}|${key}`;
     if (this.usedKeys.has(scoped)) return false;
     this.usedKeys.add(scoped);
     return true;
   }
 
+  static readonly KEY_EXISTS = fail(
+    400,
+    'idempotency_key_already_exists',
+    'already in progress or processed',
+  );
+
   tokenize(raw: unknown): BankAnswer {
     const body = TokenizeBody.safeParse(raw);
-    if (!body.success) return invalidRequest(body.error);
+    if (!body.success)
+      return fail(
+        400,
+        'invalid_request',
+        'expected {type:"bank_account_ru", bank_account_ru:{bik, account}}',
+      );
     const { bik, account } = body.data.bank_account_ru;
+    if (!isBik(bik)) return fail(400, 'invalid_request', 'bik must be 9 digits');
+    if (!isPayableAccount(account)) {
+      return fail(400, 'invalid_request', 'account must be 20 digits with an allowed prefix');
+    }
     const token = randomBytes(32).toString('hex');
     this.tokens.set(token, { bik, account });
     return ok({ token, data: { masked_account: maskAccount(account) } });
@@ -123,9 +141,10 @@ export class SimulatedBank {
 
   tokenInfo(raw: unknown): BankAnswer {
     const body = TokenInfoBody.safeParse(raw);
-    if (!body.success) return invalidRequest(body.error);
+    if (!body.success)
+      return fail(400, 'invalid_request', 'expected {type:"bank_account_ru", bank_account_ru:{token}}');
     const known = this.tokens.get(body.data.bank_account_ru.token);
-    if (!known) return rejected(400, 'invalid_request', 'unknown token');
+    if (!known) return fail(400, 'invalid_request', 'unknown token');
     return ok({
       info: {
         type: 'bank_account_ru',
@@ -135,19 +154,28 @@ export class SimulatedBank {
   }
 
   initPayout(raw: unknown): { answer: BankAnswer; session?: SimSession } {
-    const body = InitPayoutBody.safeParse(raw);
-    if (!body.success) return { answer: invalidRequest(body.error) };
-    const { ru } = body.data.payment_method.bank_account;
-    const account = this.tokens.get(ru.token);
-    if (!account) return { answer: rejected(400, 'invalid_request', 'unknown token') };
-    const { metadata } = body.data;
-    const workflowId = typeof metadata === 'string' && metadata.length > 0 ? metadata : undefined;
-    const scenario = this.scenarioFor(workflowId, body.data.amount_details.amount);
-    if (scenario.initRejectCode) {
+    const body = InitBody.safeParse(raw);
+    if (!body.success) {
+      const issue = body.error.issues[0];
       return {
-        answer: rejected(400, scenario.initRejectCode, 'The payout was rejected by the bank'),
+        answer: fail(
+          400,
+          'invalid_request',
+          `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+        ),
       };
     }
+    const { ru } = body.data.payment_method.bank_account;
+    const known = this.tokens.get(ru.token);
+    if (!known) return { answer: fail(400, 'invalid_request', 'unknown token') };
+    const workflowId = typeof body.data.metadata === 'string' ? body.data.metadata : '';
+    const scenario =
+      this.scenarios.get(workflowId) ??
+      (this.options.scenariosByAmount
+        ? scenarioForAmount(body.data.amount_details.amount)
+        : resolveScenario('success'));
+    if (scenario.initRejectCode)
+      return { answer: fail(400, scenario.initRejectCode, 'rejected by the simulated bank') };
     const now = new Date().toISOString();
     const session: SimSession = {
       id: `ps_${this.nextId++}`,
@@ -156,9 +184,7 @@ export class SimulatedBank {
       createdAt: now,
       updatedAt: now,
       scenario,
-      distorted: false,
-      otherToken: randomBytes(32).toString('hex'),
-      cancelTimers: [],
+      timers: [],
       payout: {
         id: `po_${this.nextId++}`,
         status: 'in_progress',
@@ -167,41 +193,45 @@ export class SimulatedBank {
         token: ru.token,
         fullName: ru.full_name,
         description: ru.description,
-        maskedAccount: maskAccount(account.account),
-        metadata,
+        maskedAccount: maskAccount(known.account),
         createdAt: now,
       },
     };
     this.sessions.set(session.id, session);
-    this.later(session, this.options.processingDelayMs, () => this.becomeReadyToConfirm(session));
+    this.later(session, this.options.processingDelayMs, () => this.becomeReady(session));
     return { answer: ok({ session: this.render(session) }), session };
   }
 
-  /**
-   * Accepts the confirm when the session awaits it. Resolves after payment_finished was acknowledged when the
-   * scenario delivers it before the response (out_of_order).
-   */
+  sessionOf(raw: unknown): SimSession | undefined {
+    const body = SessionIdBody.safeParse(raw);
+    return body.success ? this.sessions.get(body.data.session_id) : undefined;
+  }
+
   async confirm(session: SimSession): Promise<BankAnswer> {
-    if (session.nextAction !== 'confirm') return wrongState(session);
-    this.clearTimers(session);
+    if (session.nextAction !== 'confirm')
+      return fail(400, 'session_wrong_state', `session is ${session.status}`);
+    session.timers.forEach(clearTimeout);
+    session.timers = [];
     session.nextAction = undefined;
+    session.payout.status = 'pending';
     this.touch(session);
     if (session.scenario.finishedBeforeConfirmResponse) {
-      await this.process(session);
+      await this.finish(session);
     } else {
-      this.later(session, this.options.processingDelayMs, () => void this.process(session));
+      this.later(session, this.options.processingDelayMs, () => void this.finish(session));
     }
     return session.scenario.confirmResponseLost
-      ? { dropConnection: true }
+      ? { destroySocket: true }
       : ok({ session: this.render(session) });
   }
 
   cancel(session: SimSession): BankAnswer {
-    if (session.nextAction !== 'confirm') return wrongState(session);
-    // The state changes now; the webhook goes out in the background, as at the bank.
+    if (session.nextAction !== 'confirm')
+      return fail(400, 'session_wrong_state', `session is ${session.status}`);
+    // Delivery of the resulting webhook runs in the background, as at the bank.
     void this.end(session, 'cancelled', 'failed', {
       code: 'session_cancelled_by_partner',
-      description: 'The session was cancelled by the partner',
+      description: 'cancelled by the partner',
     });
     return ok({ session: this.render(session) });
   }
@@ -210,79 +240,72 @@ export class SimulatedBank {
     return ok({ session: this.render(session) });
   }
 
-  private scenarioFor(workflowId: string | undefined, amount: number): ResolvedScenario {
-    const chosen = workflowId === undefined ? undefined : this.scenarios.get(workflowId);
-    if (chosen) return chosen;
-    return resolveScenario(this.options.scenariosByAmount ? scenarioNameForAmount(amount) : 'success');
-  }
-
   private later(session: SimSession, ms: number, fn: () => void): void {
-    session.cancelTimers.push(this.timers.after(ms, fn));
-  }
-
-  private clearTimers(session: SimSession): void {
-    for (const cancel of session.cancelTimers) cancel();
-    session.cancelTimers = [];
+    if (this.closed) return;
+    session.timers.push(setTimeout(fn, ms));
   }
 
   private touch(session: SimSession): void {
     session.updatedAt = new Date().toISOString();
   }
 
-  private becomeReadyToConfirm(session: SimSession): void {
-    session.nextAction = 'confirm';
-    session.payout.status = 'pending';
-    session.distorted = true;
-    this.touch(session);
-    void this.send(session, 'ready_to_confirm');
-    if (session.scenario.bankCancels) {
-      // Synchronously after the ready_to_confirm snapshot: no confirm can land before the cancel.
+  private becomeReady(session: SimSession): void {
+    if (session.scenario.bankCancelsBeforeConfirm) {
       void this.end(session, 'cancelled', 'failed', {
         code: 'operation_rejected',
-        description: 'The operation was rejected for security reasons',
+        description: 'rejected for security reasons',
       });
       return;
     }
+    session.nextAction = 'confirm';
+    session.payout.status = 'pending';
+    this.touch(session);
+    void this.send(session, 'ready_to_confirm');
     this.later(session, this.options.confirmDeadlineMs, () => {
-      if (session.nextAction !== 'confirm') return;
-      void this.end(session, 'cancelled', 'failed', {
-        code: 'confirm_timeout',
-        description: 'Transaction canceled due to timeout',
-      });
+      if (session.nextAction === 'confirm') {
+        void this.end(session, 'cancelled', 'failed', {
+          code: 'confirm_timeout',
+          description: 'Transaction canceled due to timeout',
+        });
+      }
     });
   }
 
-  /** The bank executes a confirmed payout. */
-  private async process(session: SimSession): Promise<void> {
+  private async finish(session: SimSession): Promise<void> {
     const s = session.scenario;
     if (s.sessionErrorAfterConfirm) {
       session.status = 'error';
-      session.error = { code: 'internal_error', description: 'Unexpected error, the result is unknown' };
+      session.error = { code: 'internal_error', description: 'unexpected error, result unknown' };
       this.touch(session);
-      this.recordFinal(session);
+      this.ledger.recordFinal(session.workflowId, 'error', session.payout.status);
       return;
     }
+    const staleReady = s.staleReadyAfterFinish ? this.renderAsReady(session) : undefined;
     if (s.payoutResult === 'succeeded') {
       await this.end(session, 'accepted', 'succeeded');
     } else {
       await this.end(session, 'cancelled', 'failed', {
         code: s.failureCode,
-        description: s.failureDescription,
+        description: 'declined by the recipient bank',
       });
     }
-    if (s.staleReadyAfterFinish && session.readyWebhook && !this.timers.isClosed) {
-      await this.webhooks.enqueue(session.readyWebhook, !s.webhooksInParallel);
-    }
+    if (staleReady)
+      void this.webhooks.enqueue(
+        'ready_to_confirm',
+        { type: 'ready_to_confirm', session: staleReady },
+        session.id,
+        session.workflowId,
+      );
   }
 
-  /** Final state, then payment_finished; resolves once every copy was acknowledged or given up. */
   private end(
     session: SimSession,
-    status: SessionStatus,
-    payoutStatus: PayoutStatus,
-    error?: BankError,
+    status: SimSession['status'],
+    payoutStatus: SimPayout['status'],
+    error?: { code: string; description: string },
   ): Promise<void> {
-    this.clearTimers(session);
+    session.timers.forEach(clearTimeout);
+    session.timers = [];
     session.status = status;
     session.nextAction = undefined;
     session.payout.status = payoutStatus;
@@ -292,41 +315,27 @@ export class SimulatedBank {
       session.payout.error = error;
     }
     this.touch(session);
-    this.recordFinal(session);
+    this.ledger.recordFinal(session.workflowId, status, payoutStatus);
     return this.send(session, 'payment_finished');
   }
 
-  private recordFinal(session: SimSession): void {
-    this.logger?.debug(
-      { sessionId: session.id, workflowId: session.workflowId, status: session.status },
-      'session settled',
-    );
-    if (session.workflowId)
-      this.ledger.recordFinal(session.workflowId, session.status, session.payout.status);
-  }
-
-  /** Serializes and signs the session as it is now, once, and delivers the copies the scenario asks for. */
-  private send(session: SimSession, type: SimWebhookType): Promise<void> {
-    const s = session.scenario;
-    if (this.timers.isClosed || s.loseWebhooks.includes(type)) return Promise.resolve();
-    const webhook = this.webhooks.sign(
-      type,
-      { type, session: this.render(session) },
-      session.id,
-      session.workflowId,
-    );
-    if (type === 'ready_to_confirm') session.readyWebhook = webhook;
-    const copies = Array.from({ length: s.webhookCopies }, () =>
-      this.webhooks.enqueue(webhook, !s.webhooksInParallel),
+  private send(session: SimSession, type: 'ready_to_confirm' | 'payment_finished'): Promise<void> {
+    if (this.closed || session.scenario.loseWebhooks.includes(type)) return Promise.resolve();
+    const body = { type, session: this.render(session) };
+    const copies = Array.from({ length: Math.max(1, session.scenario.webhookCopies) }, () =>
+      this.webhooks.enqueue(type, body, session.id, session.workflowId),
     );
     return Promise.all(copies).then(() => undefined);
   }
 
-  /** The session as `session/status` and the webhooks return it (v1 names: `payments`, `payment_method`). */
+  private renderAsReady(session: SimSession): Record<string, unknown> {
+    return { ...this.render(session), status: 'in_progress', next_action: 'confirm' };
+  }
+
+  /** The session as the API returns it (v1 names); what the scenario distorts, it distorts everywhere. */
   render(session: SimSession): Record<string, unknown> {
     const p = session.payout;
     const s = session.scenario;
-    const otherRecipient = session.distorted && s.recipientMismatch;
     return {
       id: session.id,
       status: session.status,
@@ -345,26 +354,18 @@ export class SimulatedBank {
             bank_account: {
               system_type: 'ru',
               ru: {
-                token: otherRecipient ? session.otherToken : p.token,
+                token: s.recipientMismatch ? 'f'.repeat(64) : p.token,
                 account: p.maskedAccount,
-                full_name: otherRecipient ? OTHER_RECIPIENT_NAME : p.fullName,
+                full_name: s.recipientMismatch ? 'Петров Пётр Петрович' : p.fullName,
                 description: p.description,
               },
             },
           },
-          amount_details: {
-            amount: p.amount + (session.distorted ? s.amountDelta : 0),
-            currency: p.currency,
-          },
-          ...(p.metadata === undefined ? {} : { metadata: p.metadata }),
+          amount_details: { amount: p.amount + s.amountDelta, currency: p.currency },
+          metadata: session.workflowId,
           ...(p.error ? { error: p.error } : {}),
         },
       ],
     };
   }
-}
-
-function wrongState(session: SimSession): BankAnswer {
-  const state = session.nextAction ? `awaiting ${session.nextAction}` : session.status;
-  return rejected(400, 'session_wrong_state', `Cannot perform a transaction in this status (${state})`);
 }

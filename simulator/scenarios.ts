@@ -1,70 +1,52 @@
 /**
- * How the simulated bank behaves for one payout. Chosen per workflow ID (tests, fault runs) or, for trying
- * by hand, by the last two digits of the amount in kopecks (table in docs/simulator.md). A preset name is a
- * shorthand for an options object; options combine freely.
+ * How the simulated bank behaves for one payout. Chosen per workflow ID (tests, fault runs) or, for manual
+ * use, by the last two digits of the amount in kopecks (see docs/simulator.md).
  */
-import { z } from 'zod';
+export type WebhookType = 'ready_to_confirm' | 'payment_finished' | 'payment_refunded';
 
-export const WEBHOOK_TYPES = ['ready_to_confirm', 'payment_finished'] as const;
-export type SimWebhookType = (typeof WEBHOOK_TYPES)[number];
-
-export const ScenarioSchema = z.strictObject({
-  /** What happens to the payout once confirmed (default `succeeded`). */
-  payoutResult: z.enum(['succeeded', 'failed']).optional(),
-  /** The payout's error code when it fails (default `declined_by_issuer_bank`). */
-  failureCode: z.string().min(1).optional(),
-  failureDescription: z.string().min(1).optional(),
-  /** The bank cancels (`operation_rejected`) right after sending ready_to_confirm, before any confirm can land. */
-  bankCancels: z.boolean().optional(),
-  /** How many times each webhook is delivered (default 1). */
-  duplicateWebhooks: z.number().int().min(1).max(100).optional(),
-  /** The same as `duplicateWebhooks`; the name the first callers used. */
-  webhookCopies: z.number().int().min(1).max(100).optional(),
-  /** Webhooks the bank never delivers; `session/status` still tells the truth. */
-  loseWebhooks: z.array(z.enum(WEBHOOK_TYPES)).optional(),
-  /** payment_finished is delivered, and acknowledged, before the confirm HTTP response goes out. */
-  finishedBeforeConfirmResponse: z.boolean().optional(),
-  /** The ready_to_confirm is delivered once more after payment_finished. */
-  staleReadyAfterFinish: z.boolean().optional(),
-  /** Deliver a session's webhooks all at once instead of one after another. */
-  webhooksInParallel: z.boolean().optional(),
-  /** After confirm the session goes to `error` and stays there; no payment_finished. */
-  sessionErrorAfterConfirm: z.boolean().optional(),
-  /** Added to the amount the bank reports from ready_to_confirm on (webhooks and status). */
-  amountDelta: z.number().int().optional(),
-  /** From ready_to_confirm on, the bank reports another recipient (token and full name). */
-  recipientMismatch: z.boolean().optional(),
-  /** init/payout answers this error code instead of creating a session. */
-  initRejectCode: z.string().min(1).optional(),
-  /** The confirm is processed, then the connection is destroyed without a response. */
-  confirmResponseLost: z.boolean().optional(),
-});
-/** Scenario options; every field is optional and defaults to the bank simply paying. */
-export type Scenario = z.infer<typeof ScenarioSchema>;
-
-/** A scenario with every option decided. */
-export interface ResolvedScenario {
+export interface Scenario {
   payoutResult: 'succeeded' | 'failed';
   failureCode: string;
-  failureDescription: string;
-  bankCancels: boolean;
+  /** The bank's risk check cancels the session before it ever asks for confirmation. */
+  bankCancelsBeforeConfirm: boolean;
+  /** How many times each webhook is delivered. */
   webhookCopies: number;
-  loseWebhooks: readonly SimWebhookType[];
+  loseWebhooks: WebhookType[];
+  /** payment_finished is delivered (and acknowledged) before the confirm HTTP response goes out. */
   finishedBeforeConfirmResponse: boolean;
+  /** A stale ready_to_confirm is redelivered after payment_finished. */
   staleReadyAfterFinish: boolean;
-  webhooksInParallel: boolean;
+  /** After confirm the session goes to `error` and stays there; no payment_finished. */
   sessionErrorAfterConfirm: boolean;
+  /** Added to the amount the bank reports back (webhooks and status). */
   amountDelta: number;
+  /** The bank reports another recipient (token and name). */
   recipientMismatch: boolean;
+  /** init/payout answers this business error. */
   initRejectCode?: string;
+  /** The confirm is processed, then the connection is destroyed without a response. */
   confirmResponseLost: boolean;
 }
+
+export const SUCCESS: Scenario = {
+  payoutResult: 'succeeded',
+  failureCode: 'declined_by_issuer_bank',
+  bankCancelsBeforeConfirm: false,
+  webhookCopies: 1,
+  loseWebhooks: [],
+  finishedBeforeConfirmResponse: false,
+  staleReadyAfterFinish: false,
+  sessionErrorAfterConfirm: false,
+  amountDelta: 0,
+  recipientMismatch: false,
+  confirmResponseLost: false,
+};
 
 export const PRESETS = {
   success: {},
   payout_fails: { payoutResult: 'failed' },
-  bank_cancels: { bankCancels: true },
-  duplicate_webhooks: { duplicateWebhooks: 3 },
+  bank_cancels: { bankCancelsBeforeConfirm: true },
+  duplicate_webhooks: { webhookCopies: 3 },
   out_of_order: { finishedBeforeConfirmResponse: true, staleReadyAfterFinish: true },
   lose_ready_webhook: { loseWebhooks: ['ready_to_confirm'] },
   lose_finished_webhook: { loseWebhooks: ['payment_finished'] },
@@ -73,17 +55,13 @@ export const PRESETS = {
   recipient_mismatch: { recipientMismatch: true },
   init_rejected: { initRejectCode: 'insufficient_wallet_balance' },
   confirm_response_lost: { confirmResponseLost: true },
-} as const satisfies Record<string, Scenario>;
+} as const satisfies Record<string, Partial<Scenario>>;
 
 export type ScenarioName = keyof typeof PRESETS;
-export const SCENARIO_NAMES = Object.keys(PRESETS) as [ScenarioName, ...ScenarioName[]];
-export const ScenarioNameSchema = z.enum(SCENARIO_NAMES);
+export const SCENARIO_NAMES = Object.keys(PRESETS) as ScenarioName[];
 
-/** A preset name or an options object: what setScenario and `PUT /_sim/scenarios/:workflowId` accept. */
-export const ScenarioSpecSchema = z.union([ScenarioNameSchema, ScenarioSchema]);
-
-/** Last two digits of the amount in kopecks → scenario; anything unlisted pays. */
-export const SCENARIO_BY_KOPECKS: Readonly<Record<number, ScenarioName>> = {
+/** Last two digits of the amount (kopecks) → scenario, for trying scenarios by hand. */
+export const SCENARIO_BY_KOPECKS: Record<number, ScenarioName> = {
   0: 'success',
   1: 'payout_fails',
   2: 'bank_cancels',
@@ -98,28 +76,13 @@ export const SCENARIO_BY_KOPECKS: Readonly<Record<number, ScenarioName>> = {
   11: 'confirm_response_lost',
 };
 
-export function resolveScenario(spec: ScenarioName | Scenario): ResolvedScenario {
-  const options: Scenario = ScenarioSchema.parse(
-    typeof spec === 'string' ? PRESETS[ScenarioNameSchema.parse(spec)] : spec,
-  );
-  return {
-    payoutResult: options.payoutResult ?? 'succeeded',
-    failureCode: options.failureCode ?? 'declined_by_issuer_bank',
-    failureDescription: options.failureDescription ?? 'Declined by the recipient bank',
-    bankCancels: options.bankCancels ?? false,
-    webhookCopies: options.duplicateWebhooks ?? options.webhookCopies ?? 1,
-    loseWebhooks: options.loseWebhooks ?? [],
-    finishedBeforeConfirmResponse: options.finishedBeforeConfirmResponse ?? false,
-    staleReadyAfterFinish: options.staleReadyAfterFinish ?? false,
-    webhooksInParallel: options.webhooksInParallel ?? false,
-    sessionErrorAfterConfirm: options.sessionErrorAfterConfirm ?? false,
-    amountDelta: options.amountDelta ?? 0,
-    recipientMismatch: options.recipientMismatch ?? false,
-    initRejectCode: options.initRejectCode,
-    confirmResponseLost: options.confirmResponseLost ?? false,
-  };
+export function resolveScenario(spec: ScenarioName | Partial<Scenario>): Scenario {
+  if (typeof spec !== 'string') return { ...SUCCESS, ...spec };
+  const preset = PRESETS[spec] as Partial<Scenario> | undefined;
+  if (preset === undefined) throw new Error(`unknown scenario "${spec}"`);
+  return { ...SUCCESS, ...preset };
 }
 
-export function scenarioNameForAmount(amount: number): ScenarioName {
-  return SCENARIO_BY_KOPECKS[amount % 100] ?? 'success';
+export function scenarioForAmount(amount: number): Scenario {
+  return resolveScenario(SCENARIO_BY_KOPECKS[amount % 100] ?? 'success');
 }

@@ -1,14 +1,13 @@
 /**
- * Delivers signed webhooks the way Bank 131 does: the body is serialized once and signed (RSA-SHA256, Base64,
- * `X-PARTNER-SIGN`) with the bank's key; any answer but 200, or no answer, is redelivered at doubling intervals
- * until the bank gives up. One session's webhooks go out in order, each waiting for the previous one.
+ * Delivers signed webhooks the way Bank 131 does: RSA-SHA256 over the raw body in X-PARTNER-SIGN, redelivered
+ * with growing intervals until the receiver answers 200 or the bank gives up. One session's webhooks go out
+ * in order, one at a time.
  */
 import type { KeyObject } from 'node:crypto';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import { SIGNATURE_HEADER, signBody } from '../bank131/signature';
 import type { Logger } from '../observability/logger';
 import type { Ledger } from './ledger';
-import type { TimerRegistry } from './timers';
 
 export interface DeliveryTiming {
   retryInitialMs: number;
@@ -16,29 +15,16 @@ export interface DeliveryTiming {
   giveUpMs: number;
 }
 
-/** A webhook ready to send: the exact bytes and their signature, reused for every attempt. */
-export interface SignedWebhook {
-  type: string;
-  sessionId: string;
-  workflowId?: string;
-  body: Buffer;
-  signature: string;
-}
-
-/** One delivery attempt waits at most this long for the receiver's answer. */
-const ATTEMPT_TIMEOUT_MS = 30_000;
-
 export class WebhookDispatcher {
-  private readonly tails = new Map<string, Promise<void>>();
-  private readonly agent = new Agent({ keepAliveTimeout: 4_000 });
-  private readonly closing = new AbortController();
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly sleepers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  private closed = false;
 
   constructor(
     private url: string,
     private readonly key: KeyObject,
     private readonly timing: DeliveryTiming,
     private readonly ledger: Ledger,
-    private readonly timers: TimerRegistry,
     private readonly logger?: Logger,
   ) {}
 
@@ -46,73 +32,64 @@ export class WebhookDispatcher {
     this.url = url;
   }
 
-  sign(
-    type: string,
-    payload: Record<string, unknown>,
-    sessionId: string,
-    workflowId?: string,
-  ): SignedWebhook {
-    const body = Buffer.from(JSON.stringify(payload), 'utf8');
-    return { type, sessionId, workflowId, body, signature: signBody(body, this.key) };
+  /** Queues a webhook behind the session's earlier ones; resolves once delivered or given up. */
+  enqueue(type: string, body: unknown, sessionId: string, workflowId: string | undefined): Promise<void> {
+    const previous = this.queues.get(sessionId) ?? Promise.resolve();
+    const next = previous.then(() => this.deliver(type, body, sessionId, workflowId));
+    this.queues.set(sessionId, next);
+    return next;
   }
 
-  /**
-   * Delivers behind the session's earlier webhooks (or at once when `inOrder` is false). Resolves when the
-   * receiver acknowledged it, the bank gave up, or the simulator closed; never rejects.
-   */
-  enqueue(webhook: SignedWebhook, inOrder = true): Promise<void> {
-    if (!inOrder) return this.deliver(webhook);
-    const previous = this.tails.get(webhook.sessionId) ?? Promise.resolve();
-    const delivered = previous.then(() => this.deliver(webhook));
-    this.tails.set(webhook.sessionId, delivered);
-    void delivered.then(() => {
-      if (this.tails.get(webhook.sessionId) === delivered) this.tails.delete(webhook.sessionId);
+  close(): void {
+    this.closed = true;
+    for (const s of this.sleepers) {
+      clearTimeout(s.timer);
+      s.resolve();
+    }
+    this.sleepers.clear();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = { timer: setTimeout(() => (this.sleepers.delete(entry), resolve()), ms), resolve };
+      this.sleepers.add(entry);
     });
-    return delivered;
   }
 
-  /** Aborts deliveries in flight; the registry's close() ends the waits between attempts. */
-  async close(): Promise<void> {
-    this.closing.abort();
-    await this.agent.destroy();
-  }
-
-  private async deliver(webhook: SignedWebhook): Promise<void> {
-    const { type, sessionId, workflowId } = webhook;
+  private async deliver(
+    type: string,
+    body: unknown,
+    sessionId: string,
+    workflowId: string | undefined,
+  ): Promise<void> {
+    const payload = Buffer.from(JSON.stringify(body), 'utf8');
+    const signature = signBody(payload, this.key);
     const giveUpAt = Date.now() + this.timing.giveUpMs;
     let interval = this.timing.retryInitialMs;
-    for (let attempt = 1; !this.timers.isClosed; attempt++) {
-      const { httpStatus, error } = await this.attempt(webhook);
-      if (this.timers.isClosed) return;
+    for (let attempt = 1; !this.closed; attempt++) {
+      let httpStatus: number | undefined;
+      let error: string | undefined;
+      try {
+        const res = await request(this.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
+          body: payload,
+          headersTimeout: 30_000,
+          bodyTimeout: 30_000,
+        });
+        httpStatus = res.statusCode;
+        await res.body.dump();
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err);
+      }
       this.ledger.record({ kind: 'webhook', type, sessionId, workflowId, attempt, httpStatus, error });
       if (httpStatus === 200) return;
       if (Date.now() + interval > giveUpAt) {
-        this.logger?.warn({ type, sessionId, workflowId, attempt }, 'webhook delivery given up');
+        this.logger?.warn({ type, sessionId, attempt }, 'webhook delivery given up');
         return;
       }
-      this.logger?.debug({ type, sessionId, attempt, httpStatus, error }, 'webhook not acknowledged');
-      await this.timers.sleep(interval);
+      await this.sleep(interval);
       interval = Math.min(interval * 2, this.timing.retryMaxMs);
-    }
-  }
-
-  private async attempt(webhook: SignedWebhook): Promise<{ httpStatus?: number; error?: string }> {
-    try {
-      const res = await request(this.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: webhook.signature },
-        body: webhook.body,
-        dispatcher: this.agent,
-        signal: this.closing.signal,
-        headersTimeout: ATTEMPT_TIMEOUT_MS,
-        bodyTimeout: ATTEMPT_TIMEOUT_MS,
-      });
-      await res.body.dump();
-      return { httpStatus: res.statusCode };
-    } catch (err) {
-      const code = err instanceof Error && 'code' in err ? String(err.code) : undefined;
-      const message = err instanceof Error ? err.message : String(err);
-      return { error: code ? `${code}: ${message}` : message };
     }
   }
 }
