@@ -93,10 +93,15 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
     loadPayoutSettings: () => Promise.resolve(settings),
 
     tokenizeAccount: guarded(async (input: TokenizeInput): Promise<TokenizeResult> => {
-      const result = await bank131.tokenize(
-        { bik: input.bik, account: input.account },
-        `${input.workflowId}:tokenize`,
-      );
+      const account = { bik: input.bik, account: input.account };
+      const result = await bank131.tokenize(account, `${input.workflowId}:tokenize`).catch((err: unknown) => {
+        // An earlier attempt was processed but its answer (the token) was lost. Tokenizing again moves no
+        // money, so ask once more without the key.
+        if (err instanceof Bank131BusinessError && err.code === 'idempotency_key_already_exists') {
+          return bank131.tokenize(account);
+        }
+        throw err;
+      });
       const maskedAccount = result.maskedAccount ?? maskAccount(input.account);
       logger.info({ workflowId: input.workflowId, maskedAccount }, 'account tokenized');
       return { token: result.token, maskedAccount };

@@ -9,6 +9,8 @@ export const FAULT_KINDS = [
   'reset',
   'slow',
   'garbage',
+  /** Processed by the bank, then the connection is dropped before the answer. */
+  'lost_response',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

@@ -94,8 +94,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const endpoint = (req.params.path as unknown as string[]).join('/') as Endpoint;
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const idempotencyKey = req.header(IDEMPOTENCY_HEADER) ?? undefined;
+      let loseResponse = false;
       const reply = (answer: BankAnswer) => {
-        if ('destroySocket' in answer) return void req.socket.destroy();
+        if ('destroySocket' in answer || loseResponse) return void req.socket.destroy();
         res.status(answer.httpStatus).json(answer.body);
       };
       const log = (
@@ -184,6 +185,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
             return void req.socket.destroy();
           case 'slow':
             await new Promise((r) => setTimeout(r, fault.delayMs ?? 2_000));
+            break;
+          case 'lost_response':
+            // The bank acts on the request; its answer never reaches us.
+            loseResponse = true;
             break;
         }
       }
