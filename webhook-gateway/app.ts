@@ -5,48 +5,43 @@
  * the bank retries.
  */
 import { randomUUID } from 'node:crypto';
-import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebhookSchema } from '../bank131/schemas';
 import { loadPublicKey, SIGNATURE_HEADER, verifyBody } from '../bank131/signature';
 import type { GatewayConfig } from '../config';
 import type { Logger } from '../observability/logger';
-import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics';
+import { createGatewayMetrics, type GatewayMetrics, type WebhookEvent } from '../observability/metrics';
 import {
   unmatchedWebhookSignal,
   WEBHOOK_INBOX_WORKFLOW_TYPE,
   type WebhookSignal,
 } from '../workflows/messages';
 import { inboxWorkflowId, routeWebhook, sessionLookupQuery } from './mapping';
+import { isTemporalUnavailable } from './temporal-errors';
 
 export const WEBHOOK_PATH = '/webhooks/bank131';
+/** Each Temporal call; past it we answer 503 and the bank retries (the workflow dedupes a double delivery). */
 const TEMPORAL_CALL_DEADLINE_MS = 5_000;
-/** gRPC codes that mean "Temporal cannot take it right now": the bank should retry later. */
-const UNAVAILABLE_CODES = new Set([1, 4, 8, 14]);
+/** Hint for the bank's retry on 503 (it uses its own schedule anyway). */
+const RETRY_AFTER_SECONDS = '5';
+const REQUEST_ID_PATTERN = /^[\w.-]{1,128}$/;
+const MAX_REPORTED_ISSUES = 5;
 
 export interface GatewayDeps {
   client: Client;
   config: GatewayConfig;
   logger: Logger;
   taskQueue: string;
-  onWebhook?: (e: { type: string; status: number; outcome: string; durationMs: number }) => void;
+  /** Metrics hook: called once per webhook request, whatever its fate. */
+  onWebhook?: (e: WebhookEvent) => void;
   /** Served at GET /metrics; a fresh registry when omitted. */
   metrics?: GatewayMetrics;
 }
 
-export function isTemporalUnavailable(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (isGrpcServiceError(e) && UNAVAILABLE_CODES.has(e.code)) return true;
-    if (
-      e instanceof Error &&
-      /UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|Connection refused|transport error/i.test(e.message)
-    )
-      return true;
-  }
-  return false;
-}
-
-class HttpError extends Error {
+/** A refusal we answer on purpose (4xx), with the outcome label and a reason safe to send back. */
+class WebhookRefusedError extends Error {
+  override readonly name = 'WebhookRefusedError';
   constructor(
     readonly status: number,
     readonly outcome: string,
@@ -54,6 +49,23 @@ class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** What we learned about one webhook while handling it: logged once at the end, whatever happened. */
+interface WebhookContext {
+  type?: string;
+  sessionId?: string;
+  workflowId?: string;
+  reason?: string;
+}
+
+/** Errors raised by the body parser (oversize, aborted, bad encoding) carry these fields. */
+function bodyParserError(err: unknown): { status: number; type: string } | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { status, type } = err as { status?: unknown; type?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500 || typeof type !== 'string')
+    return undefined;
+  return { status, type };
 }
 
 export function createGatewayApp(deps: GatewayDeps): {
@@ -68,19 +80,19 @@ export function createGatewayApp(deps: GatewayDeps): {
   let shuttingDown = false;
   let inFlight = 0;
   const metrics = deps.metrics ?? createGatewayMetrics();
-  const observe = (e: { type: string; status: number; outcome: string; durationMs: number }) => {
+  const observe = (e: WebhookEvent) => {
     metrics.recordWebhook(e);
     deps.onWebhook?.(e);
   };
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header('x-request-id');
-    const requestId = incoming && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    const requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = requestId;
+    res.locals.startedAt = performance.now();
     res.setHeader('x-request-id', requestId);
     next();
   });
@@ -104,12 +116,12 @@ export function createGatewayApp(deps: GatewayDeps): {
     }
   });
 
-  /** Resolves the payout workflow: our ID from `metadata`, else the session's search attribute. */
+  /** The payout workflow: our ID from `metadata`, else the one carrying the session's search attribute. */
   async function findWorkflowId(
     metadataId: string | undefined,
     sessionId: string,
   ): Promise<string | undefined> {
-    if (metadataId?.startsWith('payout-')) return metadataId;
+    if (metadataId) return metadataId;
     const query = sessionLookupQuery(sessionId);
     if (!query) return undefined;
     return withDeadline(async () => {
@@ -130,104 +142,128 @@ export function createGatewayApp(deps: GatewayDeps): {
     );
   }
 
-  async function handleWebhook(req: Request, log: Logger): Promise<{ outcome: string; type: string }> {
+  /** Returns the outcome once Temporal holds the webhook; throws for anything else. */
+  async function handleWebhook(req: Request, ctx: WebhookContext): Promise<string> {
+    // Verify the exact bytes the bank signed, before anything looks inside them.
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (!verifyBody(raw, req.header(SIGNATURE_HEADER), publicKeys)) {
-      throw new HttpError(
+    const signature = req.header(SIGNATURE_HEADER);
+    if (!verifyBody(raw, signature, publicKeys)) {
+      throw new WebhookRefusedError(
         401,
         'bad_signature',
-        req.header(SIGNATURE_HEADER) ? 'signature does not verify' : 'missing X-PARTNER-SIGN',
+        signature ? 'signature does not verify' : 'missing X-PARTNER-SIGN',
       );
     }
     let json: unknown;
     try {
       json = JSON.parse(raw.toString('utf8'));
     } catch {
-      throw new HttpError(400, 'invalid_json', 'body is not valid JSON');
+      throw new WebhookRefusedError(400, 'invalid_json', 'body is not valid JSON');
     }
     const parsed = WebhookSchema.safeParse(json);
     if (!parsed.success) {
-      const reasons = parsed.error.issues
-        .slice(0, 5)
+      const issues = parsed.error.issues
+        .slice(0, MAX_REPORTED_ISSUES)
         .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      throw new HttpError(400, 'invalid_webhook', `not a Bank 131 webhook: ${reasons.join('; ')}`);
+      throw new WebhookRefusedError(400, 'invalid_webhook', `not a Bank 131 webhook: ${issues.join('; ')}`);
     }
+
     const route = routeWebhook(parsed.data, new Date());
-    const sessionId = route.payload.session.sessionId;
-    log = log.child({ type: route.payload.type, sessionId });
+    const { payload } = route;
+    ctx.type = payload.type;
+    ctx.sessionId = payload.session.sessionId;
 
     if (route.kind === 'inbox') {
-      await recordInInbox(route.payload, route.reason, route.workflowId);
-      log.info({ reason: route.reason }, 'webhook recorded in inbox');
-      return { outcome: 'inbox_unsupported_type', type: route.payload.type };
+      ctx.workflowId = route.workflowId;
+      ctx.reason = route.reason;
+      await recordInInbox(payload, route.reason, route.workflowId);
+      return 'inbox_unsupported_type';
     }
-    const workflowId = await findWorkflowId(route.workflowId, sessionId);
+    const workflowId = await findWorkflowId(route.workflowId, payload.session.sessionId);
     if (!workflowId) {
-      await recordInInbox(route.payload, 'unknown_session');
-      log.warn('webhook for an unknown session recorded in inbox');
-      return { outcome: 'inbox_unknown_session', type: route.payload.type };
+      ctx.reason = 'unknown_session';
+      await recordInInbox(payload, ctx.reason);
+      return 'inbox_unknown_session';
     }
+    ctx.workflowId = workflowId;
     try {
-      await withDeadline(() => client.workflow.getHandle(workflowId).signal(route.signal, route.payload));
-      log.info({ workflowId }, 'webhook delivered');
-      return { outcome: 'signalled', type: route.payload.type };
+      await withDeadline(() => client.workflow.getHandle(workflowId).signal(route.signal, payload));
+      return 'signalled';
     } catch (err) {
+      // Not found also means "already closed": a late webhook for a finished payout.
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      await recordInInbox(route.payload, 'workflow_not_running', workflowId);
-      log.warn({ workflowId }, 'webhook for a payout that is not running recorded in inbox');
-      return { outcome: 'inbox_workflow_not_running', type: route.payload.type };
+      ctx.reason = 'workflow_not_running';
+      await recordInInbox(payload, ctx.reason, workflowId);
+      return 'inbox_workflow_not_running';
     }
+  }
+
+  /** One log line and one metrics event per webhook request, whatever its fate. No body, no signature. */
+  function finish(res: Response, status: number, outcome: string, ctx: WebhookContext, err?: unknown): void {
+    const durationMs = performance.now() - (res.locals.startedAt as number);
+    const line = {
+      requestId: res.locals.requestId as string,
+      status,
+      outcome,
+      ...ctx,
+      durationMs: Math.round(durationMs * 10) / 10,
+    };
+    if (status >= 500) logger.error({ ...line, err }, 'webhook not accepted');
+    else if (status >= 400) logger.warn(line, 'webhook refused');
+    else logger.info(line, 'webhook accepted');
+    observe({ type: ctx.type ?? 'unknown', status, outcome, durationMs });
   }
 
   app.post(
     WEBHOOK_PATH,
-    (req: Request, res: Response, next: NextFunction) => {
-      if (!shuttingDown) return next();
-      res.setHeader('connection', 'close');
-      res.status(503).json({ error: 'shutting_down' });
+    (_req: Request, res: Response, next: NextFunction) => {
+      if (shuttingDown) {
+        res.setHeader('connection', 'close');
+        res.setHeader('retry-after', RETRY_AFTER_SECONDS);
+        res.status(503).json({ error: 'shutting_down' });
+        finish(res, 503, 'shutting_down', {});
+        return;
+      }
+      // Counted from here, so a graceful close also waits for bodies still being read.
+      inFlight += 1;
+      logger.debug({ requestId: res.locals.requestId as string }, 'webhook received');
+      res.once('close', () => {
+        inFlight -= 1;
+      });
+      next();
     },
     express.raw({ type: () => true, limit: config.bodyLimitBytes }),
     async (req: Request, res: Response) => {
-      const started = performance.now();
-      const log = logger.child({ requestId: res.locals.requestId as string });
-      inFlight += 1;
-      let status = 200;
-      let outcome = 'signalled';
-      let type = 'unknown';
+      const ctx: WebhookContext = {};
       try {
-        ({ outcome, type } = await handleWebhook(req, log));
+        const outcome = await handleWebhook(req, ctx);
         res.status(200).json({ status: 'ok' });
+        finish(res, 200, outcome, ctx);
       } catch (err) {
-        if (err instanceof HttpError) {
-          ({ status, outcome } = err);
-          log.warn({ status, outcome, reason: err.message }, 'webhook refused');
-          res.status(status).json({ error: outcome, reason: err.message });
+        if (err instanceof WebhookRefusedError) {
+          ctx.reason = err.message;
+          res.status(err.status).json({ error: err.outcome, reason: err.message });
+          finish(res, err.status, err.outcome, ctx);
         } else if (isTemporalUnavailable(err)) {
-          status = 503;
-          outcome = 'temporal_unavailable';
-          log.error({ err: String(err) }, 'temporal unavailable; the bank will retry');
-          res.status(503).json({ error: outcome });
+          res.setHeader('retry-after', RETRY_AFTER_SECONDS);
+          res.status(503).json({ error: 'temporal_unavailable' });
+          finish(res, 503, 'temporal_unavailable', ctx, String(err));
         } else {
-          status = 500;
-          outcome = 'internal_error';
-          log.error({ err }, 'webhook handling failed');
-          res.status(500).json({ error: outcome });
+          res.status(500).json({ error: 'internal_error' });
+          finish(res, 500, 'internal_error', ctx, err);
         }
-      } finally {
-        inFlight -= 1;
-        observe({ type, status, outcome, durationMs: performance.now() - started });
       }
     },
   );
 
-  // Body-parser failures (oversize, aborted, bad encoding) come here, before any handler ran.
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { status?: number; type?: string; message?: string };
-    const status =
-      e.type === 'entity.too.large' ? 413 : e.status && e.status >= 400 && e.status < 500 ? e.status : 400;
-    logger.warn({ status, reason: e.type ?? e.message }, 'webhook refused before parsing');
-    observe({ type: 'unknown', status, outcome: e.type ?? 'bad_request', durationMs: 0 });
-    res.status(status).json({ error: e.type ?? 'bad_request' });
+  // Body-parser refusals (oversize, aborted, unsupported encoding) arrive here before the handler ran.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const refused = bodyParserError(err);
+    const status = refused?.status ?? 500;
+    const outcome = refused?.type ?? 'internal_error';
+    if (!res.headersSent) res.status(status).json({ error: outcome });
+    if (req.path === WEBHOOK_PATH) finish(res, status, outcome, {}, refused ? undefined : err);
+    else logger.error({ requestId: res.locals.requestId as string, err }, 'request failed');
   });
 
   return {

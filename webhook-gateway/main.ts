@@ -10,15 +10,32 @@ async function main(): Promise<void> {
   const { client, connection } = await connectClient(config.temporal);
   const gateway = await startGateway({ client, config, logger, taskQueue: config.temporal.taskQueue });
   logger.info({ url: gateway.url }, 'webhook gateway listening');
-  const stop = (signal: string) => {
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal means "now": in-flight webhooks get no answer, and the bank retries them.
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight webhooks');
-    void gateway
+    gateway
       .close()
       .then(() => connection.close())
-      .then(() => process.exit(0));
+      .then(
+        () => {
+          logger.info('webhook gateway stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'unclean shutdown');
+          process.exit(1);
+        },
+      );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((err: unknown) => exitWithStartupError('gateway', err));

@@ -1,10 +1,12 @@
 /**
  * Pure mapping of a verified, parsed Bank 131 webhook to what the gateway does with it: which workflow
- * signal, with which payload and dedup key.
+ * signal, with which payload and dedup key, and which IDs it may be routed by.
  */
+import { createHash } from 'node:crypto';
 import { toSessionSnapshot, webhookDedupKey, workflowIdFromSession } from '../bank131/session';
 import type { Webhook } from '../bank131/schemas';
 import {
+  PAYOUT_WORKFLOW_TYPE,
   paymentFinishedSignal,
   paymentRefundedSignal,
   readyToConfirmSignal,
@@ -17,14 +19,27 @@ const SIGNALS = {
   payment_refunded: paymentRefundedSignal,
 } as const;
 
+export type PayoutSignal = (typeof SIGNALS)[keyof typeof SIGNALS];
+
 export type WebhookRoute =
   | {
       kind: 'signal';
-      signal: (typeof SIGNALS)[keyof typeof SIGNALS];
+      signal: PayoutSignal;
+      /** Our payout workflow ID from `metadata`, when present and well-formed. */
       workflowId?: string;
       payload: WebhookSignal;
     }
   | { kind: 'inbox'; reason: 'unsupported_type'; workflowId?: string; payload: WebhookSignal };
+
+/**
+ * Our payout workflow IDs are `payout-<payoutId>` (client/payout-request.ts). Anything else in `metadata` is
+ * not trusted as a route: a signed webhook must not be able to signal arbitrary workflows, and an ID
+ * Temporal would reject must not turn into a 500.
+ */
+export const PAYOUT_WORKFLOW_ID_PATTERN = /^payout-[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** Bank 131 session IDs look like `ps_3230`; this is wider, and still safe inside a visibility query. */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export function routeWebhook(webhook: Webhook, receivedAt: Date): WebhookRoute {
   const session = toSessionSnapshot(webhook.session);
@@ -34,23 +49,35 @@ export function routeWebhook(webhook: Webhook, receivedAt: Date): WebhookRoute {
     session,
     receivedAt: receivedAt.toISOString(),
   };
-  const workflowId = workflowIdFromSession(webhook.session);
-  const signal = SIGNALS[webhook.type as keyof typeof SIGNALS] as
-    (typeof SIGNALS)[keyof typeof SIGNALS] | undefined;
+  const metadataId = workflowIdFromSession(webhook.session);
+  const workflowId =
+    metadataId !== undefined && PAYOUT_WORKFLOW_ID_PATTERN.test(metadataId) ? metadataId : undefined;
+  const signal: PayoutSignal | undefined = Object.hasOwn(SIGNALS, webhook.type)
+    ? SIGNALS[webhook.type as keyof typeof SIGNALS]
+    : undefined;
   return signal
     ? { kind: 'signal', signal, workflowId, payload }
     : { kind: 'inbox', reason: 'unsupported_type', workflowId, payload };
 }
 
-export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** Visibility query for the session's payout; undefined when the ID could not be safely quoted. */
-export function sessionLookupQuery(sessionId: string): string | undefined {
-  return SESSION_ID_PATTERN.test(sessionId)
-    ? `Bank131SessionId = "${sessionId}" AND WorkflowType = "payoutWorkflow"`
-    : undefined;
+/** A string literal for Temporal's visibility query language. */
+function quoteVisibilityString(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+/** Visibility query for the session's payout; undefined when the session ID has an unexpected format. */
+export function sessionLookupQuery(sessionId: string): string | undefined {
+  if (!SESSION_ID_PATTERN.test(sessionId)) return undefined;
+  // The format check already excludes quotes; quoting anyway keeps the query safe if the pattern widens.
+  return `Bank131SessionId = ${quoteVisibilityString(sessionId)} AND WorkflowType = ${quoteVisibilityString(PAYOUT_WORKFLOW_TYPE)}`;
+}
+
+/**
+ * One inbox per session. A session ID Temporal might refuse in a workflow ID (too long, control
+ * characters) is hashed instead, so even such a webhook is recorded rather than refused with a 500.
+ */
 export function inboxWorkflowId(sessionId: string): string {
-  return `bank131-webhook-inbox-${sessionId}`;
+  if (SESSION_ID_PATTERN.test(sessionId)) return `bank131-webhook-inbox-${sessionId}`;
+  const digest = createHash('sha256').update(sessionId, 'utf8').digest('hex').slice(0, 32);
+  return `bank131-webhook-inbox-unusual-session-${digest}`;
 }

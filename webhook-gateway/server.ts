@@ -1,12 +1,18 @@
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createGatewayApp, type GatewayDeps } from './app';
 
 export interface RunningGateway {
   url: string;
   port: number;
-  /** Graceful: new webhooks get 503 at once, in-flight ones finish (up to the configured grace), then it closes. */
+  /**
+   * Graceful: stops accepting connections, answers 503 to new webhooks on open connections, lets in-flight
+   * ones finish (up to the configured grace), then closes every connection.
+   */
   close(): Promise<void>;
 }
+
+const DRAIN_POLL_MS = 20;
 
 export async function startGateway(
   deps: GatewayDeps & { host?: string; port?: number },
@@ -19,15 +25,25 @@ export async function startGateway(
     server.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+
+  async function close(): Promise<void> {
+    beginShutdown();
+    // Stops accepting connections and drops idle keep-alive ones; resolves once every connection is gone.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const deadline = Date.now() + deps.config.shutdownGraceMs;
+    while (inFlight() > 0 && Date.now() < deadline) await sleep(DRAIN_POLL_MS);
+    server.closeIdleConnections();
+    const remainingMs = Math.max(0, deadline - Date.now());
+    const timedOut = await Promise.race([closed.then(() => false), sleep(remainingMs, true, { ref: false })]);
+    // Past the grace period whatever is still open is cut off: the bank gets no answer and retries.
+    if (timedOut) server.closeAllConnections();
+    await closed;
+  }
+
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
-    close: async () => {
-      beginShutdown();
-      const deadline = Date.now() + deps.config.shutdownGraceMs;
-      while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => (closing ??= close()),
   };
 }

@@ -143,5 +143,7 @@ export const cancelUpdate = defineUpdate<PayoutState, [OperatorAction]>('cancel'
 export interface WebhookInboxState {
   sessionId: string;
   webhooks: (WebhookSignal & { reason: string; workflowId?: string })[];
+  /** Runs of this inbox that continued-as-new; their webhooks stay queryable by run ID. */
+  earlierRuns?: { runId: string; webhooks: number }[];
 }
 export const inboxQuery = defineQuery<WebhookInboxState>('inbox');

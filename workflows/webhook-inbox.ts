@@ -1,33 +1,59 @@
 /**
  * A durable home for webhooks no running payout was waiting for (unknown session, finished payout,
- * unsupported type), one workflow per Bank 131 session, so operators can find them in the UI.
+ * unsupported type), one workflow per Bank 131 session, so operators can find them in the UI and query
+ * them. Upserts no search attributes: those are stored unencrypted and nothing here is for filtering.
  */
-import { condition, continueAsNew, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { inboxQuery, unmatchedWebhookSignal, type WebhookInboxState } from './messages';
 
+/** Closes after this long without a new webhook, keeping its history for operators. */
 const QUIET_PERIOD = '7 days';
-const MAX_WEBHOOKS = 500;
+/** Above this many webhooks in one run, continue as new so the history stays small. */
+export const INBOX_MAX_WEBHOOKS = 500;
+/** Dedup keys carried across continue-as-new; a bound on the input, far above any real session's. */
+const MAX_CARRIED_DEDUP_KEYS = 5_000;
 
-export async function webhookInboxWorkflow(input: {
+export interface WebhookInboxInput {
   sessionId: string;
-  carried?: WebhookInboxState['webhooks'];
-}): Promise<WebhookInboxState> {
-  const state: WebhookInboxState = { sessionId: input.sessionId, webhooks: [...(input.carried ?? [])] };
+  /** Set only by continue-as-new. */
+  continued?: {
+    seenDedupKeys: string[];
+    earlierRuns: NonNullable<WebhookInboxState['earlierRuns']>;
+  };
+}
+
+export async function webhookInboxWorkflow(input: WebhookInboxInput): Promise<WebhookInboxState> {
+  const state: WebhookInboxState = {
+    sessionId: input.sessionId,
+    webhooks: [],
+    earlierRuns: [...(input.continued?.earlierRuns ?? [])],
+  };
+  // Redeliveries of a webhook an earlier run already holds are still recognised.
+  const seen = new Set(input.continued?.seenDedupKeys ?? []);
   let received = 0;
+
   setHandler(inboxQuery, () => state);
   setHandler(unmatchedWebhookSignal, (webhook) => {
     received += 1;
-    if (!state.webhooks.some((w) => w.dedupKey === webhook.dedupKey)) state.webhooks.push(webhook);
+    if (seen.has(webhook.dedupKey)) return;
+    seen.add(webhook.dedupKey);
+    state.webhooks.push(webhook);
   });
+
   for (;;) {
-    const seen = received;
-    // Stays open while webhooks keep coming; closes after a quiet week, keeping its history for operators.
-    const more = await condition(() => received > seen, QUIET_PERIOD);
+    const receivedBefore = received;
+    const more = await condition(() => received > receivedBefore, QUIET_PERIOD);
     if (!more) return state;
-    if (state.webhooks.length >= MAX_WEBHOOKS) {
+    // Duplicates add history without adding state, hence the server's suggestion as well.
+    if (state.webhooks.length > INBOX_MAX_WEBHOOKS || workflowInfo().continueAsNewSuggested) {
+      const { runId } = workflowInfo();
+      log.warn('webhook inbox continues as new', { runId, webhooks: state.webhooks.length });
       await continueAsNew<typeof webhookInboxWorkflow>({
         sessionId: input.sessionId,
-        carried: state.webhooks.slice(-50),
+        continued: {
+          seenDedupKeys: [...seen].slice(-MAX_CARRIED_DEDUP_KEYS),
+          earlierRuns: [...(state.earlierRuns ?? []), { runId, webhooks: state.webhooks.length }],
+        },
       });
     }
   }

@@ -1,14 +1,112 @@
 /**
  * Temporal goes down while the bank delivers a webhook: the gateway answers 503 (never a false 200), the
- * bank retries, and once Temporal is back the webhook gets through and the payout completes.
+ * bank retries, and once Temporal is back the webhook gets through. Each test runs its own dev server on a
+ * SQLite file, so it can be stopped and restarted on the same port.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generateKeyPairPem } from '../../bank131/signature';
+import { createLogger } from '../../observability/logger';
 import type { LocalStack } from '../../scripts/local-stack';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
+import { startGateway } from '../../webhook-gateway/server';
+import { recordedQuery, type Recorded } from '../fixtures/gateway-workflows';
 import { FAST_SETTINGS, accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
+import { postWebhook, readyWebhook, signed } from '../helpers/webhooks';
+
+describe('gateway while Temporal is down, with the recording workflow', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'outage-direct-'));
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps what it acknowledged across a restart, answers 503 while down, then 200 to the retry', async () => {
+    const bankKey = generateKeyPairPem();
+    const dbFilename = path.join(dir, 'temporal.sqlite');
+    let server: DevServer = await startDevServer({ dbFilename });
+    cleanups.push(() => server.stop());
+    const { address, port } = server;
+    const taskQueue = `outage-${randomUUID()}`;
+
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection });
+    const workerConnection = await NativeConnection.connect({ address });
+    const worker = await Worker.create({
+      connection: workerConnection,
+      taskQueue,
+      workflowsPath: path.resolve(__dirname, '../fixtures/gateway-workflows.ts'),
+    });
+    const running = worker.run();
+    const outcomes: { status: number; outcome: string }[] = [];
+    const gateway = await startGateway({
+      client,
+      taskQueue,
+      logger: createLogger('gateway-outage-test', 'silent'),
+      onWebhook: ({ status, outcome }) => outcomes.push({ status, outcome }),
+      config: {
+        temporal: { address, namespace: 'default', taskQueue, tls: false, codecKeys: '' },
+        host: '127.0.0.1',
+        port: 0,
+        bodyLimitBytes: 256 * 1024,
+        bankPublicKeysPem: [bankKey.publicKeyPem],
+        shutdownGraceMs: 2_000,
+        logLevel: 'silent',
+      },
+    });
+    cleanups.push(async () => {
+      await gateway.close();
+      worker.shutdown();
+      await running;
+      await workerConnection.close();
+      await connection.close();
+    });
+    const url = `${gateway.url}/webhooks/bank131`;
+
+    const workflowId = `payout-outage-${randomUUID()}`;
+    await client.workflow.start('payoutWorkflow', { taskQueue, workflowId });
+    const sessionId = `ps_${randomUUID().slice(0, 8)}`;
+    const ready = signed(readyWebhook(sessionId, workflowId), bankKey.privateKeyPem);
+    const finished = signed(
+      {
+        ...readyWebhook(sessionId, workflowId),
+        type: 'payment_finished',
+        session: { ...readyWebhook(sessionId, workflowId).session, status: 'accepted' },
+      },
+      bankKey.privateKeyPem,
+    );
+    expect((await postWebhook(url, ready.raw, ready.signature)).status).toBe(200);
+
+    await server.stop();
+    const whileDown = await postWebhook(url, finished.raw, finished.signature);
+    expect(whileDown.status).toBe(503);
+    expect(whileDown.json).toEqual({ error: 'temporal_unavailable' });
+    expect((await fetch(`${gateway.url}/readyz`)).status).toBe(503);
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+
+    server = await startDevServer({ dbFilename, port });
+    // The bank's retry, until Temporal answers again.
+    await waitFor(
+      async () =>
+        (await postWebhook(url, finished.raw, finished.signature)).status === 200 ? true : undefined,
+      'a 200 for the retried webhook',
+      60_000,
+    );
+    expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+
+    const recorded = await client.workflow.getHandle(workflowId).query<Recorded>(recordedQuery);
+    // The webhook acknowledged before the outage survived the restart; the retried one arrived once.
+    expect(recorded.applied.map((s) => s.type)).toEqual(['ready_to_confirm', 'payment_finished']);
+    expect(outcomes.filter((o) => o.status === 200).every((o) => o.outcome === 'signalled')).toBe(true);
+    expect(outcomes.filter((o) => o.status !== 200).every((o) => o.status === 503)).toBe(true);
+  });
+});
 
 describe('gateway while Temporal is down', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'outage-'));

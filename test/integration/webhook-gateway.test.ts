@@ -3,13 +3,16 @@
  * that nothing acknowledged is lost.
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { Writable } from 'node:stream';
 import type { Client } from '@temporalio/client';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairPem } from '../../bank131/signature';
 import { createLogger } from '../../observability/logger';
 import { createGatewayApp } from '../../webhook-gateway/app';
 import { inboxWorkflowId } from '../../webhook-gateway/mapping';
-import type { RunningGateway } from '../../webhook-gateway/server';
+import { startGateway, type RunningGateway } from '../../webhook-gateway/server';
 import { inboxQuery } from '../../workflows/messages';
 import { Bank131SessionIdKey } from '../../workflows/search-attributes';
 import { finishSignal, recordedQuery, type Recorded } from '../fixtures/gateway-workflows';
@@ -61,6 +64,19 @@ describe('POST /webhooks/bank131', () => {
       session: { sessionId: sid, nextAction: 'confirm' },
     });
     expect(r.applied[0]!.dedupKey).toContain(sid);
+  });
+
+  it('delivers payment_finished and payment_refunded as their own signals', async () => {
+    const workflowId = await startRecorder();
+    const sid = sessionId();
+    for (const type of ['payment_finished', 'payment_refunded']) {
+      const { raw, signature } = signed({ ...readyWebhook(sid, workflowId), type }, bankKey.privateKeyPem);
+      expect((await postWebhook(url, raw, signature)).status).toBe(200);
+    }
+    expect((await recorded(workflowId)).applied.map((s) => s.type)).toEqual([
+      'payment_finished',
+      'payment_refunded',
+    ]);
   });
 
   it('has one effect when the same webhook arrives 5 times', async () => {
@@ -154,6 +170,61 @@ describe('POST /webhooks/bank131', () => {
     expect(inbox.webhooks[0]).toMatchObject({ reason: 'unsupported_type', type: 'confirmation_payout' });
   });
 
+  it('records signed webhooks with odd IDs or types in the inbox instead of failing', async () => {
+    const longSid = `ps_${'9'.repeat(2_000)}`;
+    const controlSid = 'ps_\u0000"\\';
+    const cases = [
+      { body: readyWebhook(longSid), sid: longSid, reason: 'unknown_session' },
+      { body: readyWebhook(controlSid), sid: controlSid, reason: 'unknown_session' },
+      {
+        body: { ...readyWebhook('ps_proto_key'), type: '__proto__' },
+        sid: 'ps_proto_key',
+        reason: 'unsupported_type',
+      },
+      {
+        body: { ...readyWebhook('ps_to_string'), type: 'toString' },
+        sid: 'ps_to_string',
+        reason: 'unsupported_type',
+      },
+      // metadata that is not one of our payout IDs is not a route
+      {
+        body: readyWebhook('ps_foreign_meta', 'bank131-webhook-inbox-x'),
+        sid: 'ps_foreign_meta',
+        reason: 'unknown_session',
+      },
+    ];
+    for (const c of cases) {
+      const { raw, signature } = signed(c.body, bankKey.privateKeyPem);
+      expect((await postWebhook(url, raw, signature)).status).toBe(200);
+      const inbox = await client.workflow.getHandle(inboxWorkflowId(c.sid)).query(inboxQuery);
+      expect(inbox.sessionId).toBe(c.sid);
+      expect(inbox.webhooks).toHaveLength(1);
+      expect(inbox.webhooks[0]?.reason).toBe(c.reason);
+      expect(inbox.webhooks[0]?.workflowId).toBeUndefined();
+    }
+  });
+
+  it('falls back to the search attribute when metadata is not one of our IDs', async () => {
+    const sid = sessionId();
+    const workflowId = await startRecorder(sid);
+    await waitFor(async () => {
+      for await (const wf of client.workflow.list({ query: `Bank131SessionId = "${sid}"` }))
+        return wf.workflowId;
+      return undefined;
+    }, 'visibility of the search attribute');
+    const { raw, signature } = signed(readyWebhook(sid, 'payout-has spaces'), bankKey.privateKeyPem);
+    expect((await postWebhook(url, raw, signature)).status).toBe(200);
+    expect((await recorded(workflowId)).deliveries).toBe(1);
+  });
+
+  it('generates a request ID when none (or an unusable one) is sent', async () => {
+    const headerSets: Record<string, string>[] = [{}, { 'x-request-id': 'bad id with spaces' }];
+    for (const headers of headerSets) {
+      const res = await fetch(`${gateway.url}/healthz`, { headers });
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
   it('echoes a request ID and answers health checks', async () => {
     const res = await fetch(`${gateway.url}/readyz`, { headers: { 'x-request-id': 'abc-123' } });
     expect(res.status).toBe(200);
@@ -161,17 +232,65 @@ describe('POST /webhooks/bank131', () => {
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
   });
 
-  it('answers 503 to new webhooks once shutdown began', async () => {
+  it('answers 503 with Connection: close to new webhooks once shutdown began', async () => {
     const { app, beginShutdown } = createGatewayApp({ client, config: fixture.config(), logger, taskQueue });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const workflowId = await startRecorder();
     beginShutdown();
-    const { raw, signature } = signed(readyWebhook(sessionId()), bankKey.privateKeyPem);
-    expect((await postWebhook(`${base}/webhooks/bank131`, raw, signature)).status).toBe(503);
+    const { raw, signature } = signed(readyWebhook(sessionId(), workflowId), bankKey.privateKeyPem);
+    const res = await rawPost(`${base}/webhooks/bank131`, raw, signature).response;
+    expect(res).toMatchObject({ status: 503, connection: 'close' });
     expect((await fetch(`${base}/healthz`)).status).toBe(503);
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    expect((await recorded(workflowId)).deliveries).toBe(0);
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
+  });
+
+  it('close() lets an in-flight webhook finish and be delivered, and refuses new connections', async () => {
+    const received = logLines();
+    const running = await startGateway({
+      client,
+      config: fixture.config(),
+      logger: received.logger,
+      taskQueue,
+    });
+    const workflowId = await startRecorder();
+    const { raw, signature } = signed(readyWebhook(sessionId(), workflowId), bankKey.privateKeyPem);
+    const inFlight = rawPost(`${running.url}/webhooks/bank131`, raw, signature, { holdBody: true });
+    await waitFor(
+      () => (received.messages().includes('webhook received') ? true : undefined),
+      'request seen',
+    );
+
+    const closed = running.close();
+    await expect(fetch(`${running.url}/healthz`)).rejects.toThrow();
+    inFlight.finishBody();
+    expect((await inFlight.response).status).toBe(200);
+    await closed;
+    expect((await recorded(workflowId)).deliveries).toBe(1);
+  });
+
+  it('close() cuts off a request still unfinished after the grace period', async () => {
+    const received = logLines();
+    const running = await startGateway({
+      client,
+      config: fixture.config({ shutdownGraceMs: 300 }),
+      logger: received.logger,
+      taskQueue,
+    });
+    const workflowId = await startRecorder();
+    const { raw, signature } = signed(readyWebhook(sessionId(), workflowId), bankKey.privateKeyPem);
+    const stalled = rawPost(`${running.url}/webhooks/bank131`, raw, signature, { holdBody: true });
+    await waitFor(
+      () => (received.messages().includes('webhook received') ? true : undefined),
+      'request seen',
+    );
+    await running.close();
+    await expect(stalled.response).rejects.toThrow();
+    expect((await recorded(workflowId)).deliveries).toBe(0);
   });
 });
 
@@ -183,3 +302,48 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/webhooks_total\{type="unknown",status="401",outcome="bad_signature"\} 4/);
   });
 });
+
+/** A POST over node:http, which shows the Connection header and can hold back the end of the body. */
+function rawPost(
+  target: string,
+  raw: string,
+  signature: string,
+  opts: { holdBody?: boolean } = {},
+): { response: Promise<{ status: number; connection?: string }>; finishBody: () => void } {
+  const body = Buffer.from(raw);
+  const req = http.request(target, {
+    method: 'POST',
+    agent: false,
+    headers: {
+      'content-type': 'application/json',
+      'content-length': body.length,
+      'x-partner-sign': signature,
+    },
+  });
+  const response = new Promise<{ status: number; connection?: string }>((resolve, reject) => {
+    req.once('error', reject);
+    req.once('response', (res) => {
+      res.resume();
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+    });
+  });
+  const split = opts.holdBody ? body.length - 1 : body.length;
+  req.write(body.subarray(0, split));
+  if (!opts.holdBody) req.end();
+  return { response, finishBody: () => req.end(body.subarray(split)) };
+}
+
+/** A debug-level logger whose messages the test can read. */
+function logLines(): { logger: pino.Logger; messages: () => string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return {
+    logger: pino({ level: 'debug' }, sink),
+    messages: () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg),
+  };
+}
