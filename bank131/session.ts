@@ -95,6 +95,8 @@ export type SessionOutcome =
  */
 export function classifySession(s: SessionSnapshot): SessionOutcome {
   const errorCode = s.payout?.errorCode ?? s.errorCode;
+  // A payout the bank reports as succeeded moved the money, whatever the session says.
+  if (s.payout?.status === 'succeeded') return { kind: 'succeeded' };
   switch (s.status) {
     case 'error':
       return { kind: 'unknown', errorCode };

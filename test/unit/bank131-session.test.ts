@@ -166,6 +166,8 @@ describe('classifySession', () => {
       'failed',
     ],
     [s('cancelled'), 'cancelled'],
+    [s('cancelled', 'succeeded'), 'succeeded'],
+    [s('error', 'succeeded'), 'succeeded'],
     [s('error', 'pending'), 'unknown'],
     [s('some_new_status'), 'unknown'],
   ])('%o is %s', (snapshot, kind) => {
