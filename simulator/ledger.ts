@@ -44,8 +44,20 @@ export class Ledger {
     this.finals.set(workflowId, { session: sessionStatus, payout: payoutStatus });
   }
 
+  /** One payout's summary; all zeros when the bank never processed anything for it. */
+  summaryFor(workflowId: string): PayoutLedgerSummary {
+    return (
+      this.summary()[workflowId] ?? {
+        sessionIds: [],
+        initsProcessed: 0,
+        confirmsProcessed: 0,
+        cancelsProcessed: 0,
+      }
+    );
+  }
+
   confirmsProcessed(workflowId: string): number {
-    return this.summary()[workflowId]?.confirmsProcessed ?? 0;
+    return this.summaryFor(workflowId).confirmsProcessed;
   }
 
   summary(): Record<string, PayoutLedgerSummary> {

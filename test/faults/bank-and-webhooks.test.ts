@@ -21,13 +21,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 const wf = (id: string) => `payout-${id}`;
-const summaryOf = (id: string) =>
-  stack.simulator.ledger.summary()[wf(id)] ?? {
-    sessionIds: [],
-    initsProcessed: 0,
-    confirmsProcessed: 0,
-    cancelsProcessed: 0,
-  };
+const summaryOf = (id: string) => stack.simulator.ledger.summaryFor(wf(id));
 
 describe('Bank 131 faults on every endpoint', () => {
   const kinds = FAULT_KINDS;

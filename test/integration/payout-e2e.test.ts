@@ -18,13 +18,7 @@ afterAll(async () => {
 });
 
 const wf = (payoutId: string) => `payout-${payoutId}`;
-const ledgerOf = (payoutId: string) =>
-  stack.simulator.ledger.summary()[wf(payoutId)] ?? {
-    sessionIds: [],
-    initsProcessed: 0,
-    confirmsProcessed: 0,
-    cancelsProcessed: 0,
-  };
+const ledgerOf = (payoutId: string) => stack.simulator.ledger.summaryFor(wf(payoutId));
 
 async function run(
   prefix: string,
