@@ -9,6 +9,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { GatewayConfig } from '../../config';
 import { createLogger } from '../../observability/logger';
+import type { GatewayDeps } from '../../webhook-gateway/app';
 import { startGateway, type RunningGateway } from '../../webhook-gateway/server';
 
 export interface GatewayFixture {
@@ -22,8 +23,10 @@ export interface GatewayFixture {
 
 export async function startGatewayFixture(
   overrides: Partial<GatewayConfig> & Pick<GatewayConfig, 'bankPublicKeysPem'>,
+  options: { address?: string; onWebhook?: GatewayDeps['onWebhook'] } = {},
 ): Promise<GatewayFixture> {
-  const address = inject('temporalAddress');
+  // Tests that stop and restart Temporal run their own server; the rest share the one from the global setup.
+  const address = options.address ?? inject('temporalAddress');
   const taskQueue = `gateway-${randomUUID()}`;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
@@ -49,6 +52,7 @@ export async function startGatewayFixture(
     config: config(),
     logger: createLogger('gateway-test', 'silent'),
     taskQueue,
+    onWebhook: options.onWebhook,
   });
   return {
     client,

@@ -7,15 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateKeyPairPem } from '../../bank131/signature';
-import { createLogger } from '../../observability/logger';
 import type { LocalStack } from '../../scripts/local-stack';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
-import { startGateway } from '../../webhook-gateway/server';
 import { recordedQuery, type Recorded } from '../fixtures/gateway-workflows';
+import { startGatewayFixture } from '../helpers/gateway-fixture';
 import { FAST_SETTINGS, accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
 import { postWebhook, readyWebhook, signed } from '../helpers/webhooks';
 
@@ -33,40 +30,13 @@ describe('gateway while Temporal is down, with the recording workflow', () => {
     let server: DevServer = await startDevServer({ dbFilename });
     cleanups.push(() => server.stop());
     const { address, port } = server;
-    const taskQueue = `outage-${randomUUID()}`;
-
-    const connection = await Connection.connect({ address });
-    const client = new Client({ connection });
-    const workerConnection = await NativeConnection.connect({ address });
-    const worker = await Worker.create({
-      connection: workerConnection,
-      taskQueue,
-      workflowsPath: path.resolve(__dirname, '../fixtures/gateway-workflows.ts'),
-    });
-    const running = worker.run();
     const outcomes: { status: number; outcome: string }[] = [];
-    const gateway = await startGateway({
-      client,
-      taskQueue,
-      logger: createLogger('gateway-outage-test', 'silent'),
-      onWebhook: ({ status, outcome }) => outcomes.push({ status, outcome }),
-      config: {
-        temporal: { address, namespace: 'default', taskQueue, tls: false, codecKeys: '' },
-        host: '127.0.0.1',
-        port: 0,
-        bodyLimitBytes: 256 * 1024,
-        bankPublicKeysPem: [bankKey.publicKeyPem],
-        shutdownGraceMs: 2_000,
-        logLevel: 'silent',
-      },
-    });
-    cleanups.push(async () => {
-      await gateway.close();
-      worker.shutdown();
-      await running;
-      await workerConnection.close();
-      await connection.close();
-    });
+    const fixture = await startGatewayFixture(
+      { bankPublicKeysPem: [bankKey.publicKeyPem] },
+      { address, onWebhook: ({ status, outcome }) => outcomes.push({ status, outcome }) },
+    );
+    cleanups.push(() => fixture.stop());
+    const { client, gateway, taskQueue } = fixture;
     const url = `${gateway.url}/webhooks/bank131`;
 
     const workflowId = `payout-outage-${randomUUID()}`;
