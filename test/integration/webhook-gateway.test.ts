@@ -249,47 +249,39 @@ describe('POST /webhooks/bank131', () => {
     await new Promise((r) => server.close(r));
   });
 
-  it('close() lets an in-flight webhook finish and be delivered, and refuses new connections', async () => {
+  /** A gateway of its own with one webhook whose body is still arriving when close() is called. */
+  async function gatewayWithHeldWebhook(overrides: Parameters<typeof fixture.config>[0] = {}) {
     const received = logLines();
     const running = await startGateway({
       client,
-      config: fixture.config(),
+      config: fixture.config(overrides),
       logger: received.logger,
       taskQueue,
     });
     const workflowId = await startRecorder();
     const { raw, signature } = signed(readyWebhook(sessionId(), workflowId), bankKey.privateKeyPem);
-    const inFlight = rawPost(`${running.url}/webhooks/bank131`, raw, signature, { holdBody: true });
+    const request = rawPost(`${running.url}/webhooks/bank131`, raw, signature, { holdBody: true });
     await waitFor(
       () => (received.messages().includes('webhook received') ? true : undefined),
       'request seen',
     );
+    return { running, workflowId, request };
+  }
 
+  it('close() lets an in-flight webhook finish and be delivered, and refuses new connections', async () => {
+    const { running, workflowId, request } = await gatewayWithHeldWebhook();
     const closed = running.close();
     await expect(fetch(`${running.url}/healthz`)).rejects.toThrow();
-    inFlight.finishBody();
-    expect((await inFlight.response).status).toBe(200);
+    request.finishBody();
+    expect((await request.response).status).toBe(200);
     await closed;
     expect((await recorded(workflowId)).deliveries).toBe(1);
   });
 
   it('close() cuts off a request still unfinished after the grace period', async () => {
-    const received = logLines();
-    const running = await startGateway({
-      client,
-      config: fixture.config({ shutdownGraceMs: 300 }),
-      logger: received.logger,
-      taskQueue,
-    });
-    const workflowId = await startRecorder();
-    const { raw, signature } = signed(readyWebhook(sessionId(), workflowId), bankKey.privateKeyPem);
-    const stalled = rawPost(`${running.url}/webhooks/bank131`, raw, signature, { holdBody: true });
-    await waitFor(
-      () => (received.messages().includes('webhook received') ? true : undefined),
-      'request seen',
-    );
+    const { running, workflowId, request } = await gatewayWithHeldWebhook({ shutdownGraceMs: 300 });
     await running.close();
-    await expect(stalled.response).rejects.toThrow();
+    await expect(request.response).rejects.toThrow();
     expect((await recorded(workflowId)).deliveries).toBe(0);
   });
 });
