@@ -1,16 +1,20 @@
 /**
  * Bank 131 activities: thin wrappers over the client that send one idempotency key per step and turn bank
- * failures into the two kinds Temporal's retry policy needs.
+ * failures into the kinds Temporal's retry policy needs. Where a step may have moved money (confirm) or
+ * created a session (init), an answer that is not a clean success is resolved by asking the bank, never by
+ * assuming "no".
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { maskAccount } from '../bank131/accounts';
 import type { Bank131Client } from '../bank131/client';
 import {
+  ALREADY_DONE_BANK_CODES,
   Bank131BusinessError,
   Bank131TransportError,
-  CHECK_STATUS_BANK_CODES,
+  Bank131UnrecognisedAnswerError,
   RETRYABLE_BANK_CODES,
 } from '../bank131/errors';
-import { maskAccount, toSessionSnapshot, type SessionSnapshot } from '../bank131/session';
+import { classifySession, initMetadata, toSessionSnapshot, type SessionSnapshot } from '../bank131/session';
 import type { PayoutSettings } from '../config';
 import type { Logger } from '../observability/logger';
 import {
@@ -20,6 +24,8 @@ import {
   type InitPayoutResult,
   type PayoutActivities,
   type SessionStepInput,
+  type SessionStepResult,
+  type TokenInfoResult,
   type TokenizeInput,
   type TokenizeResult,
 } from './types';
@@ -44,8 +50,16 @@ export function toActivityFailure(err: unknown): unknown {
       code: err.code,
       description: err.description,
       endpoint: err.endpoint,
+      ...(err.rejectReasons ? { rejectReasons: err.rejectReasons } : {}),
     };
     return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.bankRejected, details);
+  }
+  if (err instanceof Bank131UnrecognisedAnswerError) {
+    return ApplicationFailure.create({
+      message: err.message,
+      type: FAILURE_TYPES.bankUnrecognised,
+      nonRetryable: false,
+    });
   }
   if (err instanceof Bank131TransportError) {
     return ApplicationFailure.create({
@@ -56,6 +70,24 @@ export function toActivityFailure(err: unknown): unknown {
     });
   }
   return err;
+}
+
+/** What a refused confirm/cancel said, or undefined when the refusal only means "already done". */
+function refusalOf(err: unknown): SessionStepResult['refusal'] | 'rethrow' | undefined {
+  if (err instanceof Bank131BusinessError) {
+    if (RETRYABLE_BANK_CODES.has(err.code)) return 'rethrow';
+    if (ALREADY_DONE_BANK_CODES.has(err.code)) return undefined;
+    return {
+      kind: 'rejected',
+      code: err.code,
+      description: err.description,
+      ...(err.rejectReasons ? { rejectReasons: err.rejectReasons } : {}),
+    };
+  }
+  if (err instanceof Bank131UnrecognisedAnswerError) {
+    return { kind: 'unrecognised', code: `http_${err.httpStatus}`, description: err.detail };
+  }
+  return 'rethrow';
 }
 
 export function createActivities({ bank131, settings, logger }: ActivityDeps): PayoutActivities {
@@ -69,23 +101,32 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
       }
     };
 
-  /** The step was already done, or can no longer be done: the session's current state decides. */
-  const orCurrentState = async (
+  /**
+   * confirm/cancel: any answer but a clean success or a transport fault sends us to `session/status`; the
+   * session's state decides what happened. A transport fault is retried with the same idempotency key.
+   */
+  const sessionStep = async (
     step: () => Promise<SessionSnapshot>,
     input: SessionStepInput,
     what: string,
-  ) => {
+  ): Promise<SessionStepResult> => {
     try {
       return await step();
     } catch (err) {
-      if (err instanceof Bank131BusinessError && CHECK_STATUS_BANK_CODES.has(err.code)) {
-        logger.info(
-          { workflowId: input.workflowId, sessionId: input.sessionId, code: err.code },
-          `${what}: reading session status`,
-        );
-        return toSessionSnapshot(await bank131.status(input.sessionId));
-      }
-      throw err;
+      const refusal = refusalOf(err);
+      if (refusal === 'rethrow') throw err;
+      logger.warn(
+        {
+          workflowId: input.workflowId,
+          sessionId: input.sessionId,
+          refusal: refusal?.code ?? 'already_done',
+        },
+        `${what} not accepted as sent: reading session status`,
+      );
+      const session = toSessionSnapshot(await bank131.status(input.sessionId));
+      // The odd answer did not take effect: retry the step under the same idempotency key.
+      if (refusal?.kind === 'unrecognised' && classifySession(session).kind === 'awaiting_confirm') throw err;
+      return refusal ? { ...session, refusal } : session;
     }
   };
 
@@ -97,7 +138,7 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
       const result = await bank131.tokenize(account, `${input.workflowId}:tokenize`).catch((err: unknown) => {
         // An earlier attempt was processed but its answer (the token) was lost. Tokenizing again moves no
         // money, so ask once more without the key.
-        if (err instanceof Bank131BusinessError && err.code === 'idempotency_key_already_exists') {
+        if (err instanceof Bank131BusinessError && ALREADY_DONE_BANK_CODES.has(err.code)) {
           return bank131.tokenize(account);
         }
         throw err;
@@ -107,7 +148,18 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
       return { token: result.token, maskedAccount };
     }),
 
-    getTokenInfo: guarded((input: { token: string }) => bank131.tokenInfo(input.token)),
+    getTokenInfo: guarded(async (input: { token: string }): Promise<TokenInfoResult> => {
+      try {
+        return { ...(await bank131.tokenInfo(input.token)), verified: true };
+      } catch (err) {
+        // The bank-account shape of token/info is a guess: a refusal or an odd answer leaves the token
+        // unverified, and ready_to_confirm's recipient check still guards the money.
+        if (err instanceof Bank131BusinessError || err instanceof Bank131UnrecognisedAnswerError) {
+          return { verified: false, note: err.message };
+        }
+        throw err;
+      }
+    }),
 
     initPayout: guarded(async (input: InitPayoutInput): Promise<InitPayoutResult> => {
       try {
@@ -121,23 +173,27 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
               },
             },
             amount_details: { amount: input.amount, currency: input.currency },
-            metadata: input.workflowId,
+            metadata: input.runTag ? initMetadata(input.workflowId, input.runTag) : input.workflowId,
           },
           `${input.workflowId}:init`,
         );
         logger.info({ workflowId: input.workflowId, sessionId: session.id }, 'payout initiated');
         return { kind: 'initiated', session: toSessionSnapshot(session) };
       } catch (err) {
-        if (err instanceof Bank131BusinessError && err.code === 'idempotency_key_already_exists') {
+        if (err instanceof Bank131BusinessError && ALREADY_DONE_BANK_CODES.has(err.code)) {
           logger.warn({ workflowId: input.workflowId }, 'init already done by an earlier attempt');
           return { kind: 'already_initiated' };
+        }
+        // A refusal after an attempt whose answer never came says nothing about that attempt's session.
+        if (err instanceof Bank131BusinessError && !RETRYABLE_BANK_CODES.has(err.code)) {
+          if (Context.current().info.attempt > 1) return { kind: 'unanswered', detail: err.message };
         }
         throw err;
       }
     }),
 
     confirmPayout: guarded((input: SessionStepInput) =>
-      orCurrentState(
+      sessionStep(
         async () => toSessionSnapshot(await bank131.confirm(input.sessionId, `${input.workflowId}:confirm`)),
         input,
         'confirm',
@@ -145,7 +201,7 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
     ),
 
     cancelPayout: guarded((input: SessionStepInput) =>
-      orCurrentState(
+      sessionStep(
         async () => toSessionSnapshot(await bank131.cancel(input.sessionId, `${input.workflowId}:cancel`)),
         input,
         'cancel',

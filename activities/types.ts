@@ -1,19 +1,27 @@
-/** The activities the payout workflow calls. The workflow imports this file for types only. */
+/**
+ * The activities the payout workflow calls. The workflow imports this file for types only.
+ *
+ * Activity inputs and results are recorded in workflow history: they are a versioned contract. Fields are
+ * only ever added (optional), never renamed or retyped, so histories of running payouts stay replayable.
+ */
 import type { PayoutSettings } from '../config';
 import type { SessionSnapshot } from '../bank131/session';
 
 /** ApplicationFailure types the activities throw; the workflow and retry policies match on these strings. */
 export const FAILURE_TYPES = {
-  /** The bank said no (`{status:"error"}`); details: [{ code, description, endpoint }]. Never retried. */
+  /** The bank said no with its error object; details: [BankRejectionDetails]. Never retried. */
   bankRejected: 'Bank131BusinessError',
-  /** Transport fault or garbage response; retried with backoff under the same idempotency key. */
+  /** Transport fault; retried with backoff under the same idempotency key. */
   bankUnavailable: 'Bank131TransportError',
+  /** An answer that is neither success nor a Bank 131 error (WAF page, empty 4xx). Retried; never a "no". */
+  bankUnrecognised: 'Bank131UnrecognisedAnswer',
 } as const;
 
 export interface BankRejectionDetails {
   code: string;
   description?: string;
   endpoint: string;
+  rejectReasons?: unknown[];
 }
 
 export interface TokenizeInput {
@@ -27,8 +35,18 @@ export interface TokenizeResult {
   maskedAccount?: string;
 }
 
+export interface TokenInfoResult {
+  maskedAccount?: string;
+  /** False when the bank's answer could not be read or the call failed: the token was not checked. */
+  verified?: boolean;
+  /** Why it was not verified. */
+  note?: string;
+}
+
 export interface InitPayoutInput {
   workflowId: string;
+  /** Unguessable per-run tag carried in `metadata`, checked on every session that names us. */
+  runTag?: string;
   token: string;
   fullName: string;
   description: string;
@@ -39,22 +57,37 @@ export interface InitPayoutInput {
 export type InitPayoutResult =
   | { kind: 'initiated'; session: SessionSnapshot }
   /** The bank already has a session for this idempotency key (an earlier attempt's answer was lost). Its ID will come with the webhook, which carries our workflow ID. */
-  | { kind: 'already_initiated' };
+  | { kind: 'already_initiated' }
+  /** An earlier attempt's answer was lost and this one was refused: a session may exist all the same. */
+  | { kind: 'unanswered'; detail: string };
 
 export interface SessionStepInput {
   workflowId: string;
   sessionId: string;
 }
 
+/**
+ * confirm/cancel's result: the session as the bank last showed it. When the bank did not accept the step
+ * (its error object, or an answer we could not recognise), `session` is read from `session/status` and
+ * `refusal` says what the step's own answer was. The session's state decides, never the refusal alone.
+ */
+export type SessionStepResult = SessionSnapshot & {
+  refusal?: {
+    kind: 'rejected' | 'unrecognised';
+    code?: string;
+    description?: string;
+    rejectReasons?: unknown[];
+  };
+};
+
 export interface PayoutActivities {
   /** The worker's payout policy and timeouts, recorded in history so a replay sees the same values. */
   loadPayoutSettings(): Promise<PayoutSettings>;
   tokenizeAccount(input: TokenizeInput): Promise<TokenizeResult>;
-  getTokenInfo(input: { token: string }): Promise<{ maskedAccount?: string }>;
+  /** Best effort: never fails on an answer it cannot read (see TokenInfoResult.verified). */
+  getTokenInfo(input: { token: string }): Promise<TokenInfoResult>;
   initPayout(input: InitPayoutInput): Promise<InitPayoutResult>;
-  /** `session/confirm`; when the bank says the step was already done or is no longer possible, the session's current state. */
-  confirmPayout(input: SessionStepInput): Promise<SessionSnapshot>;
-  /** `session/cancel`; same fallback to `session/status` as confirm. */
-  cancelPayout(input: SessionStepInput): Promise<SessionSnapshot>;
+  confirmPayout(input: SessionStepInput): Promise<SessionStepResult>;
+  cancelPayout(input: SessionStepInput): Promise<SessionStepResult>;
   getSessionStatus(input: { sessionId: string }): Promise<SessionSnapshot>;
 }

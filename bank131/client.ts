@@ -7,9 +7,9 @@ import { Agent, errors as undiciErrors, request } from 'undici';
 import type { z } from 'zod';
 import type { Bank131ClientConfig } from '../config';
 import type { Logger } from '../observability/logger';
-import { Bank131BusinessError, Bank131TransportError } from './errors';
+import { Bank131BusinessError, Bank131TransportError, Bank131UnrecognisedAnswerError } from './errors';
 import {
-  ErrorResponseSchema,
+  BankErrorSchema,
   SessionResponseSchema,
   TokenInfoResponseSchema,
   TokenizeResponseSchema,
@@ -19,7 +19,7 @@ import {
 import { IDEMPOTENCY_HEADER, loadPrivateKey, PROJECT_HEADER, SIGNATURE_HEADER, signBody } from './signature';
 import type { KeyObject } from 'node:crypto';
 
-export type CallOutcome = 'ok' | 'business_error' | 'transport_error';
+export type CallOutcome = 'ok' | 'business_error' | 'transport_error' | 'unrecognised_answer';
 
 export interface Bank131CallEvent {
   endpoint: string;
@@ -41,6 +41,27 @@ function parseRetryAfter(value: string | string[] | undefined): number | undefin
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(raw);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** `{error:{code,…}}` anywhere in the body, with or without `"status":"error"`. */
+function readBankError(json: unknown) {
+  if (typeof json !== 'object' || json === null || !('error' in json)) return undefined;
+  const parsed = BankErrorSchema.safeParse(json.error);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function isErrorStatus(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && 'status' in json && json.status === 'error';
+}
+
+/** A short excerpt of an unrecognised body for logs and the payout's status: no markup, bounded. */
+function excerpt(text: string): string {
+  const flat = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (!flat) return '(empty body)';
+  return JSON.stringify(flat.length > 120 ? `${flat.slice(0, 120)}…` : flat);
 }
 
 export class Bank131Client {
@@ -71,13 +92,22 @@ export class Bank131Client {
     return { token: res.token, maskedAccount: res.data?.masked_account };
   }
 
-  async tokenInfo(token: string) {
+  /** The request shape for bank-account tokens is undocumented (docs/bank131-assumptions.md): best effort. */
+  async tokenInfo(token: string): Promise<{ maskedAccount?: string }> {
     const res = await this.call(
       'token/info',
       { type: 'bank_account_ru', bank_account_ru: { token } },
       TokenInfoResponseSchema,
     );
-    return { maskedAccount: res.info.bank_account_ru?.masked_account };
+    const info = res.info;
+    return {
+      maskedAccount:
+        info?.bank_account_ru?.masked_account ??
+        info?.masked_account ??
+        info?.bank_account_ru?.account ??
+        info?.bank_account?.ru?.account ??
+        info?.account,
+    };
   }
 
   async initPayout(body: InitPayoutRequest, idempotencyKey: string): Promise<RawSession> {
@@ -157,10 +187,10 @@ export class Bank131Client {
     } catch {
       json = undefined;
     }
-    const bankError = ErrorResponseSchema.safeParse(json);
+    const bankError = readBankError(json);
     if (httpStatus >= 500 || httpStatus === 429) {
       report('transport_error');
-      const code = bankError.success ? `: ${bankError.data.error.code}` : '';
+      const code = bankError ? `: ${bankError.code}` : '';
       throw new Bank131TransportError(
         `Bank 131 ${endpoint} answered HTTP ${httpStatus}${code}`,
         endpoint,
@@ -168,31 +198,27 @@ export class Bank131Client {
         retryAfterMs,
       );
     }
-    if (bankError.success) {
+    // The SDK reads `error.code` on any HTTP >= 400 whatever else the body says; a 200 may carry one too.
+    if (bankError && (httpStatus >= 400 || isErrorStatus(json))) {
       report('business_error');
       throw new Bank131BusinessError(
         endpoint,
-        bankError.data.error.code,
-        bankError.data.error.description,
+        bankError.code,
+        bankError.description,
         httpStatus,
+        bankError.reject_reasons,
       );
     }
-    if (httpStatus >= 400) {
-      report('business_error');
-      throw new Bank131BusinessError(endpoint, `http_${httpStatus}`, 'no error body', httpStatus);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      report('transport_error');
+    const parsed = httpStatus < 400 && !isErrorStatus(json) ? schema.safeParse(json) : undefined;
+    if (!parsed?.success) {
+      report('unrecognised_answer');
       const why =
-        json === undefined
-          ? 'a body that is not JSON'
-          : `an unexpected body (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`;
-      throw new Bank131TransportError(
-        `Bank 131 ${endpoint} answered HTTP ${httpStatus} with ${why}`,
-        endpoint,
-        httpStatus,
-      );
+        httpStatus >= 400 || isErrorStatus(json)
+          ? 'no Bank 131 error object'
+          : json === undefined
+            ? 'a body that is not JSON'
+            : `an unexpected body (${parsed?.error.issues[0]?.path.join('.') ?? ''}: ${parsed?.error.issues[0]?.message ?? ''})`;
+      throw new Bank131UnrecognisedAnswerError(endpoint, httpStatus, `${why}: ${excerpt(text)}`);
     }
     report('ok');
     return parsed.data;

@@ -1,9 +1,13 @@
 /**
- * Bank 131 failures, split the way Temporal retries need them: transport faults are retryable,
- * a `{status:"error"}` answer is a business decision by the bank and must not be blindly retried.
+ * Bank 131 failures, split the way Temporal retries and money safety need them:
+ * - transport faults (network, timeouts, 5xx, 429) are retryable under the same idempotency key;
+ * - a recognisable Bank 131 error object (`error.code`) on a 4xx, or with `"status":"error"`, is the bank's
+ *   business answer;
+ * - anything else (a WAF's HTML 403, an empty 400, a 409 without an error object, a 2xx we cannot read) is an
+ *   unrecognised answer: never "the bank said no", because the request may well have been processed.
  */
 
-/** Network errors, timeouts, 5xx, 429 and unparseable bodies: safe to retry with the same idempotency key. */
+/** Network errors, timeouts, 5xx and 429: safe to retry with the same idempotency key. */
 export class Bank131TransportError extends Error {
   override readonly name = 'Bank131TransportError';
   constructor(
@@ -17,7 +21,7 @@ export class Bank131TransportError extends Error {
   }
 }
 
-/** The bank answered `{status:"error", error:{code}}`. */
+/** The bank answered with its error object: `{error:{code, description?, reject_reasons?}}`. */
 export class Bank131BusinessError extends Error {
   override readonly name = 'Bank131BusinessError';
   constructor(
@@ -25,8 +29,23 @@ export class Bank131BusinessError extends Error {
     readonly code: string,
     readonly description: string | undefined,
     readonly httpStatus: number,
+    /** The bank's `reject_reasons` as sent (rule aliases, lists, expiry dates); kept for operators. */
+    readonly rejectReasons?: unknown[],
   ) {
     super(`Bank 131 ${endpoint} rejected the request: ${code}${description ? ` (${description})` : ''}`);
+  }
+}
+
+/** An answer that is neither a success nor a recognisable Bank 131 error. Retryable; never a rejection. */
+export class Bank131UnrecognisedAnswerError extends Error {
+  override readonly name = 'Bank131UnrecognisedAnswerError';
+  constructor(
+    readonly endpoint: string,
+    readonly httpStatus: number,
+    /** Why it was not recognised, with a short, sanitised excerpt of the body. */
+    readonly detail: string,
+  ) {
+    super(`Bank 131 ${endpoint} answered HTTP ${httpStatus} with ${detail}`);
   }
 }
 
@@ -37,10 +56,5 @@ export const RETRYABLE_BANK_CODES: ReadonlySet<string> = new Set([
   'wallet_internal_error',
 ]);
 
-/** Codes that mean "this step was already done or can no longer be done": read `session/status` instead. */
-export const CHECK_STATUS_BANK_CODES: ReadonlySet<string> = new Set([
-  'idempotency_key_already_exists',
-  'session_wrong_state',
-  'session_cancelled',
-  'session_cancelled_by_partner',
-]);
+/** Codes that mean "this step was already done": the earlier attempt's answer was lost. */
+export const ALREADY_DONE_BANK_CODES: ReadonlySet<string> = new Set(['idempotency_key_already_exists']);

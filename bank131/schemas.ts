@@ -1,7 +1,11 @@
 /**
- * Zod schemas for the Bank 131 partner API (v1 field names) and its webhooks.
- * Tolerant by design: unknown fields pass through, and both v1 (`payments`, `payment_method`) and
- * v2 (`payout_list`, `payout_details`) spellings are accepted, because the bank adds fields without notice.
+ * Zod schemas for the Bank 131 partner API and its webhooks, written as tolerant readers:
+ * - unknown fields pass through; v1 (`payments`, `payment_method`) and v2 (`payout_list`, `payout_details`)
+ *   spellings are both read;
+ * - numbers may arrive as strings and booleans as `"true"`/`"false"`;
+ * - a field we cannot read becomes `undefined` instead of failing the whole body (`.catch`), so one odd field
+ *   never hides the session's ID or status. Decisions treat a missing fact as unverified, never as a match.
+ * Only a session's `id` is required: without it nothing can be attributed to a payout.
  */
 import { z } from 'zod';
 
@@ -10,71 +14,99 @@ export const PAYOUT_STATUSES = ['pending', 'in_progress', 'succeeded', 'failed']
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 export type BankPayoutStatus = (typeof PAYOUT_STATUSES)[number];
 
+/** An integer, or a string holding one. */
+const int = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
+/** A boolean, or the strings `"true"`/`"false"` (seen in the bank's own examples). */
+const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+/** An identifier: a string, or a number the bank's older examples use. */
+const id = z.union([z.string().min(1), z.number().transform(String)]);
+const text = z.string();
+
+/** Optional and forgiving: anything unreadable becomes undefined. */
+function maybe<T extends z.ZodType>(schema: T) {
+  return schema.optional().catch(undefined);
+}
+
 export const BankErrorSchema = z.looseObject({
-  code: z.string(),
-  description: z.string().optional(),
+  code: z.string().min(1),
+  description: maybe(text),
+  reject_reasons: maybe(z.array(z.unknown())),
 });
 
-export const AmountDetailsSchema = z.looseObject({
-  amount: z.number().int(),
-  currency: z.string(),
+const AmountDetailsSchema = z.looseObject({ amount: maybe(int), currency: maybe(text) });
+
+const BankAccountRuSchema = z.looseObject({
+  bik: maybe(text),
+  account: maybe(text),
+  token: maybe(text),
+  full_name: maybe(text),
+  description: maybe(text),
+  is_fast: maybe(bool),
+  inn: maybe(text),
+  kpp: maybe(text),
 });
 
-export const BankAccountRuSchema = z.looseObject({
-  bik: z.string().optional(),
-  account: z.string().optional(),
-  token: z.string().optional(),
-  full_name: z.string().optional(),
-  description: z.string().optional(),
-  is_fast: z.boolean().optional(),
-  inn: z.string().optional(),
-  kpp: z.string().optional(),
+const PaymentMethodSchema = z.looseObject({
+  type: maybe(text),
+  bank_account: maybe(z.looseObject({ system_type: maybe(text), ru: maybe(BankAccountRuSchema) })),
 });
 
-export const PaymentMethodSchema = z.looseObject({
-  type: z.string(),
-  bank_account: z
-    .looseObject({
-      system_type: z.string().optional(),
-      ru: BankAccountRuSchema.optional(),
-    })
-    .optional(),
+const RefundSchema = z.looseObject({
+  id,
+  status: maybe(text),
+  created_at: maybe(text),
+  finished_at: maybe(text),
+  amount_details: maybe(AmountDetailsSchema),
 });
 
-export const RefundSchema = z.looseObject({
-  id: z.string(),
-  status: z.string(),
-  created_at: z.string().optional(),
-  finished_at: z.string().optional(),
-  amount_details: AmountDetailsSchema.optional(),
-});
+const TransactionInfoSchema = z.looseObject({ rrn: maybe(text), auth_code: maybe(text) });
 
 export const PayoutSchema = z.looseObject({
-  id: z.string(),
-  status: z.string(),
-  created_at: z.string().optional(),
-  finished_at: z.string().optional(),
-  payment_method: PaymentMethodSchema.optional(),
-  payout_details: PaymentMethodSchema.optional(),
-  amount_details: AmountDetailsSchema.optional(),
+  id: maybe(id),
+  status: maybe(text),
+  created_at: maybe(text),
+  finished_at: maybe(text),
+  payment_method: maybe(PaymentMethodSchema),
+  payout_details: maybe(PaymentMethodSchema),
+  amount_details: maybe(AmountDetailsSchema),
+  amounts: maybe(z.looseObject({ fee: maybe(z.looseObject({ merchant_fee: maybe(AmountDetailsSchema) })) })),
+  transaction_info: maybe(TransactionInfoSchema),
   metadata: z.unknown().optional(),
-  error: BankErrorSchema.optional(),
-  refunds: z.array(RefundSchema).optional(),
+  error: maybe(BankErrorSchema),
+  refunds: maybe(z.array(z.unknown())),
 });
 
 export const SessionSchema = z.looseObject({
-  id: z.string().min(1),
-  status: z.string(),
-  created_at: z.string().optional(),
-  updated_at: z.string().optional(),
-  next_action: z.string().optional(),
-  payments: z.array(PayoutSchema).optional(),
-  payout_list: z.array(PayoutSchema).optional(),
-  error: BankErrorSchema.optional(),
+  id,
+  status: maybe(text),
+  created_at: maybe(text),
+  updated_at: maybe(text),
+  next_action: maybe(text),
+  payments: maybe(z.array(z.unknown())),
+  payout_list: maybe(z.array(z.unknown())),
+  error: maybe(BankErrorSchema),
   metadata: z.unknown().optional(),
 });
 export type RawSession = z.infer<typeof SessionSchema>;
 export type RawPayout = z.infer<typeof PayoutSchema>;
+export type RawRefund = z.infer<typeof RefundSchema>;
+
+/** Payouts and refunds are read one by one: an unreadable entry is dropped, not the whole session. */
+export function readList<T extends z.ZodType>(schema: T, items: unknown[] | undefined): z.output<T>[] {
+  const out: z.output<T>[] = [];
+  for (const item of items ?? []) {
+    const parsed = schema.safeParse(item);
+    if (parsed.success) out.push(parsed.data);
+  }
+  return out;
+}
+export { RefundSchema };
 
 // ---- Requests (what we send) ----
 
@@ -83,52 +115,36 @@ export interface TokenizeRequest {
   bank_account_ru: { bik: string; account: string };
 }
 
-export interface TokenInfoRequest {
-  type: 'bank_account_ru';
-  bank_account_ru: { token: string };
-}
-
 export interface InitPayoutRequest {
   payment_method: {
     type: 'bank_account';
     bank_account: { system_type: 'ru'; ru: { token: string; full_name: string; description: string } };
   };
   amount_details: { amount: number; currency: string };
-  /** Our workflow ID: returned by the bank in responses and every webhook, so the gateway can route. */
+  /** `<workflowId>/<run tag>`: returned in responses and webhooks, so the gateway can route and we can verify. */
   metadata: string;
-}
-
-export interface SessionIdRequest {
-  session_id: string;
 }
 
 // ---- Responses (what the bank returns) ----
 
-export const ErrorResponseSchema = z.looseObject({
-  status: z.literal('error'),
-  error: BankErrorSchema,
-});
-
 export const TokenizeResponseSchema = z.looseObject({
-  status: z.literal('ok'),
   token: z.string().min(1),
-  data: z.looseObject({ masked_account: z.string().optional() }).optional(),
+  data: maybe(z.looseObject({ masked_account: maybe(text) })),
 });
 
+/** `token/info` for bank-account tokens is undocumented: read the masked account wherever it plausibly is. */
 export const TokenInfoResponseSchema = z.looseObject({
-  status: z.literal('ok'),
-  info: z.looseObject({
-    type: z.string().optional(),
-    bank_account_ru: z
-      .looseObject({ masked_account: z.string().optional(), bik: z.string().optional() })
-      .optional(),
-  }),
+  info: maybe(
+    z.looseObject({
+      masked_account: maybe(text),
+      account: maybe(text),
+      bank_account_ru: maybe(z.looseObject({ masked_account: maybe(text), account: maybe(text) })),
+      bank_account: maybe(z.looseObject({ ru: maybe(z.looseObject({ account: maybe(text) })) })),
+    }),
+  ),
 });
 
-export const SessionResponseSchema = z.looseObject({
-  status: z.literal('ok'),
-  session: SessionSchema,
-});
+export const SessionResponseSchema = z.looseObject({ session: SessionSchema });
 
 // ---- Webhooks (what the bank sends us) ----
 

@@ -2,83 +2,141 @@
  * The normalized view of a Bank 131 session that flows through our system (activity results, signals,
  * workflow state). Pure and deterministic: safe to import from workflow code.
  */
-import type { RawPayout, RawSession } from './schemas';
+import { maskAccount, visibleDigits } from './accounts';
+import {
+  PayoutSchema,
+  readList,
+  RefundSchema,
+  type RawPayout,
+  type RawRefund,
+  type RawSession,
+} from './schemas';
+
+export interface RefundSnapshot {
+  id: string;
+  status: string;
+  amount?: number;
+  currency?: string;
+  createdAt?: string;
+  finishedAt?: string;
+}
 
 export interface PayoutSnapshot {
   id: string;
   status: string;
   amount?: number;
   currency?: string;
-  /** Recipient as the bank reports it. Only the token and a masked account, never a raw account number. */
+  /** Recipient as the bank reports it: a token, and an account that is always masked before it is kept. */
   recipientToken?: string;
   recipientMaskedAccount?: string;
   recipientFullName?: string;
   metadata?: unknown;
   errorCode?: string;
   errorDescription?: string;
-  refunds: { id: string; status: string; amount?: number }[];
+  /** The bank's fee for this payout (`amounts.fee.merchant_fee`), minor units. */
+  fee?: { amount?: number; currency?: string };
+  /** `transaction_info`: the interbank reference operators and recipients quote. */
+  rrn?: string;
+  finishedAt?: string;
+  refunds: RefundSnapshot[];
 }
 
 export interface SessionSnapshot {
   sessionId: string;
+  /** `unknown` when the bank's body had no readable status. */
   status: string;
   nextAction?: string;
   errorCode?: string;
   errorDescription?: string;
+  errorRejectReasons?: unknown[];
+  /** Session-level metadata (some spellings carry ours here rather than on the payout). */
+  metadata?: unknown;
   payout?: PayoutSnapshot;
 }
 
-/** Keeps the first 5 and last 4 digits, as the bank's own `masked_account` does. */
-export function maskAccount(account: string): string {
-  if (account.length <= 9) return '*'.repeat(account.length);
-  return `${account.slice(0, 5)}***${account.slice(-4)}`;
+export const UNKNOWN_STATUS = 'unknown';
+
+/** A full account number never enters our state: masks pass as sent, full numbers are masked here. */
+function keepMasked(account: string | undefined): string | undefined {
+  if (account === undefined) return undefined;
+  return visibleDigits(account)?.full ? maskAccount(account.replace(/[\s-]/g, '')) : account;
 }
 
-function toPayoutSnapshot(p: RawPayout): PayoutSnapshot {
-  const ru = (p.payment_method ?? p.payout_details)?.bank_account?.ru;
-  const account = ru?.account;
+function toRefundSnapshot(r: RawRefund): RefundSnapshot {
+  return {
+    id: r.id,
+    status: r.status ?? UNKNOWN_STATUS,
+    amount: r.amount_details?.amount,
+    currency: r.amount_details?.currency,
+    createdAt: r.created_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+function toPayoutSnapshot(p: RawPayout): PayoutSnapshot | undefined {
+  if (p.id === undefined) return undefined;
+  const ru = (p.payout_details ?? p.payment_method)?.bank_account?.ru;
+  const fee = p.amounts?.fee?.merchant_fee;
   return {
     id: p.id,
-    status: p.status,
+    status: p.status ?? UNKNOWN_STATUS,
     amount: p.amount_details?.amount,
     currency: p.amount_details?.currency,
     recipientToken: ru?.token,
-    // The bank sends accounts masked in webhooks; mask again in case a full number ever arrives.
-    recipientMaskedAccount:
-      account === undefined ? undefined : account.includes('*') ? account : maskAccount(account),
+    recipientMaskedAccount: keepMasked(ru?.account),
     recipientFullName: ru?.full_name,
     metadata: p.metadata,
     errorCode: p.error?.code,
     errorDescription: p.error?.description,
-    refunds: (p.refunds ?? []).map((r) => ({ id: r.id, status: r.status, amount: r.amount_details?.amount })),
+    fee: fee ? { amount: fee.amount, currency: fee.currency } : undefined,
+    rrn: p.transaction_info?.rrn,
+    finishedAt: p.finished_at,
+    refunds: readList(RefundSchema, p.refunds).map(toRefundSnapshot),
   };
 }
 
 export function toSessionSnapshot(session: RawSession): SessionSnapshot {
-  const payouts = session.payments ?? session.payout_list ?? [];
-  const first = payouts[0];
+  // The SDK reads `payout_list` before `payments` when both appear; so do we.
+  const payouts = readList(PayoutSchema, session.payout_list ?? session.payments);
+  const first = payouts.map(toPayoutSnapshot).find((p) => p !== undefined);
   return {
     sessionId: session.id,
-    status: session.status,
+    status: session.status ?? UNKNOWN_STATUS,
     nextAction: session.next_action,
     errorCode: session.error?.code,
     errorDescription: session.error?.description,
-    payout: first ? toPayoutSnapshot(first) : undefined,
+    errorRejectReasons: session.error?.reject_reasons,
+    metadata: session.metadata,
+    payout: first,
   };
 }
 
-/** The workflow ID we put in `metadata` at init; the bank echoes it on the session or on its payout. */
-export function workflowIdFromSession(session: RawSession): string | undefined {
-  const candidates = [
-    session.metadata,
-    ...(session.payments ?? session.payout_list ?? []).map((p) => p.metadata),
-  ];
-  for (const m of candidates) {
-    if (typeof m === 'string' && m.length > 0) return m;
-    if (m && typeof m === 'object' && 'workflow_id' in m && typeof m.workflow_id === 'string')
-      return m.workflow_id;
+/**
+ * What we put in `metadata` at init: our workflow ID, a slash, and a tag only this run knows, so a webhook
+ * or status answer can be checked against the run that created the session (IDs never contain `/`).
+ */
+export function initMetadata(workflowId: string, runTag: string): string {
+  return `${workflowId}/${runTag}`;
+}
+
+export interface MetadataRef {
+  workflowId: string;
+  runTag?: string;
+}
+
+function readMetadata(m: unknown): MetadataRef | undefined {
+  if (typeof m === 'string' && m.length > 0) {
+    const slash = m.indexOf('/');
+    return slash < 0 ? { workflowId: m } : { workflowId: m.slice(0, slash), runTag: m.slice(slash + 1) };
   }
+  if (m && typeof m === 'object' && 'workflow_id' in m && typeof m.workflow_id === 'string')
+    return { workflowId: m.workflow_id };
   return undefined;
+}
+
+/** The workflow (and run tag) named in a session's metadata: on the payout (docs) or on the session. */
+export function metadataOf(s: Pick<SessionSnapshot, 'metadata' | 'payout'>): MetadataRef | undefined {
+  return readMetadata(s.payout?.metadata) ?? readMetadata(s.metadata);
 }
 
 export type SessionOutcome =
@@ -91,7 +149,7 @@ export type SessionOutcome =
 
 /**
  * What a session tells us about the payout's fate. `error` is unknown, never failed: the money may have
- * moved, so nothing is retried automatically.
+ * moved, so nothing is retried automatically. So is any status we do not know.
  */
 export function classifySession(s: SessionSnapshot): SessionOutcome {
   const errorCode = s.payout?.errorCode ?? s.errorCode;
@@ -111,7 +169,6 @@ export function classifySession(s: SessionSnapshot): SessionOutcome {
         : { kind: 'cancelled', errorCode };
     case 'created':
     case 'in_progress':
-      if (s.payout?.status === 'succeeded') return { kind: 'succeeded' };
       if (s.payout?.status === 'failed') return { kind: 'failed', errorCode };
       return s.nextAction === 'confirm' ? { kind: 'awaiting_confirm' } : { kind: 'processing' };
     default:

@@ -77,6 +77,7 @@ const PolicySchema = z.object({
   PAYOUT_MIN_AMOUNT: int(100, 1),
   PAYOUT_MAX_AMOUNT: int(100_000_000, 1),
   PAYOUT_APPROVAL_THRESHOLD: int(10_000_000, 1),
+  PAYOUT_UNVERIFIED_DETAILS: z.enum(['review', 'cancel']).default('review'),
   PAYOUT_APPROVAL_TIMEOUT: duration('3h'),
   PAYOUT_READY_TIMEOUT: duration('30m'),
   PAYOUT_FINISH_TIMEOUT: duration('2h'),
@@ -131,6 +132,12 @@ export interface PolicyConfig {
   minAmount: number;
   maxAmount: number;
   approvalThreshold: number;
+  /**
+   * What to do when `ready_to_confirm` states no fact we can check (no comparable recipient identifier, no
+   * readable amount): ask an operator, or cancel. Optional because settings are recorded in workflow
+   * history: payouts started before it existed replay with the default, `review`.
+   */
+  unverifiedDetails?: 'review' | 'cancel';
 }
 
 export interface PayoutTimeouts {
@@ -180,6 +187,7 @@ export function loadPayoutSettings(env: NodeJS.ProcessEnv = process.env): Payout
       minAmount: p.PAYOUT_MIN_AMOUNT,
       maxAmount: p.PAYOUT_MAX_AMOUNT,
       approvalThreshold: p.PAYOUT_APPROVAL_THRESHOLD,
+      unverifiedDetails: p.PAYOUT_UNVERIFIED_DETAILS,
     },
     timeouts: {
       approvalTimeoutMs: p.PAYOUT_APPROVAL_TIMEOUT,

@@ -1,16 +1,25 @@
 /**
  * The confirm / cancel / ask-a-human decision, as a pure function of what we asked for, what the bank says
- * it is about to do, and the configured limits. Any doubt cancels: money that did not move can be sent again,
- * money sent to the wrong place cannot be taken back.
+ * it is about to do, and the configured limits.
+ *
+ * Two kinds of doubt, treated differently:
+ * - a contradiction (the bank names another amount, token, account, name, session or payout) cancels: money
+ *   that did not move can be sent again, money sent to the wrong place cannot be taken back;
+ * - a fact the bank did not state in a form we can check (no recipient identifier we can compare, no
+ *   readable amount) never auto-confirms and never silently cancels: an operator decides
+ *   (`unverifiedDetails: 'review'`), or it cancels when so configured.
  */
-import type { SessionSnapshot } from '../bank131/session';
+import { accountsAgree } from '../bank131/accounts';
+import { metadataOf, type SessionSnapshot } from '../bank131/session';
 import type { PolicyConfig } from '../config';
 import type { PayoutRequest, PolicyDecision } from '../workflows/messages';
 
 export interface PolicyInput {
   request: PayoutRequest;
   workflowId: string;
-  /** The session our init created; undefined only when its answer was lost and the webhook told us. */
+  /** This run's tag in `metadata`; checked when the bank echoes one. */
+  runTag?: string;
+  /** The session our init created (or the bank's own status confirmed as ours). */
   sessionId?: string;
   /** The token we initiated the payout with. */
   token: string;
@@ -25,9 +34,17 @@ export function normalizeName(name: string): string {
   return name.normalize('NFC').trim().replace(/\s+/g, ' ').toLocaleLowerCase('ru-RU');
 }
 
+/** Every rendering of the recipient's account we know: the caller's full number, and the bank's masks. */
+function ourAccounts(input: PolicyInput): string[] {
+  const known = input.request.recipient.kind === 'account' ? [input.request.recipient.account] : [];
+  if (input.maskedAccount !== undefined) known.push(input.maskedAccount);
+  return known;
+}
+
 export function decidePayout(input: PolicyInput): PolicyDecision {
   const { request, ready, policy } = input;
   const violations: string[] = [];
+  const unverified: string[] = [];
   const checks: string[] = [];
   const check = (ok: boolean, passed: string, failed: string) =>
     ok ? checks.push(passed) : violations.push(failed);
@@ -51,39 +68,45 @@ export function decidePayout(input: PolicyInput): PolicyDecision {
     return { action: 'cancel', violations };
   }
 
-  check(
-    payout.amount === request.amount,
-    'amount matches',
-    `amount ${String(payout.amount)} differs from requested ${request.amount}`,
-  );
-  const currency = payout.currency?.toLowerCase();
-  check(
-    currency === request.currency.toLowerCase(),
-    'currency matches',
-    `currency ${String(payout.currency)} differs from requested ${request.currency}`,
-  );
-  if (payout.metadata !== undefined) {
-    check(payout.metadata === input.workflowId, 'metadata matches', 'payout metadata names another workflow');
+  if (payout.amount === undefined) unverified.push('bank did not state a readable amount');
+  else
+    check(
+      payout.amount === request.amount,
+      'amount matches',
+      `amount ${payout.amount} differs from requested ${request.amount}`,
+    );
+  if (payout.currency === undefined) unverified.push('bank did not state a readable currency');
+  else
+    check(
+      payout.currency.toLowerCase() === request.currency.toLowerCase(),
+      'currency matches',
+      `currency ${payout.currency} differs from requested ${request.currency}`,
+    );
+  const metadata = metadataOf(ready);
+  if (metadata !== undefined) {
+    check(
+      metadata.workflowId === input.workflowId &&
+        (metadata.runTag === undefined || input.runTag === undefined || metadata.runTag === input.runTag),
+      'metadata matches',
+      'metadata names another workflow or run',
+    );
   }
 
-  // The recipient must be positively identified: every identifier the bank reports must match, and it must
-  // report at least one.
-  let recipientIdentified = false;
+  // The recipient must be positively identified by something the bank reports (its token or the digits of
+  // the account it shows), and nothing it reports may contradict ours.
+  let identified = false;
   if (payout.recipientToken !== undefined) {
-    recipientIdentified = true;
-    check(
-      payout.recipientToken === input.token,
-      'recipient token matches',
-      'recipient token differs from ours',
-    );
+    const same = payout.recipientToken === input.token;
+    identified ||= same;
+    check(same, 'recipient token matches', 'recipient token differs from ours');
   }
-  if (payout.recipientMaskedAccount !== undefined && input.maskedAccount !== undefined) {
-    recipientIdentified = true;
-    check(
-      payout.recipientMaskedAccount === input.maskedAccount,
-      'recipient account matches',
-      'recipient account differs from ours',
-    );
+  if (payout.recipientMaskedAccount !== undefined) {
+    const verdicts = ourAccounts(input).map((ours) => accountsAgree(payout.recipientMaskedAccount!, ours));
+    if (verdicts.includes(false)) violations.push('recipient account differs from ours');
+    else if (verdicts.includes(true)) {
+      identified = true;
+      checks.push('recipient account digits match');
+    }
   }
   if (payout.recipientFullName !== undefined) {
     check(
@@ -92,7 +115,10 @@ export function decidePayout(input: PolicyInput): PolicyDecision {
       'recipient name differs from ours',
     );
   }
-  if (!recipientIdentified) violations.push('bank did not identify the recipient (no token or account)');
+  if (!identified)
+    unverified.push(
+      'bank did not identify the recipient in a way we can check (no matching token or account digits)',
+    );
 
   check(
     policy.currencies.includes(request.currency.toLowerCase()),
@@ -111,12 +137,13 @@ export function decidePayout(input: PolicyInput): PolicyDecision {
   );
 
   if (violations.length > 0) return { action: 'cancel', violations };
-  if (request.amount > policy.approvalThreshold) {
-    return {
-      action: 'await_approval',
-      reason: `amount ${request.amount} is above the approval threshold ${policy.approvalThreshold}`,
-      checks,
-    };
+  // Settings recorded before this option existed behave as the default.
+  if (unverified.length > 0 && (policy.unverifiedDetails ?? 'review') === 'cancel') {
+    return { action: 'cancel', violations: unverified };
   }
+  const reasons = [...unverified];
+  if (request.amount > policy.approvalThreshold)
+    reasons.push(`amount ${request.amount} is above the approval threshold ${policy.approvalThreshold}`);
+  if (reasons.length > 0) return { action: 'await_approval', reason: reasons.join('; '), checks };
   return { action: 'confirm', checks };
 }

@@ -4,8 +4,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
-import { isBik, isPayableAccount } from '../bank131/accounts';
-import { maskAccount } from '../bank131/session';
+import { isBik, isPayableAccount, maskAccount } from '../bank131/accounts';
 import type { Ledger } from './ledger';
 import { resolveScenario, scenarioForAmount, type Scenario, type ScenarioName } from './scenarios';
 import type { WebhookDispatcher } from './webhooks';
@@ -29,6 +28,8 @@ interface SimPayout {
 interface SimSession {
   id: string;
   workflowId: string;
+  /** Echoed as sent, like the bank does. */
+  metadata: unknown;
   status: 'in_progress' | 'accepted' | 'cancelled' | 'error';
   nextAction?: 'confirm';
   createdAt: string;
@@ -168,7 +169,7 @@ export class SimulatedBank {
     const { ru } = body.data.payment_method.bank_account;
     const known = this.tokens.get(ru.token);
     if (!known) return { answer: fail(400, 'invalid_request', 'unknown token') };
-    const workflowId = typeof body.data.metadata === 'string' ? body.data.metadata : '';
+    const workflowId = typeof body.data.metadata === 'string' ? (body.data.metadata.split('/')[0] ?? '') : '';
     const scenario =
       this.scenarios.get(workflowId) ??
       (this.options.scenariosByAmount
@@ -180,6 +181,7 @@ export class SimulatedBank {
     const session: SimSession = {
       id: `ps_${this.nextId++}`,
       workflowId,
+      metadata: body.data.metadata,
       status: 'in_progress',
       createdAt: now,
       updatedAt: now,
@@ -362,7 +364,7 @@ export class SimulatedBank {
             },
           },
           amount_details: { amount: p.amount + s.amountDelta, currency: p.currency },
-          metadata: session.workflowId,
+          metadata: session.metadata,
           ...(p.error ? { error: p.error } : {}),
         },
       ],

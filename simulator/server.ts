@@ -150,7 +150,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const workflowId =
         session?.workflowId ??
         (endpoint === 'session/init/payout' && typeof (body as { metadata?: unknown }).metadata === 'string'
-          ? (body as { metadata: string }).metadata
+          ? (body as { metadata: string }).metadata.split('/')[0]
           : idempotencyKey?.replace(/:[^:]*$/, ''));
 
       const fault = faults.pick(endpoint, workflowId);

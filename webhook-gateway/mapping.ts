@@ -3,7 +3,7 @@
  * signal, with which payload and dedup key, and which IDs it may be routed by.
  */
 import { createHash } from 'node:crypto';
-import { toSessionSnapshot, webhookDedupKey, workflowIdFromSession } from '../bank131/session';
+import { metadataOf, toSessionSnapshot, webhookDedupKey } from '../bank131/session';
 import type { Webhook } from '../bank131/schemas';
 import {
   PAYOUT_WORKFLOW_TYPE,
@@ -49,7 +49,7 @@ export function routeWebhook(webhook: Webhook, receivedAt: Date): WebhookRoute {
     session,
     receivedAt: receivedAt.toISOString(),
   };
-  const metadataId = workflowIdFromSession(webhook.session);
+  const metadataId = metadataOf(session)?.workflowId;
   const workflowId =
     metadataId !== undefined && PAYOUT_WORKFLOW_ID_PATTERN.test(metadataId) ? metadataId : undefined;
   const signal: PayoutSignal | undefined = Object.hasOwn(SIGNALS, webhook.type)

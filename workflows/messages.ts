@@ -3,7 +3,7 @@
  * that reach it. Shared by the workflow, the client, the gateway and the tests; holds no logic.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { SessionSnapshot } from '../bank131/session';
+import type { RefundSnapshot, SessionSnapshot } from '../bank131/session';
 
 export const PAYOUT_WORKFLOW_TYPE = 'payoutWorkflow';
 export const WEBHOOK_INBOX_WORKFLOW_TYPE = 'webhookInboxWorkflow';
@@ -74,7 +74,9 @@ export type CancelReason =
   | 'approval_timeout'
   | 'bank'
   | 'bank_confirm_timeout'
-  | 'recipient_rejected';
+  | 'recipient_rejected'
+  /** The bank refused our confirm and still awaited a decision: we cancelled so nothing can move later. */
+  | 'confirm_rejected';
 
 export type PolicyDecision =
   | { action: 'confirm'; checks: string[] }
@@ -94,6 +96,14 @@ export interface Approval {
   comment?: string;
 }
 
+/** The bank's own words when it refused a step or answered in a way we could not recognise. */
+export interface BankError {
+  endpoint: string;
+  code: string;
+  description?: string;
+  rejectReasons?: unknown[];
+}
+
 /** The typed view returned by the `status` query. */
 export interface PayoutState {
   payoutId: string;
@@ -111,7 +121,18 @@ export interface PayoutState {
   outcome?: PayoutOutcome;
   cancelReason?: CancelReason;
   errorCode?: string;
+  /** The last refusal or unrecognised answer from the bank, as it was sent. */
+  bankError?: BankError;
+  /** False when `token/info` could not confirm a caller's token (the recipient check still guards the money). */
+  tokenVerified?: boolean;
+  /** Sessions that named this payout in a webhook but were not (yet) confirmed ours by the bank's status. */
+  unverifiedSessions?: string[];
+  fee?: { amount?: number; currency?: string };
+  rrn?: string;
+  finishedAt?: string;
   returned: boolean;
+  /** Returns (refunds) the bank reported while this workflow ran; later ones: the returns workflow. */
+  returns?: RefundSnapshot[];
   createdAt: string;
   updatedAt: string;
   /** Ordered log of everything that happened, webhooks included (duplicates noted, never applied twice). */
@@ -127,6 +148,12 @@ export interface PayoutResult {
   bankPayoutId?: string;
   errorCode?: string;
   cancelReason?: CancelReason;
+  /** The bank's refusal, when the payout failed or was cancelled because of one. */
+  bankError?: BankError;
+  fee?: { amount?: number; currency?: string };
+  /** Interbank reference (`transaction_info.rrn`) of a finished payout. */
+  rrn?: string;
+  finishedAt?: string;
   returned: boolean;
 }
 

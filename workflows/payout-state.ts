@@ -2,7 +2,7 @@
  * Pure state transitions of a payout: how webhooks and status polls change what we know. Duplicates,
  * foreign sessions and late or out-of-order events are decided here, in one place, and unit-tested.
  */
-import { classifySession, type SessionOutcome, type SessionSnapshot } from '../bank131/session';
+import { classifySession, metadataOf, type SessionOutcome, type SessionSnapshot } from '../bank131/session';
 import type {
   CancelReason,
   PayoutOutcome,
@@ -16,6 +16,16 @@ import type {
 /** What the workflow knows: the queryable view plus the bank snapshots its decisions are made from. */
 export interface PayoutMachine {
   view: PayoutState;
+  /** This run's tag in the `metadata` we sent at init (absent for payouts started before it existed). */
+  runTag?: string;
+  /**
+   * Webhooks for a session before we knew our own: init's answer not yet applied (a signal can land in the
+   * same workflow task) or lost. Never acted on until the session is ours by init's answer or by the bank's
+   * `session/status`, read with our credentials; then they are applied as if they had just arrived.
+   */
+  pending: WebhookSignal[];
+  /** Session IDs of `pending` not yet checked with the bank. */
+  candidates: string[];
   /** The bank's latest view of the session while it awaits our confirmation. */
   ready?: SessionSnapshot;
   /** The bank's final view (succeeded, failed or cancelled). */
@@ -50,8 +60,11 @@ export function isFinalOutcome(outcome: SessionOutcome): boolean {
   return FINAL_KINDS.has(outcome.kind);
 }
 
-export function newMachine(request: PayoutRequest, now: string): PayoutMachine {
+export function newMachine(request: PayoutRequest, now: string, runTag?: string): PayoutMachine {
   return {
+    runTag,
+    pending: [],
+    candidates: [],
     view: {
       payoutId: request.payoutId,
       step: 'starting',
@@ -78,50 +91,101 @@ export function setStep(m: PayoutMachine, now: string, step: PayoutStep): void {
   recordEvent(m, now, `step:${step}`);
 }
 
+/** Whether the session's metadata, when it has any, names this workflow run. */
+export function namesThisRun(m: PayoutMachine, s: SessionSnapshot, workflowId: string): boolean | undefined {
+  const ref = metadataOf(s);
+  if (ref === undefined) return undefined;
+  if (ref.workflowId !== workflowId) return false;
+  return ref.runTag === undefined || m.runTag === undefined || ref.runTag === m.runTag;
+}
+
 /**
- * Folds a bank snapshot (from a webhook, an activity result or a status poll) into what we know.
- * Returns false when it belongs to another session and was ignored.
+ * The session is ours: init answered with it, or the bank's own status showed our metadata on it. Webhooks
+ * that named it while we did not know are applied now; those for other sessions stay foreign.
+ */
+export function adoptSession(m: PayoutMachine, sessionId: string, now: string, workflowId: string): void {
+  m.view.sessionId = sessionId;
+  const pending = m.pending;
+  m.pending = [];
+  m.candidates = [];
+  m.view.unverifiedSessions = undefined;
+  for (const signal of pending) applyWebhook(m, signal, now, workflowId);
+}
+
+/** Bound on webhooks kept while our session is unknown; the bank redelivers, and status polls cover the rest. */
+const MAX_PENDING_WEBHOOKS = 50;
+
+/**
+ * Folds a bank snapshot (from a webhook, an activity result or a status poll) of our session into what we
+ * know. Returns false when it belongs to another session (or none is ours yet) and was ignored.
  */
 export function applySnapshot(m: PayoutMachine, s: SessionSnapshot): boolean {
-  if (m.view.sessionId === undefined) {
-    // Our init answer was lost; the bank routed this by our workflow ID, so the session is ours.
-    m.view.sessionId = s.sessionId;
-  } else if (s.sessionId !== m.view.sessionId) {
-    return false;
-  }
+  if (m.view.sessionId === undefined || s.sessionId !== m.view.sessionId) return false;
   if (m.final) return true; // a final state never goes back
   m.view.bankSessionStatus = s.status;
   if (s.payout) {
     m.view.bankPayoutId = s.payout.id;
     m.view.bankPayoutStatus = s.payout.status;
-    if (s.payout.refunds.length > 0) m.view.returned = true;
+    noteRefunds(m, s);
   }
   const outcome = classifySession(s);
   if (isFinalOutcome(outcome)) {
     m.final = s;
     m.ready = undefined;
+    m.view.fee = s.payout?.fee;
+    m.view.rrn = s.payout?.rrn;
+    m.view.finishedAt = s.payout?.finishedAt;
   } else if (outcome.kind === 'awaiting_confirm') {
     m.ready = s;
   }
   return true;
 }
 
-export type WebhookVerdict = 'applied' | 'duplicate' | 'foreign_session' | 'late';
+function noteRefunds(m: PayoutMachine, s: SessionSnapshot): void {
+  for (const refund of s.payout?.refunds ?? []) {
+    const returns = (m.view.returns ??= []);
+    const known = returns.findIndex((r) => r.id === refund.id);
+    if (known >= 0) returns[known] = refund;
+    else returns.push(refund);
+    m.view.returned = true;
+  }
+}
+
+export type WebhookVerdict = 'applied' | 'duplicate' | 'foreign_session' | 'unverified_session' | 'late';
 
 /** Applies a webhook signal once; the verdict is recorded in the event log either way. */
-export function applyWebhook(m: PayoutMachine, signal: WebhookSignal, now: string): WebhookVerdict {
+export function applyWebhook(
+  m: PayoutMachine,
+  signal: WebhookSignal,
+  now: string,
+  workflowId: string,
+): WebhookVerdict {
   const detail = `${signal.session.sessionId} ${signal.session.status}/${signal.session.payout?.status ?? '-'}`;
   if (m.view.seenWebhooks.includes(signal.dedupKey)) {
     recordEvent(m, now, `webhook:${signal.type}:duplicate`, detail);
     return 'duplicate';
   }
-  if (m.view.sessionId !== undefined && signal.session.sessionId !== m.view.sessionId) {
+  const foreign =
+    (m.view.sessionId !== undefined && signal.session.sessionId !== m.view.sessionId) ||
+    namesThisRun(m, signal.session, workflowId) === false;
+  if (foreign) {
     recordEvent(m, now, `webhook:${signal.type}:foreign_session`, detail);
     return 'foreign_session';
+  }
+  if (m.view.sessionId === undefined) {
+    // Recorded, never acted on: the session becomes ours only by init's answer or the bank's status.
+    if (m.pending.length < MAX_PENDING_WEBHOOKS) m.pending.push(signal);
+    if (!m.candidates.includes(signal.session.sessionId)) m.candidates.push(signal.session.sessionId);
+    m.view.unverifiedSessions = [
+      ...new Set([...(m.view.unverifiedSessions ?? []), signal.session.sessionId]),
+    ];
+    recordEvent(m, now, `webhook:${signal.type}:unverified_session`, detail);
+    return 'unverified_session';
   }
   m.view.seenWebhooks.push(signal.dedupKey);
   if (signal.type === 'payment_refunded') {
     applySnapshot(m, signal.session);
+    noteRefunds(m, signal.session);
     m.view.returned = true;
     recordEvent(m, now, 'webhook:payment_refunded', detail);
     return 'applied';
@@ -137,6 +201,7 @@ export function applyWebhook(m: PayoutMachine, signal: WebhookSignal, now: strin
   return 'applied';
 }
 
+/** Ends the payout's state with its outcome; the workflow returns the result this gives. */
 export function finish(
   m: PayoutMachine,
   now: string,
@@ -165,6 +230,10 @@ export function resultOf(m: PayoutMachine): PayoutResult {
     bankPayoutId: v.bankPayoutId,
     errorCode: v.errorCode,
     cancelReason: v.cancelReason,
+    ...(v.bankError && v.outcome !== 'succeeded' ? { bankError: v.bankError } : {}),
+    ...(v.fee ? { fee: v.fee } : {}),
+    ...(v.rrn ? { rrn: v.rrn } : {}),
+    ...(v.finishedAt ? { finishedAt: v.finishedAt } : {}),
     returned: v.returned,
   };
 }

@@ -1,8 +1,9 @@
 /**
  * One payout, one workflow: tokenize → init → wait for `ready_to_confirm` → policy (→ approval) →
- * confirm or cancel → wait for `payment_finished`. Webhooks arrive as signals; when one is late the
- * workflow asks the bank (`session/status`) instead of guessing. Decisions live in pure modules
- * (policy/payout-policy.ts, workflows/payout-state.ts); this file only sequences them.
+ * confirm or cancel → wait for `payment_finished`. Webhooks arrive as signals; when one is late, or an answer
+ * is ambiguous, the workflow asks the bank (`session/status`) instead of guessing, and ends `unknown` for an
+ * operator when the bank cannot tell. Decisions live in pure modules (policy/payout-policy.ts,
+ * workflows/payout-state.ts); this file only sequences them.
  */
 import {
   ActivityFailure,
@@ -19,10 +20,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PayoutActivities, BankRejectionDetails } from '../activities/types';
+import type { BankRejectionDetails, PayoutActivities, SessionStepResult } from '../activities/types';
 import { FAILURE_TYPES } from '../activities/types';
-import type { SessionSnapshot } from '../bank131/session';
-import type { PayoutSettings } from '../config';
+import { classifySession, type SessionSnapshot } from '../bank131/session';
+import type { PayoutSettings, PayoutTimeouts } from '../config';
 import { decidePayout } from '../policy/payout-policy';
 import {
   approveUpdate,
@@ -32,18 +33,23 @@ import {
   readyToConfirmSignal,
   rejectUpdate,
   statusQuery,
+  type BankError,
   type CancelReason,
   type OperatorAction,
   type PayoutResult,
+  type PayoutStep,
   type PayoutWorkflowInput,
+  type PolicyDecision,
   type WebhookSignal,
 } from './messages';
 import {
   CANCELLABLE_STEPS,
   PUBLISHED_STEPS,
+  adoptSession,
   applySnapshot,
   applyWebhook,
   finish,
+  namesThisRun,
   newMachine,
   outcomeOfFinal,
   recordEvent,
@@ -60,8 +66,9 @@ const bankRetry: RetryPolicy = {
 };
 
 /**
- * Steps that move money or create sessions retry for a long time under the same idempotency key: a retry
- * can never do the step twice, and giving up early would leave the bank half-way. Reads give up sooner.
+ * Steps that create sessions or move money retry for a long time under the same idempotency key: a retry
+ * can never do the step twice, and giving up early would leave the bank half-way. Reads and tokenize
+ * (which moves nothing) give up sooner.
  */
 function bankActivities(bankCallTimeoutMs: number) {
   return {
@@ -86,8 +93,9 @@ const settingsActivity = proxyLocalActivities<PayoutActivities>({
 });
 
 const now = (): string => new Date(Date.now()).toISOString();
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** The bank's rejection code, when an activity failed because the bank said no. */
+/** The bank's refusal, when an activity failed because the bank said no. */
 function bankRejection(err: unknown): BankRejectionDetails | undefined {
   if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
   if (err.cause.type !== FAILURE_TYPES.bankRejected) return undefined;
@@ -96,255 +104,408 @@ function bankRejection(err: unknown): BankRejectionDetails | undefined {
 }
 
 export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutResult> {
-  const { request } = input;
-  const workflowId = workflowInfo().workflowId;
-  const m: PayoutMachine = newMachine(request, now());
-  // Replay-safe: the SDK does not emit workflow metrics while replaying history.
-  metricMeter.createCounter('payouts_started', 'payouts', 'Payout workflows started').add(1);
-  const finishedCounter = metricMeter.createCounter(
+  return new Payout(input).run();
+}
+
+class Payout {
+  private readonly workflowId = workflowInfo().workflowId;
+  private readonly m: PayoutMachine;
+  private readonly finishedCounter = metricMeter.createCounter(
     'payouts_finished',
     'payouts',
     'Payouts finished, by outcome',
   );
+  /** Payouts started before this change upserted at every step; replaying them must do the same. */
+  private readonly publishOnlyWhatOperatorsFilterOn = patched('fewer-search-attribute-upserts');
+  private published = '';
+  private settings!: PayoutSettings;
+  private banking!: ReturnType<typeof bankActivities>;
+  /** Set once a confirm may have reached the bank: from then on only the bank's word ends the payout. */
+  private confirmSent = false;
 
-  // Payouts started before this change upserted at every step; replaying them must do the same.
-  const publishOnlyWhatOperatorsFilterOn = patched('fewer-search-attribute-upserts');
-  let published = '';
-  const publishStep = () => {
-    const attributes = [
-      { key: PayoutStepKey, value: m.view.step },
-      { key: PayoutStatusKey, value: m.view.outcome ?? 'in_progress' },
-      ...(m.view.sessionId ? [{ key: Bank131SessionIdKey, value: m.view.sessionId }] : []),
-    ];
-    if (publishOnlyWhatOperatorsFilterOn) {
-      // Transient steps last milliseconds: upserting them only adds history events and visibility writes.
-      if (!PUBLISHED_STEPS.has(m.view.step)) return;
-      const fingerprint = attributes.map((a) => String(a.value)).join('|');
-      if (fingerprint === published) return;
-      published = fingerprint;
-    }
-    upsertSearchAttributes(attributes);
-  };
-  const goTo = (step: PayoutMachine['view']['step']) => {
-    setStep(m, now(), step);
-    publishStep();
-  };
+  constructor(private readonly input: PayoutWorkflowInput) {
+    // Payouts started before run tags existed keep sending the bare workflow ID as metadata.
+    const runTag = patched('metadata-run-tag') ? workflowInfo().firstExecutionRunId : undefined;
+    this.m = newMachine(input.request, now(), runTag);
+    // Replay-safe: the SDK does not emit workflow metrics while replaying history.
+    metricMeter.createCounter('payouts_started', 'payouts', 'Payout workflows started').add(1);
+    this.setupHandlers();
+  }
 
-  // Handlers first: signals that arrived before the workflow started running are delivered right here.
-  setHandler(statusQuery, () => m.view);
-  const onWebhook = (signal: WebhookSignal) => {
-    const verdict = applyWebhook(m, signal, now());
-    if (verdict === 'foreign_session') log.warn('webhook for another session ignored', { type: signal.type });
-  };
-  setHandler(readyToConfirmSignal, onWebhook);
-  setHandler(paymentFinishedSignal, onWebhook);
-  setHandler(paymentRefundedSignal, onWebhook);
-  const operatorDecision = (decision: 'approved' | 'rejected') => (action: OperatorAction) => {
-    m.view.approval = { decision, by: action.by, at: now(), comment: action.comment };
-    recordEvent(m, now(), `operator:${decision}`, action.by);
-    return m.view;
-  };
-  const onlyAwaitingApproval = (_action: OperatorAction) => {
-    if (m.view.step !== 'awaiting_approval')
-      throw new Error(`payout is ${m.view.step}, not awaiting approval`);
-  };
-  setHandler(approveUpdate, operatorDecision('approved'), { validator: onlyAwaitingApproval });
-  setHandler(rejectUpdate, operatorDecision('rejected'), { validator: onlyAwaitingApproval });
-  setHandler(
-    cancelUpdate,
-    (action: OperatorAction) => {
-      m.view.cancelRequest = { by: action.by, reason: action.comment, at: now() };
-      recordEvent(m, now(), 'operator:cancel_requested', action.by);
+  private get t(): PayoutTimeouts {
+    return this.settings.timeouts;
+  }
+
+  async run(): Promise<PayoutResult> {
+    this.settings = await settingsActivity.loadPayoutSettings();
+    this.banking = bankActivities(this.t.bankCallTimeoutMs ?? LEGACY_BANK_CALL_TIMEOUT_MS);
+
+    const token = await this.obtainToken();
+    if (typeof token !== 'string') return token;
+    if (this.m.view.cancelRequest) return this.end('cancelled', { cancelReason: 'operator' });
+
+    const initFailure = await this.initiate(token);
+    if (initFailure) return initFailure;
+
+    const ready = await this.awaitReady();
+    if (!ready) return this.m.final ? this.endFromFinal(this.m.final) : this.endUnknown();
+
+    const decision = this.decide(ready, token);
+    const cancelReason = await this.cancelReasonAfter(decision);
+    if (cancelReason === 'finished') return this.endFromFinal(this.m.final!);
+    if (cancelReason) return this.cancelSession(ready.sessionId, cancelReason);
+    return this.confirmAndAwaitFinish(ready.sessionId);
+  }
+
+  // ---- handlers ----
+
+  /** Every signal, query and update, registered before the first await so buffered signals land here. */
+  private setupHandlers(): void {
+    const m = this.m;
+    setHandler(statusQuery, () => m.view);
+    const onWebhook = (signal: WebhookSignal) => {
+      const verdict = applyWebhook(m, signal, now(), this.workflowId);
+      if (verdict === 'foreign_session')
+        log.warn('webhook for another session ignored', { type: signal.type });
+    };
+    setHandler(readyToConfirmSignal, onWebhook);
+    setHandler(paymentFinishedSignal, onWebhook);
+    setHandler(paymentRefundedSignal, onWebhook);
+    const operatorDecision = (decision: 'approved' | 'rejected') => (action: OperatorAction) => {
+      m.view.approval = { decision, by: action.by, at: now(), comment: action.comment };
+      recordEvent(m, now(), `operator:${decision}`, action.by);
       return m.view;
-    },
-    {
-      validator: (_action: OperatorAction) => {
-        if (!CANCELLABLE_STEPS.has(m.view.step) || m.view.cancelRequest) {
-          throw new Error(`payout is ${m.view.step}; it can only be cancelled before it is confirmed`);
-        }
+    };
+    const onlyAwaitingApproval = (_action: OperatorAction) => {
+      if (m.view.step !== 'awaiting_approval')
+        throw new Error(`payout is ${m.view.step}, not awaiting approval`);
+    };
+    setHandler(approveUpdate, operatorDecision('approved'), { validator: onlyAwaitingApproval });
+    setHandler(rejectUpdate, operatorDecision('rejected'), { validator: onlyAwaitingApproval });
+    setHandler(
+      cancelUpdate,
+      (action: OperatorAction) => {
+        m.view.cancelRequest = { by: action.by, reason: action.comment, at: now() };
+        recordEvent(m, now(), 'operator:cancel_requested', action.by);
+        return m.view;
       },
-    },
-  );
+      {
+        validator: (_action: OperatorAction) => {
+          if (!CANCELLABLE_STEPS.has(m.view.step) || m.view.cancelRequest) {
+            throw new Error(`payout is ${m.view.step}; it can only be cancelled before it is confirmed`);
+          }
+        },
+      },
+    );
+  }
 
-  const done = async (result: PayoutResult): Promise<PayoutResult> => {
-    publishStep();
-    finishedCounter.add(1, { outcome: result.outcome });
-    await condition(allHandlersFinished);
-    return result;
-  };
-  /** The bank said no before any money moved; or, when it never answered, `fallbackCode`. */
-  const failFromBank = (err: unknown, step: string, fallbackCode: string): Promise<PayoutResult> => {
-    const rejection = bankRejection(err);
-    recordEvent(m, now(), `bank_rejected:${step}`, rejection?.code ?? fallbackCode);
-    return done(finish(m, now(), 'failed', { errorCode: rejection?.code ?? fallbackCode }));
-  };
+  // ---- steps ----
 
-  const settings: PayoutSettings = await settingsActivity.loadPayoutSettings();
-  const t = settings.timeouts;
-  const { moneySteps, reads } = bankActivities(t.bankCallTimeoutMs ?? LEGACY_BANK_CALL_TIMEOUT_MS);
-
-  // 1. Token: tokenize the account, or check the token the caller already holds.
-  let token: string;
-  try {
-    if (request.recipient.kind === 'account') {
-      goTo('tokenizing');
-      const tokenized = await moneySteps.tokenizeAccount({
-        workflowId,
+  /** 1. The token: tokenize the account, or check (best effort) the token the caller already holds. */
+  private async obtainToken(): Promise<string | PayoutResult> {
+    const { request } = this.input;
+    if (request.recipient.kind === 'token') {
+      await this.checkToken(request.recipient.token);
+      return request.recipient.token;
+    }
+    this.goTo('tokenizing');
+    try {
+      const tokenized = await this.banking.moneySteps.tokenizeAccount({
+        workflowId: this.workflowId,
         bik: request.recipient.bik,
         account: request.recipient.account,
       });
-      token = tokenized.token;
-      m.view.recipientMaskedAccount = tokenized.maskedAccount;
-    } else {
-      token = request.recipient.token;
-      const info = await reads.getTokenInfo({ token });
-      m.view.recipientMaskedAccount = info.maskedAccount;
+      this.m.view.recipientMaskedAccount = tokenized.maskedAccount;
+      return tokenized.token;
+    } catch (err) {
+      // No session exists yet, so no money can have moved.
+      return this.failBeforeSession(err, 'tokenize');
     }
-  } catch (err) {
-    return failFromBank(err, 'tokenize', 'bank_unavailable');
   }
-  if (m.view.cancelRequest) return done(finish(m, now(), 'cancelled', { cancelReason: 'operator' }));
 
-  // 2. Init: the bank creates the session and carries our workflow ID in metadata to every webhook.
-  goTo('initiating');
-  try {
-    const init = await moneySteps.initPayout({
-      workflowId,
+  /** `token/info` only shows the masked account; whatever it answers, ready_to_confirm's check guards the money. */
+  private async checkToken(token: string): Promise<void> {
+    try {
+      const info = await this.banking.reads.getTokenInfo({ token });
+      this.m.view.recipientMaskedAccount = info.maskedAccount;
+      this.m.view.tokenVerified = info.verified ?? true;
+      if (info.verified === false) recordEvent(this.m, now(), 'token:not_verified', info.note);
+    } catch (err) {
+      this.m.view.tokenVerified = false;
+      recordEvent(this.m, now(), 'token:not_verified', message(err));
+    }
+  }
+
+  /** 2. Init: the bank creates the session and carries our workflow ID and run tag in metadata. */
+  private async initiate(token: string): Promise<PayoutResult | undefined> {
+    const { request } = this.input;
+    this.goTo('initiating');
+    try {
+      const init = await this.banking.moneySteps.initPayout({
+        workflowId: this.workflowId,
+        ...(this.m.runTag ? { runTag: this.m.runTag } : {}),
+        token,
+        fullName: request.recipient.fullName,
+        description: request.description,
+        amount: request.amount,
+        currency: request.currency,
+      });
+      if (init.kind === 'initiated') {
+        adoptSession(this.m, init.session.sessionId, now(), this.workflowId);
+        applySnapshot(this.m, init.session);
+        recordEvent(this.m, now(), 'bank:initiated', init.session.sessionId);
+      } else {
+        const detail = init.kind === 'unanswered' ? init.detail : 'an earlier attempt created the session';
+        recordEvent(this.m, now(), `bank:init_${init.kind}`, detail);
+      }
+    } catch (err) {
+      if (bankRejection(err)) return this.failBeforeSession(err, 'init');
+      // Retries ran out without an answer: a session may exist. Its webhook names our workflow, and the
+      // bank's own status of that session decides whether it is ours.
+      recordEvent(this.m, now(), 'bank:init_unanswered', message(err));
+    }
+    return undefined;
+  }
+
+  /** 3. Wait for `ready_to_confirm` (or a final state: the bank may cancel on its own). */
+  private async awaitReady(): Promise<SessionSnapshot | undefined> {
+    this.goTo('awaiting_ready');
+    const readyOrFinal = () => this.m.ready !== undefined || this.m.final !== undefined;
+    const deadline = Date.now() + this.t.readyTimeoutMs;
+    for (;;) {
+      const woke = await condition(
+        () => readyOrFinal() || this.m.candidates.length > 0,
+        Math.max(deadline - Date.now(), 1),
+      );
+      if (this.m.candidates.length > 0) await this.verifyCandidates();
+      if (readyOrFinal()) break;
+      if (!woke || Date.now() >= deadline) {
+        if (!(await this.reconcile(readyOrFinal))) return undefined;
+        break;
+      }
+    }
+    return this.m.final ? undefined : this.m.ready;
+  }
+
+  /** Sessions a webhook named before we knew ours: the bank's status, read with our credentials, decides. */
+  private async verifyCandidates(): Promise<void> {
+    const candidates = [...this.m.candidates];
+    this.m.candidates = [];
+    for (const sessionId of candidates) {
+      if (this.m.view.sessionId !== undefined) return;
+      let snapshot: SessionSnapshot;
+      try {
+        snapshot = await this.banking.reads.getSessionStatus({ sessionId });
+      } catch (err) {
+        recordEvent(this.m, now(), 'bank:status_unavailable', `${sessionId}: ${message(err)}`);
+        continue;
+      }
+      if (namesThisRun(this.m, snapshot, this.workflowId) === true) {
+        recordEvent(this.m, now(), 'bank:session_verified', sessionId);
+        adoptSession(this.m, sessionId, now(), this.workflowId);
+        applySnapshot(this.m, snapshot);
+      } else {
+        recordEvent(this.m, now(), 'bank:session_not_ours', sessionId);
+      }
+    }
+  }
+
+  /** 4. Policy: confirm, cancel, or ask an operator. */
+  private decide(ready: SessionSnapshot, token: string): PolicyDecision {
+    this.goTo('deciding');
+    const decision = decidePayout({
+      request: this.input.request,
+      workflowId: this.workflowId,
+      runTag: this.m.runTag,
+      sessionId: this.m.view.sessionId,
       token,
-      fullName: request.recipient.fullName,
-      description: request.description,
-      amount: request.amount,
-      currency: request.currency,
+      maskedAccount: this.m.view.recipientMaskedAccount,
+      ready,
+      policy: this.settings.policy,
     });
-    if (init.kind === 'initiated') {
-      applySnapshot(m, init.session);
-      recordEvent(m, now(), 'bank:initiated', init.session.sessionId);
-    } else {
-      recordEvent(m, now(), 'bank:already_initiated', 'session id will come with the webhook');
-    }
-  } catch (err) {
-    if (bankRejection(err)) return failFromBank(err, 'init', 'bank_unavailable');
-    // Retries ran out without an answer: a session may exist. Its webhook, which carries our workflow ID,
-    // is the only way to learn it, so wait for it like any other.
-    recordEvent(m, now(), 'bank:init_unanswered', err instanceof Error ? err.message : String(err));
+    this.m.view.decision = decision;
+    metricMeter
+      .createCounter('payout_policy_decisions', 'decisions', 'Policy decisions, by action')
+      .add(1, { action: decision.action });
+    const detail =
+      decision.action === 'cancel'
+        ? decision.violations.join('; ')
+        : decision.action === 'await_approval'
+          ? decision.reason
+          : undefined;
+    recordEvent(this.m, now(), `policy:${decision.action}`, detail);
+    return decision;
   }
 
-  // Polls `session/status` with backoff until `satisfied`, or until a webhook satisfies it first.
-  // Gives up after the configured duration: the caller then reports `unknown` for an operator.
-  const reconcile = async (satisfied: () => boolean): Promise<boolean> => {
-    goTo('reconciling');
-    const deadline = Date.now() + t.reconcileMaxDurationMs;
-    let interval = t.reconcileInitialIntervalMs;
+  /** Why we cancel, if we do; `finished` when the bank ended the session while we waited for an operator. */
+  private async cancelReasonAfter(decision: PolicyDecision): Promise<CancelReason | 'finished' | undefined> {
+    const view = this.m.view;
+    if (decision.action === 'cancel') return 'policy';
+    if (view.cancelRequest) return 'operator';
+    if (decision.action !== 'await_approval') return undefined;
+    this.goTo('awaiting_approval');
+    const answered = await condition(
+      () => view.approval !== undefined || view.cancelRequest !== undefined || this.m.final !== undefined,
+      this.t.approvalTimeoutMs,
+    );
+    if (this.m.final) return 'finished';
+    if (!answered) return 'approval_timeout';
+    if (view.cancelRequest) return 'operator';
+    if (view.approval?.decision === 'rejected') return 'approval_rejected';
+    return undefined;
+  }
+
+  /** 5a. Cancel. Without our confirm the money cannot move, so a silent bank still means cancelled. */
+  private async cancelSession(sessionId: string, reason: CancelReason): Promise<PayoutResult> {
+    this.goTo('cancelling');
+    try {
+      const after = await this.banking.moneySteps.cancelPayout({ workflowId: this.workflowId, sessionId });
+      this.noteStep('cancel', after);
+    } catch (err) {
+      recordEvent(this.m, now(), 'bank:cancel_unanswered', message(err));
+    }
+    if (!this.m.final) await this.reconcile(() => this.m.final !== undefined);
+    if (this.m.final) return this.endFromFinal(this.m.final, reason);
+    return this.confirmSent ? this.endUnknown() : this.end('cancelled', { cancelReason: reason });
+  }
+
+  /** 5b. Confirm (at most once per workflow; the idempotency key covers activity retries), 6. await the end. */
+  private async confirmAndAwaitFinish(sessionId: string): Promise<PayoutResult> {
+    this.goTo('confirming');
+    this.confirmSent = true;
+    try {
+      const after = await this.banking.moneySteps.confirmPayout({ workflowId: this.workflowId, sessionId });
+      this.noteStep('confirm', after);
+      // The bank refused our confirm and still waits for a decision: cancel, so nothing can move later.
+      if (after.refusal && !this.m.final && classifySession(after).kind === 'awaiting_confirm')
+        return this.cancelSession(sessionId, 'confirm_rejected');
+    } catch (err) {
+      // Retries ran out without a usable answer: the confirm may have gone through. Only the bank can say.
+      recordEvent(this.m, now(), 'bank:confirm_unanswered', message(err));
+    }
+    if (!this.m.final) {
+      this.goTo('awaiting_finish');
+      await condition(
+        () => this.m.final !== undefined || this.m.view.bankSessionStatus === 'error',
+        this.t.finishTimeoutMs,
+      );
+      if (!this.m.final) await this.reconcile(() => this.m.final !== undefined);
+    }
+    return this.m.final ? this.endFromFinal(this.m.final) : this.endUnknown();
+  }
+
+  /** Folds a confirm/cancel answer in, keeping the bank's refusal (if any) for the status and result. */
+  private noteStep(step: 'confirm' | 'cancel', after: SessionStepResult): void {
+    applySnapshot(this.m, after);
+    if (after.refusal) {
+      this.m.view.bankError = {
+        endpoint: `session/${step}`,
+        code: after.refusal.code ?? after.refusal.kind,
+        description: after.refusal.description,
+        ...(after.refusal.rejectReasons ? { rejectReasons: after.refusal.rejectReasons } : {}),
+      };
+      recordEvent(
+        this.m,
+        now(),
+        `bank:${step}_refused`,
+        `${this.m.view.bankError.code}; session ${after.status}`,
+      );
+    } else {
+      recordEvent(this.m, now(), `bank:${step}ed`, `${after.status}/${after.payout?.status ?? '-'}`);
+    }
+  }
+
+  /**
+   * Polls `session/status` with backoff until `satisfied`, or until a webhook satisfies it first. Gives up
+   * after the configured duration: the caller then ends `unknown` for an operator.
+   */
+  private async reconcile(satisfied: () => boolean): Promise<boolean> {
+    this.goTo('reconciling');
+    const deadline = Date.now() + this.t.reconcileMaxDurationMs;
+    let interval = this.t.reconcileInitialIntervalMs;
     while (Date.now() < deadline) {
-      if (m.view.sessionId) {
+      const sessionId = this.m.view.sessionId;
+      if (sessionId) {
         try {
-          const snapshot = await reads.getSessionStatus({ sessionId: m.view.sessionId });
-          applySnapshot(m, snapshot);
-          recordEvent(m, now(), 'bank:status', `${snapshot.status}/${snapshot.payout?.status ?? '-'}`);
-          publishStep();
+          const snapshot = await this.banking.reads.getSessionStatus({ sessionId });
+          applySnapshot(this.m, snapshot);
+          recordEvent(this.m, now(), 'bank:status', `${snapshot.status}/${snapshot.payout?.status ?? '-'}`);
+          this.publishStep();
         } catch (err) {
-          recordEvent(m, now(), 'bank:status_unavailable', err instanceof Error ? err.message : String(err));
+          recordEvent(this.m, now(), 'bank:status_unavailable', message(err));
         }
+      } else if (this.m.candidates.length > 0) {
+        await this.verifyCandidates();
       }
       if (satisfied()) return true;
-      if (await condition(satisfied, Math.min(interval, Math.max(deadline - Date.now(), 1)))) return true;
-      interval = Math.min(interval * 2, t.reconcileMaxIntervalMs);
+      const wake = () => satisfied() || (this.m.view.sessionId === undefined && this.m.candidates.length > 0);
+      if (await condition(wake, Math.min(interval, Math.max(deadline - Date.now(), 1)))) {
+        if (satisfied()) return true;
+        continue;
+      }
+      interval = Math.min(interval * 2, this.t.reconcileMaxIntervalMs);
     }
     return satisfied();
-  };
-  let confirmed = false;
-  const endFromFinal = (final: SessionSnapshot, ourCancelReason?: CancelReason) => {
-    const o = outcomeOfFinal(final, { confirmed, ourCancelReason });
-    return done(finish(m, now(), o.outcome, { cancelReason: o.cancelReason, errorCode: o.errorCode }));
-  };
-  const unknownOutcome = () =>
-    done(
-      finish(m, now(), 'unknown', {
-        errorCode: m.view.bankSessionStatus === 'error' ? 'session_error' : undefined,
-      }),
-    );
-
-  // 3. Wait for `ready_to_confirm` (or a final state: the bank may cancel on its own).
-  goTo('awaiting_ready');
-  const readyOrFinal = () => m.ready !== undefined || m.final !== undefined;
-  if (!(await condition(readyOrFinal, t.readyTimeoutMs))) {
-    if (!(await reconcile(readyOrFinal))) return unknownOutcome();
-  }
-  if (m.final) return endFromFinal(m.final);
-  const ready = m.ready as SessionSnapshot;
-
-  // 4. Policy, then an operator when the amount needs one.
-  goTo('deciding');
-  const decision = decidePayout({
-    request,
-    workflowId,
-    sessionId: m.view.sessionId,
-    token,
-    maskedAccount: m.view.recipientMaskedAccount,
-    ready,
-    policy: settings.policy,
-  });
-  m.view.decision = decision;
-  metricMeter
-    .createCounter('payout_policy_decisions', 'decisions', 'Policy decisions, by action')
-    .add(1, { action: decision.action });
-  recordEvent(
-    m,
-    now(),
-    `policy:${decision.action}`,
-    decision.action === 'cancel' ? decision.violations.join('; ') : undefined,
-  );
-
-  let cancelReason: CancelReason | undefined =
-    decision.action === 'cancel' ? 'policy' : m.view.cancelRequest ? 'operator' : undefined;
-  if (!cancelReason && decision.action === 'await_approval') {
-    goTo('awaiting_approval');
-    const answered = await condition(
-      () => m.view.approval !== undefined || m.view.cancelRequest !== undefined || m.final !== undefined,
-      t.approvalTimeoutMs,
-    );
-    if (m.final) return endFromFinal(m.final);
-    if (!answered) cancelReason = 'approval_timeout';
-    else if (m.view.cancelRequest) cancelReason = 'operator';
-    else if (m.view.approval?.decision === 'rejected') cancelReason = 'approval_rejected';
   }
 
-  // 5. Confirm or cancel. Each runs at most once per workflow; the idempotency key covers activity retries.
-  if (cancelReason) {
-    goTo('cancelling');
-    try {
-      const after = await moneySteps.cancelPayout({ workflowId, sessionId: ready.sessionId });
-      applySnapshot(m, after);
-    } catch (err) {
-      const rejection = bankRejection(err);
-      if (!rejection) throw err;
-      recordEvent(m, now(), 'bank_rejected:cancel', rejection.code);
+  // ---- endings ----
+
+  /** The bank refused (or never answered) before any session existed: nothing can have moved. */
+  private failBeforeSession(err: unknown, step: 'tokenize' | 'init'): Promise<PayoutResult> {
+    const rejection = bankRejection(err);
+    const code = rejection?.code ?? 'bank_unavailable';
+    if (rejection) this.m.view.bankError = { ...rejection, endpoint: rejection.endpoint };
+    recordEvent(this.m, now(), `bank_rejected:${step}`, rejection ? code : message(err));
+    return this.end('failed', { errorCode: code });
+  }
+
+  private endFromFinal(final: SessionSnapshot, ourCancelReason?: CancelReason): Promise<PayoutResult> {
+    const o = outcomeOfFinal(final, { confirmed: this.confirmSent, ourCancelReason });
+    return this.end(o.outcome, { cancelReason: o.cancelReason, errorCode: o.errorCode });
+  }
+
+  /** The bank never gave a final word: an operator must check with Bank 131; never retried automatically. */
+  private endUnknown(): Promise<PayoutResult> {
+    return this.end('unknown', {
+      errorCode: this.m.view.bankSessionStatus === 'error' ? 'session_error' : undefined,
+    });
+  }
+
+  private async end(
+    outcome: PayoutResult['outcome'],
+    extra: { cancelReason?: CancelReason; errorCode?: string },
+  ): Promise<PayoutResult> {
+    const result = finish(this.m, now(), outcome, extra);
+    this.publishStep();
+    this.finishedCounter.add(1, { outcome: result.outcome });
+    if (outcome === 'unknown') log.error('payout outcome unknown: an operator must check with Bank 131', {});
+    await condition(allHandlersFinished);
+    return result;
+  }
+
+  // ---- search attributes ----
+
+  private goTo(step: PayoutStep): void {
+    setStep(this.m, now(), step);
+    this.publishStep();
+  }
+
+  private publishStep(): void {
+    const view = this.m.view;
+    const attributes = [
+      { key: PayoutStepKey, value: view.step },
+      { key: PayoutStatusKey, value: view.outcome ?? 'in_progress' },
+      ...(view.sessionId ? [{ key: Bank131SessionIdKey, value: view.sessionId }] : []),
+    ];
+    if (this.publishOnlyWhatOperatorsFilterOn) {
+      // Transient steps last milliseconds: upserting them only adds history events and visibility writes.
+      if (!PUBLISHED_STEPS.has(view.step)) return;
+      const fingerprint = attributes.map((a) => String(a.value)).join('|');
+      if (fingerprint === this.published) return;
+      this.published = fingerprint;
     }
-    if (!m.final) await reconcile(() => m.final !== undefined);
-    // Without a final word from the bank the payout still cannot have moved: we never confirmed it.
-    return m.final
-      ? endFromFinal(m.final, cancelReason)
-      : done(finish(m, now(), 'cancelled', { cancelReason }));
+    upsertSearchAttributes(attributes);
   }
-
-  goTo('confirming');
-  confirmed = true; // from here on the money may move: a failed final state is a failed payout
-  try {
-    const after = await moneySteps.confirmPayout({ workflowId, sessionId: ready.sessionId });
-    applySnapshot(m, after);
-    recordEvent(m, now(), 'bank:confirmed', `${after.status}/${after.payout?.status ?? '-'}`);
-  } catch (err) {
-    if (bankRejection(err)) return failFromBank(err, 'confirm', 'confirm_rejected');
-    // Retries ran out without an answer: the confirm may have gone through. Only the bank can say.
-    recordEvent(m, now(), 'bank:confirm_unanswered', err instanceof Error ? err.message : String(err));
-  }
-
-  // 6. Wait for `payment_finished`; a silent bank or a session in `error` sends us to `session/status`.
-  if (!m.final) {
-    goTo('awaiting_finish');
-    await condition(() => m.final !== undefined || m.view.bankSessionStatus === 'error', t.finishTimeoutMs);
-    if (!m.final) await reconcile(() => m.final !== undefined);
-  }
-  if (m.final) return endFromFinal(m.final);
-  return unknownOutcome();
 }
+
+export type { BankError };

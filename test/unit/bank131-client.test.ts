@@ -6,7 +6,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bank131Client } from '../../bank131/client';
-import { Bank131BusinessError, Bank131TransportError } from '../../bank131/errors';
+import {
+  Bank131BusinessError,
+  Bank131TransportError,
+  Bank131UnrecognisedAnswerError,
+} from '../../bank131/errors';
 import { generateKeyPairPem, loadPublicKey, verifyBody } from '../../bank131/signature';
 
 type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void;
@@ -120,7 +124,7 @@ describe('Bank131Client', () => {
       maskedAccount: '40817***4312',
     });
     expect(await client.tokenInfo('abc')).toEqual({ maskedAccount: '40817***4312' });
-    expect((await client.status('ps_2')).payout_list?.[0]?.status).toBe('succeeded');
+    expect((await client.status('ps_2')).payout_list).toHaveLength(1);
     expect(seen.at(-1)!.headers['x-partner-idempotency-key']).toBeUndefined();
   });
 
@@ -132,7 +136,13 @@ describe('Bank131Client', () => {
     ],
     [200, { status: 'error', error: { code: 'insufficient_wallet_balance' } }, 'insufficient_wallet_balance'],
     [422, { status: 'error', error: { code: 'invalid_request' } }, 'invalid_request'],
-    [404, 'not found', 'http_404'],
+    // The SDK reads error.code on any HTTP >= 400; its own fixtures carry no `status`.
+    [
+      400,
+      { error: { code: 'idempotency_key_already_exists', description: 'already processed' } },
+      'idempotency_key_already_exists',
+    ],
+    [409, { error: { code: 'session_wrong_state' } }, 'session_wrong_state'],
   ])('a %i answer %j is the bank saying no (%s)', async (status, body, code) => {
     handler = (_req, _b, res) =>
       typeof body === 'string' ? (res.writeHead(status), res.end(body)) : json(res, status, body);
@@ -142,20 +152,81 @@ describe('Bank131Client', () => {
     expect(calls.at(-1)?.outcome).toBe('business_error');
   });
 
+  it('keeps reject_reasons and the description of a refusal', async () => {
+    const reasons = [{ rule_alias: 'blacklist', list_alias: 'recipients', expiration_date: '2027-01-01' }];
+    handler = (_req, _b, res) =>
+      json(res, 400, {
+        error: { code: 'operation_rejected', description: 'security', reject_reasons: reasons },
+      });
+    const err = await failure(client.confirm('ps_1', 'k'));
+    expect(err).toMatchObject({
+      code: 'operation_rejected',
+      description: 'security',
+      rejectReasons: reasons,
+    });
+  });
+
+  it.each([
+    [
+      'a WAF 403 HTML page',
+      403,
+      'text/html',
+      '<html><body><h1>403 Forbidden</h1>Request blocked</body></html>',
+    ],
+    ['an empty 400', 400, 'application/json', ''],
+    ['a 409 without status or error', 409, 'application/json', '{"message":"conflict"}'],
+    [
+      'a 400 whose error has no code',
+      400,
+      'application/json',
+      '{"status":"error","error":{"description":"x"}}',
+    ],
+    ['a 200 that says error without an error object', 200, 'application/json', '{"status":"error"}'],
+    ['a garbage 200', 200, 'text/html', '<html>oops'],
+    ['an ok body of the wrong shape', 200, 'application/json', '{"status":"ok","session":{"status":"x"}}'],
+  ])('%s is an unrecognised answer, never the bank saying no', async (_name, status, type, body) => {
+    handler = (_req, _b, res) => (res.writeHead(status, { 'content-type': type }), res.end(body));
+    const err = await failure(client.confirm('ps_1', 'k'));
+    expect(err).toBeInstanceOf(Bank131UnrecognisedAnswerError);
+    expect(err).not.toBeInstanceOf(Bank131BusinessError);
+    expect(err).toMatchObject({ httpStatus: status, endpoint: 'session/confirm' });
+    expect((err as Error).message).not.toContain('<');
+    expect(calls.at(-1)?.outcome).toBe('unrecognised_answer');
+  });
+
+  it('reads lenient bodies: numbers as strings, string booleans, unknown fields', async () => {
+    handler = (_req, _b, res) =>
+      json(res, 200, {
+        status: 'ok',
+        session: {
+          id: 'ps_9',
+          status: 'in_progress',
+          next_action: 'confirm',
+          surprise: { nested: true },
+          payments: [
+            {
+              id: 'po_9',
+              status: 'pending',
+              amount_details: { amount: '150000', currency: 'rub' },
+              payment_method: {
+                type: 'bank_account',
+                bank_account: { ru: { is_fast: 'false', account: '40817*******4312' } },
+              },
+            },
+          ],
+        },
+      });
+    const raw = await client.status('ps_9');
+    expect(raw.id).toBe('ps_9');
+    expect(raw.next_action).toBe('confirm');
+  });
+
   it.each([
     [
       'HTTP 500 with an error body',
       (res: ServerResponse) => json(res, 500, { status: 'error', error: { code: 'internal_error' } }),
     ],
     ['HTTP 503', (res: ServerResponse) => json(res, 503, {})],
-    [
-      'a garbage body',
-      (res: ServerResponse) => (res.writeHead(200, { 'content-type': 'text/html' }), res.end('<html>oops')),
-    ],
-    [
-      'an ok body of the wrong shape',
-      (res: ServerResponse) => json(res, 200, { status: 'ok', session: { status: 'x' } }),
-    ],
   ])('%s is a transport fault', async (_name, answer) => {
     handler = (_req, _b, res) => answer(res);
     const err = await failure(client.confirm('ps_1', 'k'));

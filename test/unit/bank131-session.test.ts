@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { SessionSchema } from '../../bank131/schemas';
+import { accountsAgree, maskAccount, visibleDigits } from '../../bank131/accounts';
 import {
   classifySession,
-  maskAccount,
+  initMetadata,
+  metadataOf,
   toSessionSnapshot,
   webhookDedupKey,
-  workflowIdFromSession,
   type SessionSnapshot,
 } from '../../bank131/session';
+
+const snapshotOf = (raw: unknown) => toSessionSnapshot(SessionSchema.parse(raw));
 
 const v1 = SessionSchema.parse({
   id: 'ps_3230',
@@ -39,6 +42,8 @@ describe('toSessionSnapshot', () => {
       nextAction: 'confirm',
       errorCode: undefined,
       errorDescription: undefined,
+      errorRejectReasons: undefined,
+      metadata: undefined,
       payout: {
         id: 'po_1313',
         status: 'pending',
@@ -50,6 +55,9 @@ describe('toSessionSnapshot', () => {
         metadata: 'payout-p1',
         errorCode: undefined,
         errorDescription: undefined,
+        fee: undefined,
+        rrn: undefined,
+        finishedAt: undefined,
         refunds: [],
       },
     });
@@ -64,7 +72,7 @@ describe('toSessionSnapshot', () => {
         {
           id: 'po_1313',
           status: 'pending',
-          payout_details: v1.payments![0]!.payment_method,
+          payout_details: (v1.payments![0] as { payment_method: unknown }).payment_method,
           amount_details: { amount: 10000, currency: 'rub' },
           metadata: 'payout-p1',
         },
@@ -107,8 +115,94 @@ describe('toSessionSnapshot', () => {
     expect(s.payout).toMatchObject({
       errorCode: 'x',
       errorDescription: 'y',
-      refunds: [{ id: 'rf_1', status: 'accepted', amount: 5 }],
+      refunds: [{ id: 'rf_1', status: 'accepted', amount: 5, currency: 'rub' }],
     });
+  });
+
+  it('reads what the real bank may send: strings for numbers, string booleans, no status, odd fields', () => {
+    const s = snapshotOf({
+      id: 'ps_1',
+      payments: [
+        { id: 17, status: 'pending', amount_details: { amount: '150000', currency: 'rub' }, extra: [1, 2] },
+        'not an object',
+      ],
+      payout_list: undefined,
+    });
+    expect(s.status).toBe('unknown');
+    expect(s.payout).toMatchObject({ id: '17', amount: 150000, currency: 'rub' });
+  });
+
+  it('drops one unreadable field, not the whole session', () => {
+    const s = snapshotOf({
+      id: 'ps_1',
+      status: 'in_progress',
+      next_action: 'confirm',
+      payments: [{ id: 'po_1', status: 'pending', amount_details: { amount: '150.00', currency: 'rub' } }],
+    });
+    expect(s).toMatchObject({ status: 'in_progress', nextAction: 'confirm' });
+    expect(s.payout?.amount).toBeUndefined();
+  });
+
+  it('prefers payout_list when both spellings appear (as the SDK does)', () => {
+    const s = snapshotOf({
+      id: 'ps_1',
+      status: 'accepted',
+      payments: [{ id: 'po_old', status: 'pending' }],
+      payout_list: [{ id: 'po_new', status: 'succeeded' }],
+    });
+    expect(s.payout?.id).toBe('po_new');
+  });
+
+  it('extracts fee, rrn, finish time and reject reasons', () => {
+    const s = snapshotOf({
+      id: 'ps_1',
+      status: 'accepted',
+      error: { code: 'x', reject_reasons: [{ rule_alias: 'r' }] },
+      payments: [
+        {
+          id: 'po_1',
+          status: 'succeeded',
+          finished_at: '2026-11-25T10:00:00Z',
+          amounts: { fee: { merchant_fee: { amount: '1500', currency: 'rub' } } },
+          transaction_info: { rrn: '612345678901', auth_code: '123456' },
+        },
+      ],
+    });
+    expect(s.errorRejectReasons).toEqual([{ rule_alias: 'r' }]);
+    expect(s.payout).toMatchObject({
+      fee: { amount: 1500, currency: 'rub' },
+      rrn: '612345678901',
+      finishedAt: '2026-11-25T10:00:00Z',
+    });
+  });
+});
+
+describe('account renderings', () => {
+  it.each([
+    ['40817***4312', { prefix: '40817', suffix: '4312', full: false }],
+    ['40817*******4312', { prefix: '40817', suffix: '4312', full: false }],
+    ['408178xxxxxxxxxx4312', { prefix: '408178', suffix: '4312', full: false }],
+    ['40817••••••••••••4312', { prefix: '40817', suffix: '4312', full: false }],
+    ['****4312', { prefix: '', suffix: '4312', full: false }],
+    ['40817810099910004312', { prefix: '40817810099910004312', suffix: '40817810099910004312', full: true }],
+  ])('reads the digits %s shows', (rendering, digits) => {
+    expect(visibleDigits(rendering)).toEqual(digits);
+  });
+
+  it.each([
+    ['40817*******4312', '40817***4312', true],
+    ['408178**********4312', '40817810099910004312', true],
+    ['****4312', '40817***4312', true],
+    ['40817810099910004312', '40817***4312', true],
+    ['40817***4313', '40817***4312', false],
+    ['40702***4312', '40817810099910004312', false],
+    ['40817810099910004399', '40817810099910004312', false],
+    ['40817***', '40817***4312', undefined],
+    ['***12', '40817***4312', undefined],
+    ['n/a', '40817***4312', undefined],
+  ])('%s against %s: %s', (a, b, verdict) => {
+    expect(accountsAgree(a, b)).toBe(verdict);
+    expect(accountsAgree(b, a)).toBe(verdict);
   });
 });
 
@@ -119,21 +213,21 @@ describe('maskAccount', () => {
   });
 });
 
-describe('workflowIdFromSession', () => {
-  it('finds our ID on the payout, on the session, or in an object', () => {
-    expect(workflowIdFromSession(v1)).toBe('payout-p1');
-    expect(workflowIdFromSession(SessionSchema.parse({ id: 's', status: 'x', metadata: 'payout-a' }))).toBe(
-      'payout-a',
-    );
-    expect(
-      workflowIdFromSession(
-        SessionSchema.parse({ id: 's', status: 'x', metadata: { workflow_id: 'payout-b' } }),
-      ),
-    ).toBe('payout-b');
-    expect(workflowIdFromSession(SessionSchema.parse({ id: 's', status: 'x' }))).toBeUndefined();
-    expect(
-      workflowIdFromSession(SessionSchema.parse({ id: 's', status: 'x', metadata: 42 })),
-    ).toBeUndefined();
+describe('metadataOf', () => {
+  it('finds our ID (and run tag) on the payout, on the session, or in an object', () => {
+    expect(metadataOf(toSessionSnapshot(v1))).toEqual({ workflowId: 'payout-p1' });
+    expect(metadataOf(snapshotOf({ id: 's', status: 'x', metadata: 'payout-a' }))).toEqual({
+      workflowId: 'payout-a',
+    });
+    expect(metadataOf(snapshotOf({ id: 's', metadata: initMetadata('payout-a', 'run-1') }))).toEqual({
+      workflowId: 'payout-a',
+      runTag: 'run-1',
+    });
+    expect(metadataOf(snapshotOf({ id: 's', status: 'x', metadata: { workflow_id: 'payout-b' } }))).toEqual({
+      workflowId: 'payout-b',
+    });
+    expect(metadataOf(snapshotOf({ id: 's', status: 'x' }))).toBeUndefined();
+    expect(metadataOf(snapshotOf({ id: 's', status: 'x', metadata: 42 }))).toBeUndefined();
   });
 });
 

@@ -79,9 +79,19 @@ describe('decidePayout', () => {
     ['name differs', withPayout({ recipientFullName: 'Петров Пётр' }), /name differs/],
     ['metadata names another workflow', withPayout({ metadata: 'payout-other' }), /another workflow/],
     [
-      'no recipient identifiers',
-      withPayout({ recipientToken: undefined, recipientMaskedAccount: undefined }),
-      /did not identify/,
+      'metadata names another run',
+      { ...withPayout({ metadata: 'payout-p-1/run-0' }), runTag: 'run-1' },
+      /another workflow or run/,
+    ],
+    [
+      'the full account differs',
+      withPayout({ recipientMaskedAccount: '40817810099910009999' }),
+      /account differs/,
+    ],
+    [
+      'a longer mask shows other digits',
+      withPayout({ recipientMaskedAccount: '408179**********4312' }),
+      /account differs/,
     ],
     ['foreign session', { ...base, ready: { ...ready, sessionId: 'ps_2' } }, /not ours/],
     [
@@ -132,6 +142,64 @@ describe('decidePayout', () => {
 
   it('accepts a session whose ID it learned only from the webhook', () => {
     expect(decidePayout({ ...base, sessionId: undefined }).action).toBe('confirm');
+  });
+
+  it.each([
+    ['the same mask', '40817***4312'],
+    ['a full-length mask', '40817*******4312'],
+    ['a 6+4 mask with x', '408178xxxxxxxxxx4312'],
+    ['a bullet mask', '40817••••••••••••4312'],
+    ['only the last 4', '****4312'],
+    ['the full account', '40817810099910004312'],
+  ])('identifies the recipient by account digits in %s', (_name, rendering) => {
+    const d = decidePayout(withPayout({ recipientMaskedAccount: rendering, recipientToken: undefined }));
+    expect(d.action).toBe('confirm');
+    if (d.action === 'confirm') expect(d.checks).toContain('recipient account digits match');
+  });
+
+  it("compares a token-holder's account with what token/info showed, and confirms on the token alone", () => {
+    const byToken: PolicyInput = {
+      ...base,
+      request: {
+        ...request,
+        recipient: { kind: 'token', token: 'tok_abc', fullName: request.recipient.fullName },
+      },
+    };
+    expect(
+      decidePayout({
+        ...byToken,
+        ready: { ...ready, payout: { ...ready.payout!, recipientMaskedAccount: '40817*******4312' } },
+      }).action,
+    ).toBe('confirm');
+    expect(
+      decidePayout({
+        ...byToken,
+        maskedAccount: undefined,
+        ready: { ...ready, payout: { ...ready.payout!, recipientMaskedAccount: undefined } },
+      }).action,
+    ).toBe('confirm');
+  });
+
+  it.each([
+    ['no token and no account', { recipientToken: undefined, recipientMaskedAccount: undefined }],
+    [
+      'an account mask that shows too little',
+      { recipientToken: undefined, recipientMaskedAccount: '40817*******' },
+    ],
+    ['no readable amount', { amount: undefined }],
+  ])('sends %s to an operator instead of confirming or cancelling', (_name, patch) => {
+    const d = decidePayout(withPayout(patch));
+    expect(d.action).toBe('await_approval');
+    if (d.action === 'await_approval') expect(d.reason).toMatch(/did not (identify|state)/);
+  });
+
+  it('cancels an unverifiable payout instead when configured to', () => {
+    const d = decidePayout({
+      ...withPayout({ recipientToken: undefined, recipientMaskedAccount: undefined }),
+      policy: { ...policy, unverifiedDetails: 'cancel' },
+    });
+    expect(d.action).toBe('cancel');
+    if (d.action === 'cancel') expect(d.violations.join()).toMatch(/did not identify/);
   });
 
   it('lists every violation, not just the first', () => {

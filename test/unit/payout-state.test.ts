@@ -4,6 +4,7 @@ import type { PayoutRequest, WebhookSignal } from '../../workflows/messages';
 import {
   CANCELLABLE_STEPS,
   applySnapshot,
+  adoptSession,
   applyWebhook,
   finish,
   newMachine,
@@ -12,6 +13,7 @@ import {
 } from '../../workflows/payout-state';
 
 const T = '2026-11-25T10:00:00.000Z';
+const WF = 'payout-p-1';
 const request: PayoutRequest = {
   payoutId: 'p-1',
   amount: 1000,
@@ -40,7 +42,8 @@ const signal = (type: string, session: SessionSnapshot): WebhookSignal => ({
 });
 
 function initiated(): PayoutMachine {
-  const m = newMachine(request, T);
+  const m = newMachine(request, T, 'run-1');
+  adoptSession(m, 'ps_1', T, WF);
   applySnapshot(m, snap('in_progress', 'in_progress'));
   m.view.step = 'awaiting_ready';
   return m;
@@ -55,7 +58,7 @@ describe('payout state', () => {
 
   it('records ready_to_confirm and exposes it for the decision', () => {
     const m = initiated();
-    expect(applyWebhook(m, signal('ready_to_confirm', readySnap), T)).toBe('applied');
+    expect(applyWebhook(m, signal('ready_to_confirm', readySnap), T, WF)).toBe('applied');
     expect(m.ready).toEqual(readySnap);
     expect(m.view.bankPayoutStatus).toBe('pending');
   });
@@ -63,8 +66,8 @@ describe('payout state', () => {
   it('applies a duplicate webhook only once', () => {
     const m = initiated();
     const s = signal('ready_to_confirm', readySnap);
-    expect(applyWebhook(m, s, T)).toBe('applied');
-    expect(applyWebhook(m, s, T)).toBe('duplicate');
+    expect(applyWebhook(m, s, T, WF)).toBe('applied');
+    expect(applyWebhook(m, s, T, WF)).toBe('duplicate');
     expect(m.view.seenWebhooks).toHaveLength(1);
     expect(m.view.events.filter((e) => e.kind === 'webhook:ready_to_confirm:duplicate')).toHaveLength(1);
   });
@@ -72,24 +75,77 @@ describe('payout state', () => {
   it('ignores and records a webhook for another session', () => {
     const m = initiated();
     const foreign = { ...readySnap, sessionId: 'ps_other' };
-    expect(applyWebhook(m, signal('ready_to_confirm', foreign), T)).toBe('foreign_session');
+    expect(applyWebhook(m, signal('ready_to_confirm', foreign), T, WF)).toBe('foreign_session');
     expect(m.ready).toBeUndefined();
     expect(m.view.events.at(-1)?.kind).toBe('webhook:ready_to_confirm:foreign_session');
   });
 
-  it('adopts the session from the first webhook when the init answer was lost', () => {
-    const m = newMachine(request, T);
-    expect(applyWebhook(m, signal('ready_to_confirm', readySnap), T)).toBe('applied');
-    expect(m.view.sessionId).toBe('ps_1');
+  it('never adopts a session from a webhook: it is recorded until the bank confirms it is ours', () => {
+    const m = newMachine(request, T, 'run-1');
+    expect(applyWebhook(m, signal('ready_to_confirm', readySnap), T, WF)).toBe('unverified_session');
+    expect(m.view.sessionId).toBeUndefined();
+    expect(m.ready).toBeUndefined();
+    expect(m.candidates).toEqual(['ps_1']);
+    expect(m.view.unverifiedSessions).toEqual(['ps_1']);
+    expect(m.view.events.at(-1)?.kind).toBe('webhook:ready_to_confirm:unverified_session');
+    expect(applySnapshot(m, readySnap)).toBe(false);
+  });
+
+  it('applies a webhook that arrived before init answered once init names its session', () => {
+    const m = newMachine(request, T, 'run-1');
+    applyWebhook(m, signal('ready_to_confirm', readySnap), T, WF);
+    applyWebhook(m, signal('ready_to_confirm', { ...readySnap, sessionId: 'ps_other' }), T, WF);
+    adoptSession(m, 'ps_1', T, WF);
+    expect(m.ready?.sessionId).toBe('ps_1');
+    expect(m.candidates).toEqual([]);
+    expect(m.view.events.map((e) => e.kind)).toContain('webhook:ready_to_confirm:foreign_session');
+  });
+
+  it('treats a webhook whose metadata names another run (or workflow) as foreign', () => {
+    const m = initiated();
+    const otherRun = { ...readySnap, payout: { ...readySnap.payout!, metadata: `${WF}/run-0` } };
+    expect(applyWebhook(m, signal('ready_to_confirm', otherRun), T, WF)).toBe('foreign_session');
+    const otherWf = { ...readySnap, payout: { ...readySnap.payout!, metadata: 'payout-p-2/run-1' } };
+    expect(applyWebhook(m, signal('ready_to_confirm', otherWf), T, WF)).toBe('foreign_session');
+    expect(m.ready).toBeUndefined();
+    const ours = { ...readySnap, payout: { ...readySnap.payout!, metadata: `${WF}/run-1` } };
+    expect(applyWebhook(m, signal('ready_to_confirm', ours), T, WF)).toBe('applied');
+  });
+
+  it('keeps fee, rrn and finish time of the final state, and returns with their details', () => {
+    const m = initiated();
+    const done = snap('accepted', 'succeeded', {
+      payout: {
+        id: 'po_1',
+        status: 'succeeded',
+        fee: { amount: 1500, currency: 'rub' },
+        rrn: '123456789012',
+        finishedAt: T,
+        refunds: [],
+      },
+    });
+    applySnapshot(m, done);
+    expect(m.view).toMatchObject({
+      fee: { amount: 1500, currency: 'rub' },
+      rrn: '123456789012',
+      finishedAt: T,
+    });
+    const r = finish(m, T, 'succeeded');
+    expect(r).toMatchObject({
+      fee: { amount: 1500 },
+      rrn: '123456789012',
+      finishedAt: T,
+      bankPayoutId: 'po_1',
+    });
   });
 
   it('handles payment_finished before ready_to_confirm (bank cancelled on its own)', () => {
     const m = initiated();
     const cancelled = snap('cancelled', 'failed', { errorCode: 'confirm_timeout' });
-    expect(applyWebhook(m, signal('payment_finished', cancelled), T)).toBe('applied');
+    expect(applyWebhook(m, signal('payment_finished', cancelled), T, WF)).toBe('applied');
     expect(m.final).toEqual(cancelled);
     // the stale ready_to_confirm that arrives afterwards changes nothing
-    expect(applyWebhook(m, signal('ready_to_confirm', readySnap), T)).toBe('late');
+    expect(applyWebhook(m, signal('ready_to_confirm', readySnap), T, WF)).toBe('late');
     expect(m.ready).toBeUndefined();
     expect(m.view.bankSessionStatus).toBe('cancelled');
   });
@@ -98,7 +154,7 @@ describe('payout state', () => {
     const m = initiated();
     m.view.decision = { action: 'confirm', checks: [] };
     m.view.step = 'awaiting_finish';
-    expect(applyWebhook(m, signal('ready_to_confirm', readySnap), T)).toBe('late');
+    expect(applyWebhook(m, signal('ready_to_confirm', readySnap), T, WF)).toBe('late');
   });
 
   it('keeps the first final state: a later snapshot cannot move it back', () => {
@@ -126,8 +182,9 @@ describe('payout state', () => {
         refunds: [{ id: 'rf_1', status: 'accepted', amount: 1000 }],
       },
     });
-    expect(applyWebhook(m, signal('payment_refunded', refunded), T)).toBe('applied');
+    expect(applyWebhook(m, signal('payment_refunded', refunded), T, WF)).toBe('applied');
     expect(m.view.returned).toBe(true);
+    expect(m.view.returns).toEqual([{ id: 'rf_1', status: 'accepted', amount: 1000 }]);
   });
 
   it('finishes with outcome, reason and an event', () => {
