@@ -43,8 +43,20 @@ function parseRetryAfter(value: string | string[] | undefined): number | undefin
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** `{error:{code,…}}` anywhere in the body, with or without `"status":"error"`. */
-function readBankError(json: unknown) {
+/** The masked account wherever a `token/info` answer plausibly carries it. */
+export function tokenInfoMaskedAccount(res: z.output<typeof TokenInfoResponseSchema>): string | undefined {
+  const info = res.info;
+  return (
+    info?.bank_account_ru?.masked_account ??
+    info?.masked_account ??
+    info?.bank_account_ru?.account ??
+    info?.bank_account?.ru?.account ??
+    info?.account
+  );
+}
+
+/** `{error:{code,…}}` in a body, with or without `"status":"error"`. */
+export function readBankError(json: unknown) {
   if (typeof json !== 'object' || json === null || !('error' in json)) return undefined;
   const parsed = BankErrorSchema.safeParse(json.error);
   return parsed.success ? parsed.data : undefined;
@@ -99,15 +111,7 @@ export class Bank131Client {
       { type: 'bank_account_ru', bank_account_ru: { token } },
       TokenInfoResponseSchema,
     );
-    const info = res.info;
-    return {
-      maskedAccount:
-        info?.bank_account_ru?.masked_account ??
-        info?.masked_account ??
-        info?.bank_account_ru?.account ??
-        info?.bank_account?.ru?.account ??
-        info?.account,
-    };
+    return { maskedAccount: tokenInfoMaskedAccount(res) };
   }
 
   async initPayout(body: InitPayoutRequest, idempotencyKey: string): Promise<RawSession> {

@@ -164,7 +164,7 @@ export const CORPUS: CorpusEntry[] = [
     endpoint: 'session/init/payout',
     sources: [SRC.docTokenPayout, SRC.docRuAccount],
     fields: {
-      metadata: `${SRC.docTokenPayout} (example "good"); we send our workflow ID`,
+      metadata: `${SRC.docTokenPayout} (example "good": any value, returned in responses and webhooks); we send <workflow ID>/<first run ID> (bank131/session.ts initMetadata)`,
       'payment_method.bank_account.ru.description': `${SRC.docRuAccount} (purpose rules: ≤210 chars, no ? or !)`,
     },
     expect: { fieldPaths: INIT_PATHS },
