@@ -22,6 +22,7 @@ import {
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 /** The one place the test server version is pinned (the newest sdk-java release that resolves). */
 export const TEMPORAL_TEST_SERVER_VERSION = '1.38.0';
@@ -151,7 +152,7 @@ export function resolveTemporalTestServer(
   if (missing.length > 0) {
     throw new Error(
       `No Temporal test server found and ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed to fetch one.\n` +
-        'Fix: install a JDK >= 11 and Maven (`apt-get install openjdk-17-jdk-headless maven`), or set ' +
+        'Fix: install Java and Maven (Debian: `apt-get install openjdk-17-jre-headless maven`), or set ' +
         'TEMPORAL_TEST_SERVER_PATH to an executable that runs `io.temporal.testserver.TestServer <port>`.',
     );
   }
@@ -176,9 +177,12 @@ export function resolveTemporalTestServer(
         '-DincludeScope=runtime',
         `-DoutputDirectory=${path.join(TOOLS_DIR, 'lib')}`,
       ],
-      { stdio: ['ignore', 'inherit', 'inherit'] },
+      // Maven prints its errors on stdout (and colour codes even when quiet): shown only when it fails.
+      { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
     );
     if (result.status !== 0 || !jarsIn(TOOLS_DIR)) {
+      const output = stripVTControlCharacters(`${result.stdout ?? ''}${result.stderr ?? ''}`).trim();
+      if (output) log(output);
       throw new Error(
         `resolving ${TEMPORAL_TEST_SERVER_ARTIFACT} failed (mvn exit ${result.status ?? result.signal}); see the output above`,
       );
