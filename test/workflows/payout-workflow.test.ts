@@ -59,14 +59,14 @@ afterAll(async () => {
 });
 
 /** Runs `fn` with a worker for the real workflows (bundled once by the global setup) and `bank`'s stubs. */
-async function withWorker<T>(bank: FakeBank | undefined, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+async function withWorker<T>(bank: FakeBank, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   taskQueues += 1;
   const taskQueue = `workflows-${taskQueues}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: bank?.activities() ?? {},
+    activities: bank.activities(),
   });
   return worker.runUntil(fn(taskQueue));
 }
@@ -243,7 +243,7 @@ describe('webhook inbox workflow (time-skipping)', () => {
     const bank = new FakeBank({ amount: 150_000, name: 'inbox' });
     const webhook = { ...bank.webhook('payment_finished', 'succeeded'), reason: 'no running payout' };
     const quietMs = ms(QUIET_PERIOD);
-    const { state, lastSignalAt, closedAt } = await withWorker(undefined, async (taskQueue) => {
+    const { state, lastSignalAt, closedAt } = await withWorker(bank, async (taskQueue) => {
       const handle = await env.client.workflow.start(WEBHOOK_INBOX_WORKFLOW_TYPE, {
         workflowId: `webhook-inbox-${bank.sessionId}`,
         taskQueue,
