@@ -27,6 +27,20 @@ export default defineConfig({
         },
       },
       {
+        // Workflow logic at production timeouts (hours, days) in seconds: Temporal's Java time-skipping test
+        // server, stub activities. One file at a time: each starts its own server and worker.
+        extends: true,
+        test: {
+          name: 'workflows',
+          include: ['test/workflows/**/*.test.ts'],
+          globalSetup: ['test/setup/time-skipping-global-setup.ts'],
+          setupFiles: ['test/setup/quiet-runtime.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'faults',

@@ -7,7 +7,7 @@ import { condition, continueAsNew, log, setHandler, workflowInfo } from '@tempor
 import { inboxQuery, unmatchedWebhookSignal, type WebhookInboxState } from './messages';
 
 /** Closes after this long without a new webhook, keeping its history for operators. */
-const QUIET_PERIOD = '7 days';
+export const QUIET_PERIOD = '7 days';
 /** Above this many webhooks in one run, continue as new so the history stays small. */
 export const INBOX_MAX_WEBHOOKS = 500;
 /** Dedup keys carried across continue-as-new; a bound on the input, far above any real session's. */

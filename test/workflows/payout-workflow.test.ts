@@ -1,0 +1,267 @@
+/**
+ * The real payout and webhook-inbox workflows at the production default timeouts (hours, days), on Temporal's
+ * Java time-skipping test server: a test waits 72 h of workflow time in seconds. Activities are stubs over a
+ * scriptable fake bank (stub-activities.ts); signals are the gateway's messages.
+ */
+import { SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import ms from 'ms';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { webhookDedupKey } from '../../bank131/session';
+import {
+  PAYOUT_WORKFLOW_TYPE,
+  WEBHOOK_INBOX_WORKFLOW_TYPE,
+  paymentFinishedSignal,
+  readyToConfirmSignal,
+  statusQuery,
+  unmatchedWebhookSignal,
+  type PayoutResult,
+  type PayoutState,
+  type PayoutStep,
+  type PayoutWorkflowInput,
+  type WebhookInboxState,
+} from '../../workflows/messages';
+import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { QUIET_PERIOD } from '../../workflows/webhook-inbox';
+import { FakeBank, defaultPayoutSettings } from './stub-activities';
+
+type PayoutHandle = Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>;
+
+const defaults = defaultPayoutSettings();
+const HOUR = 3_600_000;
+
+let env: TestWorkflowEnvironment;
+let taskQueues = 0;
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: inject('timeSkippingServerPath') } },
+  });
+  // The workflow upserts these; the test server, like a real one, refuses unregistered attributes.
+  const { IndexedValueType } = temporal.api.enums.v1;
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      ALL_SEARCH_ATTRIBUTES.map((key) => [
+        key.name,
+        key.type === SearchAttributeType.INT
+          ? IndexedValueType.INDEXED_VALUE_TYPE_INT
+          : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      ]),
+    ),
+  });
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** Runs `fn` with a worker for the real workflows (bundled once by the global setup) and `bank`'s stubs. */
+async function withWorker<T>(bank: FakeBank, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  taskQueues += 1;
+  const taskQueue = `workflows-${taskQueues}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities: bank.activities(),
+  });
+  return worker.runUntil(fn(taskQueue));
+}
+
+/**
+ * Starts the payout, lets `script` drive it (signals, waits), then awaits its result: awaiting the result is
+ * what lets the test server skip time, so timers fire only after the script is done. Also returns the final
+ * `status` query, taken while the worker still runs (queries need one).
+ */
+function runPayout(
+  bank: FakeBank,
+  script: (handle: PayoutHandle) => Promise<void>,
+): Promise<{ result: PayoutResult; state: PayoutState; handle: PayoutHandle }> {
+  return withWorker(bank, async (taskQueue) => {
+    const input: PayoutWorkflowInput = {
+      request: bank.request,
+      requestHash: `hash-${bank.request.payoutId}`,
+    };
+    const handle = await env.client.workflow.start(PAYOUT_WORKFLOW_TYPE, {
+      workflowId: bank.workflowId,
+      taskQueue,
+      args: [input],
+    });
+    await script(handle);
+    const result = (await handle.result()) as PayoutResult;
+    return { result, state: await handle.query(statusQuery), handle };
+  });
+}
+
+/** Waits (in real time; the server's clock is locked meanwhile) until the workflow reaches `step`. */
+async function reachStep(handle: PayoutHandle, step: PayoutStep): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const state = await handle.query(statusQuery);
+    if (state.step === step) return;
+    if (Date.now() > deadline) throw new Error(`payout stayed at ${state.step}, expected ${step}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** When `reconcile` should poll, as offsets from its first poll: doubling intervals up to the cap, until the max duration. */
+function expectedPollOffsets(settings = defaults.timeouts): number[] {
+  const offsets: number[] = [];
+  let t = 0;
+  let interval = settings.reconcileInitialIntervalMs;
+  while (t < settings.reconcileMaxDurationMs) {
+    offsets.push(t);
+    t += Math.min(interval, settings.reconcileMaxDurationMs - t);
+    interval = Math.min(interval * 2, settings.reconcileMaxIntervalMs);
+  }
+  return offsets;
+}
+
+/** Polls take a few real milliseconds each, and the server's clock runs while they do. */
+const SLACK_MS = 5_000;
+
+describe('payout workflow at the default settings (time-skipping)', () => {
+  it('the defaults are the production ones: approval 3 h, reconcile for 72 h', () => {
+    // Guards the scenario names below; the numbers come from config/index.ts.
+    expect(defaults.timeouts.approvalTimeoutMs).toBe(3 * HOUR);
+    expect(defaults.timeouts.reconcileMaxDurationMs).toBe(72 * HOUR);
+  });
+
+  it('cancels with approval_timeout when no operator answers within the approval timeout', async () => {
+    const bank = new FakeBank({ amount: defaults.policy.approvalThreshold + 100, name: 'approval-timeout' });
+    let readyAt = 0;
+    const { result } = await runPayout(bank, async (handle) => {
+      await reachStep(handle, 'awaiting_ready');
+      readyAt = await env.currentTimeMs(); // the approval timer starts after this
+      await handle.signal(readyToConfirmSignal, bank.webhook('ready_to_confirm', 'ready'));
+      await reachStep(handle, 'awaiting_approval');
+    });
+
+    expect(result).toMatchObject({ outcome: 'cancelled', cancelReason: 'approval_timeout' });
+    expect(bank.counts()).toEqual({ tokenize: 1, init: 1, cancel: 1 });
+    const waited = bank.callsTo('cancel')[0]!.atMs - readyAt;
+    expect(waited).toBeGreaterThanOrEqual(defaults.timeouts.approvalTimeoutMs);
+    expect(waited).toBeLessThan(defaults.timeouts.approvalTimeoutMs + SLACK_MS);
+  });
+
+  it('without ready_to_confirm, polls session/status with backoff for the max duration, then ends unknown', async () => {
+    const bank = new FakeBank({ amount: 150_000, name: 'never-ready' });
+    bank.onStatus = () => bank.session('created'); // "in progress", for ever
+    const { result } = await runPayout(bank, async (handle) => {
+      await reachStep(handle, 'awaiting_ready');
+    });
+
+    expect(result.outcome).toBe('unknown');
+    expect(result.errorCode).toBeUndefined();
+    const polls = bank.callsTo('status').map((c) => c.atMs);
+    const expected = expectedPollOffsets();
+    // 30 s, 1, 2, 4, 8 min, then every 15 min to 72 h: ~290 polls.
+    expect(polls).toHaveLength(expected.length);
+    expect(expected.length).toBeGreaterThan(
+      defaults.timeouts.reconcileMaxDurationMs / defaults.timeouts.reconcileMaxIntervalMs,
+    );
+    const initAt = bank.callsTo('init')[0]!.atMs;
+    expect(polls[0]! - initAt).toBeGreaterThanOrEqual(defaults.timeouts.readyTimeoutMs);
+    expect(polls[0]! - initAt).toBeLessThan(defaults.timeouts.readyTimeoutMs + SLACK_MS);
+    const gaps = polls.slice(1).map((at, i) => at - polls[i]!);
+    const expectedGaps = expected.slice(1).map((at, i) => at - expected[i]!);
+    // Each gap is the configured one (30 s, 1, 2, 4, 8 min, then 15 min) plus the poll's own real time; the
+    // last is cut at the deadline.
+    gaps.slice(0, -1).forEach((gap, i) => {
+      expect(gap).toBeGreaterThanOrEqual(expectedGaps[i]!);
+      expect(gap).toBeLessThan(expectedGaps[i]! + SLACK_MS);
+    });
+    expect(Math.max(...gaps)).toBeLessThan(defaults.timeouts.reconcileMaxIntervalMs + SLACK_MS);
+    expect(polls.at(-1)! - polls[0]!).toBeLessThan(defaults.timeouts.reconcileMaxDurationMs);
+    expect(bank.count('confirm') + bank.count('cancel')).toBe(0);
+  });
+
+  it('after a confirm whose payment_finished never comes, learns from session/status that it succeeded 5 h later', async () => {
+    const bank = new FakeBank({ amount: 150_000, name: 'finished-lost' });
+    const settlesAfter = 5 * HOUR;
+    bank.onStatus = (call) =>
+      call.atMs - bank.callsTo('confirm')[0]!.atMs >= settlesAfter
+        ? bank.session('succeeded')
+        : bank.session('processing');
+    const { result } = await runPayout(bank, async (handle) => {
+      await reachStep(handle, 'awaiting_ready');
+      await handle.signal(readyToConfirmSignal, bank.webhook('ready_to_confirm', 'ready'));
+    });
+
+    expect(result).toMatchObject({ outcome: 'succeeded', sessionId: bank.sessionId });
+    expect(result.cancelReason).toBeUndefined();
+    const confirmAt = bank.callsTo('confirm')[0]!.atMs;
+    const polls = bank.callsTo('status').map((c) => c.atMs - confirmAt);
+    expect(bank.counts()).toEqual({ tokenize: 1, init: 1, confirm: 1, status: polls.length });
+    // First poll when payment_finished is overdue; the last one is the first after the bank settled.
+    expect(polls[0]).toBeGreaterThanOrEqual(defaults.timeouts.finishTimeoutMs);
+    expect(polls[0]).toBeLessThan(defaults.timeouts.finishTimeoutMs + SLACK_MS);
+    expect(polls.at(-1)).toBeGreaterThanOrEqual(settlesAfter);
+    expect(polls.at(-1)).toBeLessThan(settlesAfter + defaults.timeouts.reconcileMaxIntervalMs + SLACK_MS);
+    expect(polls.at(-2)).toBeLessThan(settlesAfter);
+  });
+
+  it('happy path: ready_to_confirm (delivered twice), confirm, payment_finished → succeeded, no polls', async () => {
+    const bank = new FakeBank({ amount: 150_000, name: 'happy' });
+    const ready = bank.webhook('ready_to_confirm', 'ready');
+    const { result, state, handle } = await runPayout(bank, async (handle) => {
+      await reachStep(handle, 'awaiting_ready');
+      await handle.signal(readyToConfirmSignal, ready);
+      await handle.signal(readyToConfirmSignal, ready);
+      await reachStep(handle, 'awaiting_finish');
+      await handle.signal(paymentFinishedSignal, bank.webhook('payment_finished', 'succeeded'));
+    });
+
+    expect(result).toEqual({
+      payoutId: bank.request.payoutId,
+      outcome: 'succeeded',
+      sessionId: bank.sessionId,
+      bankPayoutId: `po_${bank.request.payoutId}`,
+      returned: false,
+    });
+    expect(bank.counts()).toEqual({ tokenize: 1, init: 1, confirm: 1 });
+    expect(bank.callsTo('confirm')[0]!.input).toEqual({
+      workflowId: bank.workflowId,
+      sessionId: bank.sessionId,
+    });
+    // No timeout fired: the payout took real time only.
+    const { startTime, closeTime } = await handle.describe();
+    expect(closeTime!.getTime() - startTime.getTime()).toBeLessThan(60_000);
+    expect(state.seenWebhooks).toEqual([
+      ready.dedupKey,
+      webhookDedupKey('payment_finished', bank.session('succeeded')),
+    ]);
+    expect(state.events.map((e) => e.kind)).toContain('webhook:ready_to_confirm:duplicate');
+  });
+});
+
+describe('webhook inbox workflow (time-skipping)', () => {
+  it('keeps unmatched webhooks, ignores a redelivery, and closes after its quiet period', async () => {
+    const bank = new FakeBank({ amount: 150_000, name: 'inbox' });
+    const webhook = { ...bank.webhook('payment_finished', 'succeeded'), reason: 'no running payout' };
+    const quietMs = ms(QUIET_PERIOD);
+    const { state, lastSignalAt, closedAt } = await withWorker(bank, async (taskQueue) => {
+      const handle = await env.client.workflow.start(WEBHOOK_INBOX_WORKFLOW_TYPE, {
+        workflowId: `webhook-inbox-${bank.sessionId}`,
+        taskQueue,
+        args: [{ sessionId: bank.sessionId }],
+      });
+      await handle.signal(unmatchedWebhookSignal, webhook);
+      await env.sleep(quietMs - HOUR); // not quiet long enough yet
+      await handle.signal(unmatchedWebhookSignal, webhook); // the bank redelivers
+      const signalledAt = await env.currentTimeMs();
+      const inbox = (await handle.result()) as WebhookInboxState;
+      const closeTime = (await handle.describe()).closeTime;
+      return { state: inbox, lastSignalAt: signalledAt, closedAt: closeTime?.getTime() ?? 0 };
+    });
+
+    expect(state.sessionId).toBe(bank.sessionId);
+    expect(state.webhooks).toEqual([webhook]);
+    // The redelivery restarted the quiet period.
+    expect(closedAt - lastSignalAt).toBeGreaterThanOrEqual(quietMs);
+    expect(closedAt - lastSignalAt).toBeLessThan(quietMs + SLACK_MS);
+  });
+});
