@@ -13,11 +13,12 @@ import type { Bank131Client } from '../../bank131/client';
 import {
   Bank131BusinessError,
   Bank131TransportError,
-  CHECK_STATUS_BANK_CODES,
+  Bank131UnrecognisedAnswerError,
   RETRYABLE_BANK_CODES,
 } from '../../bank131/errors';
 import type { RawSession } from '../../bank131/schemas';
-import { maskAccount, toSessionSnapshot } from '../../bank131/session';
+import { maskAccount } from '../../bank131/accounts';
+import { toSessionSnapshot } from '../../bank131/session';
 import { loadPayoutSettings } from '../../config';
 import { createLogger } from '../../observability/logger';
 
@@ -35,6 +36,7 @@ const inProgress: RawSession = {
   status: 'in_progress',
   payments: [{ id: 'po_1', status: 'pending' }],
 };
+const awaitingConfirm: RawSession = { ...inProgress, next_action: 'confirm' };
 
 /** Only what createActivities calls; each test scripts the answers. */
 function fakeClient() {
@@ -111,10 +113,10 @@ describe('error mapping', () => {
   });
 
   it('a business error is non-retryable, type Bank131BusinessError, with {code, description, endpoint}', async () => {
-    bank.tokenInfo.mockRejectedValue(
+    bank.tokenize.mockRejectedValue(
       new Bank131BusinessError('token/info', 'invalid_token', 'token not found', 400),
     );
-    const failure = await failureOf(run('getTokenInfo', { token: 'tok' }));
+    const failure = await failureOf(run('tokenizeAccount', account));
     expect(failure.type).toBe(FAILURE_TYPES.bankRejected);
     expect(failure.type).toBe('Bank131BusinessError');
     expect(failure.nonRetryable).toBe(true);
@@ -151,16 +153,46 @@ describe.each([
     expect(bank.status).not.toHaveBeenCalled();
   });
 
-  it.each(['idempotency_key_already_exists', 'session_wrong_state'])(
-    'answered %s: returns the session from session/status',
+  it('answered idempotency_key_already_exists (an earlier attempt was processed): the session from session/status', async () => {
+    bank[method].mockRejectedValue(
+      new Bank131BusinessError(endpoint, 'idempotency_key_already_exists', undefined, 400),
+    );
+    bank.status.mockResolvedValue(accepted);
+    await expect(run(activity, step)).resolves.toEqual(toSessionSnapshot(accepted));
+    expect(bank.status).toHaveBeenCalledExactlyOnceWith(sessionId);
+  });
+
+  it.each(['session_wrong_state', 'session_already_confirmed', 'access_denied'])(
+    'answered %s: the session from session/status decides, the refusal is kept beside it',
     async (code) => {
-      expect(CHECK_STATUS_BANK_CODES.has(code)).toBe(true);
-      bank[method].mockRejectedValue(new Bank131BusinessError(endpoint, code, undefined, 400));
+      const reasons = [{ rule_alias: 'r1' }];
+      bank[method].mockRejectedValue(new Bank131BusinessError(endpoint, code, 'nope', 400, reasons));
       bank.status.mockResolvedValue(accepted);
-      await expect(run(activity, step)).resolves.toEqual(toSessionSnapshot(accepted));
+      await expect(run(activity, step)).resolves.toEqual({
+        ...toSessionSnapshot(accepted),
+        refusal: { kind: 'rejected', code, description: 'nope', rejectReasons: reasons },
+      });
       expect(bank.status).toHaveBeenCalledExactlyOnceWith(sessionId);
     },
   );
+
+  it('an unrecognised answer after which the bank shows the step done: the session, with the refusal', async () => {
+    bank[method].mockRejectedValue(
+      new Bank131UnrecognisedAnswerError(endpoint, 403, 'no Bank 131 error object: "Forbidden"'),
+    );
+    bank.status.mockResolvedValue(accepted);
+    await expect(run(activity, step)).resolves.toMatchObject({
+      status: 'accepted',
+      refusal: { kind: 'unrecognised', code: 'http_403' },
+    });
+  });
+
+  it('an unrecognised answer that did not take effect: retryable, the step is sent again under its key', async () => {
+    bank[method].mockRejectedValue(new Bank131UnrecognisedAnswerError(endpoint, 403, 'WAF page'));
+    bank.status.mockResolvedValue(awaitingConfirm);
+    const failure = await failureOf(run(activity, step));
+    expect(failure).toMatchObject({ type: 'Bank131UnrecognisedAnswer', nonRetryable: false });
+  });
 
   it('answered session_wrong_state while session/status is down: retryable transport failure', async () => {
     bank[method].mockRejectedValue(new Bank131BusinessError(endpoint, 'session_wrong_state', undefined, 400));
@@ -173,12 +205,31 @@ describe.each([
     });
   });
 
-  it('another business error is a non-retryable rejection, not a status read', async () => {
+  it('a refusal while session/status answers with a refusal too: non-retryable, the workflow reconciles', async () => {
     bank[method].mockRejectedValue(new Bank131BusinessError(endpoint, 'access_denied', 'nope', 403));
+    bank.status.mockRejectedValue(new Bank131BusinessError('session/status', 'access_denied', 'nope', 403));
     const failure = await failureOf(run(activity, step));
     expect(failure).toMatchObject({ type: 'Bank131BusinessError', nonRetryable: true });
-    expect(failure.details).toEqual([{ code: 'access_denied', description: 'nope', endpoint }]);
-    expect(bank.status).not.toHaveBeenCalled();
+  });
+});
+
+describe('getTokenInfo (best effort: the bank-account shape is undocumented)', () => {
+  it('a refusal leaves the token unverified instead of failing the payout', async () => {
+    bank.tokenInfo.mockRejectedValue(
+      new Bank131BusinessError('token/info', 'invalid_request', 'bad type', 400),
+    );
+    await expect(run('getTokenInfo', { token: 'tok' })).resolves.toMatchObject({ verified: false });
+  });
+  it('an unrecognised answer leaves the token unverified', async () => {
+    bank.tokenInfo.mockRejectedValue(new Bank131UnrecognisedAnswerError('token/info', 404, 'html'));
+    await expect(run('getTokenInfo', { token: 'tok' })).resolves.toMatchObject({ verified: false });
+  });
+  it('an answer verifies it and shows the masked account', async () => {
+    bank.tokenInfo.mockResolvedValue({ maskedAccount: '40817***4312' });
+    await expect(run('getTokenInfo', { token: 'tok' })).resolves.toEqual({
+      maskedAccount: '40817***4312',
+      verified: true,
+    });
   });
 });
 
@@ -241,5 +292,38 @@ describe('initPayout', () => {
       expect.objectContaining({ metadata: workflowId }),
       `${workflowId}:init`,
     );
+  });
+
+  it('sends the run tag after the workflow ID in metadata', async () => {
+    bank.initPayout.mockResolvedValue(inProgress);
+    await run('initPayout', { ...input, runTag: 'run-1' });
+    expect(bank.initPayout).toHaveBeenCalledWith(
+      expect.objectContaining({ metadata: `${workflowId}/run-1` }),
+      `${workflowId}:init`,
+    );
+  });
+
+  it('a refusal on the first attempt is the bank saying no: non-retryable', async () => {
+    bank.initPayout.mockRejectedValue(
+      new Bank131BusinessError('session/init/payout', 'invalid_request', 'x', 400),
+    );
+    const failure = await failureOf(run('initPayout', input));
+    expect(failure).toMatchObject({ type: 'Bank131BusinessError', nonRetryable: true });
+  });
+
+  it('a refusal after an attempt whose answer never came: unanswered, a session may exist', async () => {
+    env = new MockActivityEnvironment(
+      { attempt: 3 },
+      { logger: new DefaultLogger('ERROR', () => undefined) },
+    );
+    bank.initPayout.mockRejectedValue(
+      new Bank131BusinessError('session/init/payout', 'invalid_request', 'x', 400),
+    );
+    await expect(run('initPayout', input)).resolves.toMatchObject({ kind: 'unanswered' });
+  });
+  it('an unrecognised answer is retryable, never a refusal', async () => {
+    bank.initPayout.mockRejectedValue(new Bank131UnrecognisedAnswerError('session/init/payout', 409, 'x'));
+    const failure = await failureOf(run('initPayout', input));
+    expect(failure).toMatchObject({ type: 'Bank131UnrecognisedAnswer', nonRetryable: false });
   });
 });

@@ -8,7 +8,8 @@
  */
 import { Context } from '@temporalio/activity';
 import type { PayoutActivities } from '../../activities/types';
-import { maskAccount, webhookDedupKey, type SessionSnapshot } from '../../bank131/session';
+import { maskAccount } from '../../bank131/accounts';
+import { webhookDedupKey, type SessionSnapshot } from '../../bank131/session';
 import { loadPayoutSettings, type PayoutSettings } from '../../config';
 import type { PayoutRequest, WebhookSignal } from '../../workflows/messages';
 
