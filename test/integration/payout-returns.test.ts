@@ -8,7 +8,7 @@ import { payoutWorkflowId } from '../../client/payout-request';
 import type { LocalStack } from '../../scripts/local-stack';
 import { payoutReturnsWorkflowId } from '../../workflows/messages';
 import { accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
-import { postWebhook, signed } from '../helpers/webhooks';
+import { refundedWebhook, sendWebhook } from '../helpers/webhooks';
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -27,47 +27,12 @@ async function succeededPayout(prefix: string) {
   return { payoutId, workflowId: payoutWorkflowId(payoutId), state };
 }
 
-/** Shaped like the simulator's `payment_finished` body, with a refund on the payout. */
-function refundWebhook(o: {
-  sessionId: string;
-  bankPayoutId: string;
-  metadata: string;
-  amount: number;
-  refundId: string;
-}) {
-  return {
-    type: 'payment_refunded',
-    session: {
-      id: o.sessionId,
-      status: 'accepted',
-      payments: [
-        {
-          id: o.bankPayoutId,
-          status: 'succeeded',
-          payment_method: {
-            type: 'bank_account',
-            bank_account: { system_type: 'ru', ru: { token: 'tok', account: '40817***4312' } },
-          },
-          amount_details: { amount: o.amount, currency: 'rub' },
-          metadata: o.metadata,
-          refunds: [
-            { id: o.refundId, status: 'accepted', amount_details: { amount: o.amount, currency: 'rub' } },
-          ],
-        },
-      ],
-    },
-  };
-}
-
-async function send(body: unknown): Promise<number> {
-  const { raw, signature } = signed(body, stack.keys.bank.privateKeyPem);
-  return (await postWebhook(`${stack.gatewayUrl}/webhooks/bank131`, raw, signature)).status;
-}
+const send = (body: unknown) => sendWebhook(stack, body);
 
 describe('returns after a payout finished', () => {
   it('attaches a refund to its payout: client, visibility, dedup, and foreign sessions kept apart', async () => {
     const a = await succeededPayout('returned');
-    const refund = refundWebhook({
+    const refund = refundedWebhook({
       sessionId: a.state.sessionId!,
       bankPayoutId: a.state.bankPayoutId!,
       metadata: a.workflowId,
@@ -114,7 +79,7 @@ describe('returns after a payout finished', () => {
     // A redelivery, then a refund naming payout A for a session that, by session/status, is payout B's.
     expect(await send(refund)).toBe(200);
     const b = await succeededPayout('other');
-    const misdirected = refundWebhook({
+    const misdirected = refundedWebhook({
       sessionId: b.state.sessionId!,
       bankPayoutId: b.state.bankPayoutId!,
       metadata: a.workflowId,
