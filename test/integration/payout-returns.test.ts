@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payoutWorkflowId } from '../../client/payout-request';
 import type { LocalStack } from '../../scripts/local-stack';
 import { payoutReturnsWorkflowId } from '../../workflows/messages';
-import { accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
+import { accountRequest, recordHistory, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
 import { refundedWebhook, sendWebhook } from '../helpers/webhooks';
 
 let stack: LocalStack;
@@ -99,6 +99,7 @@ describe('returns after a payout finished', () => {
       refundIds: ['rf_2'],
       sessionWorkflowId: b.workflowId,
     });
+    await recordHistory(stack, payoutReturnsWorkflowId(a.workflowId), 'returns-attached-and-foreign');
     // Payout B knows nothing of it, and has no returns workflow.
     const bView = await stack.payouts.getPayout(b.payoutId);
     expect(bView.returned).toBe(false);
