@@ -140,8 +140,12 @@ export async function payoutReturnsWorkflow(input: PayoutReturnsInput): Promise<
       };
       const known = state.returns.find((r) => r.refundId === refund.id);
       if (known) {
-        // Same refund, new status (e.g. pending → accepted): update it, do not count it twice.
-        Object.assign(known, { ...entry, at: known.at });
+        // Same refund, new status (e.g. pending → accepted): update it, do not count or alert twice.
+        Object.assign(known, {
+          ...entry,
+          at: known.at,
+          confirmedByStatus: known.confirmedByStatus || entry.confirmedByStatus,
+        });
         continue;
       }
       state.returns.push(entry);
