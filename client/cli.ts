@@ -90,9 +90,19 @@ async function main(argv: string[]): Promise<number> {
       case 'start':
         print(await payouts.startPayout(buildStartInput(values)));
         return 0;
-      case 'status':
-        print(await payouts.getPayout(needId()));
+      case 'status': {
+        const view = await payouts.getPayout(needId());
+        print(view);
+        // On stderr, so stdout stays one JSON document: a return is what an operator must not miss.
+        for (const r of view.returns?.returns ?? []) {
+          const amount = r.amount === undefined ? 'amount unknown' : `${r.amount} minor units`;
+          const confirmed = r.confirmedByStatus ? 'confirmed by session/status' : 'webhook only';
+          process.stderr.write(
+            `RETURNED ${r.at}: refund ${r.refundId} (${r.status}), ${amount}, ${confirmed}\n`,
+          );
+        }
         return 0;
+      }
       case 'result':
         print(await payouts.result(needId()));
         return 0;

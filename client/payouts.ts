@@ -14,10 +14,13 @@ import {
   approveUpdate,
   cancelUpdate,
   PAYOUT_WORKFLOW_TYPE,
+  payoutReturnsWorkflowId,
   rejectUpdate,
+  returnsQuery,
   statusQuery,
   type OperatorAction,
   type PayoutResult,
+  type PayoutReturnsState,
   type PayoutState,
   type PayoutWorkflowInput,
 } from '../workflows/messages';
@@ -55,6 +58,10 @@ export interface PayoutView {
   runId: string;
   workflowStatus: string;
   state: PayoutState;
+  /** True when money came back: while the payout ran, or after it finished (see `returns`). */
+  returned: boolean;
+  /** Returns that came after the payout finished, held by its returns workflow; absent when there were none. */
+  returns?: PayoutReturnsState;
 }
 
 export interface PayoutsClientOptions {
@@ -112,12 +119,29 @@ export class PayoutsClient {
       throw err;
     }
     const state = await handle.query(statusQuery);
+    const returns = await this.getReturns(description.workflowId);
+    // Only attached returns count: a refund whose session belongs to another payout is not this one's.
+    const returned = state.returned || (returns?.returns.length ?? 0) > 0;
     return {
       workflowId: description.workflowId,
       runId: description.runId,
       workflowStatus: description.status.name,
-      state,
+      state: { ...state, returned },
+      returned,
+      ...(returns ? { returns } : {}),
     };
+  }
+
+  /** The payout's returns workflow's state (latest run), or undefined when no return ever came. */
+  private async getReturns(workflowId: string): Promise<PayoutReturnsState | undefined> {
+    try {
+      return await this.opts.client.workflow
+        .getHandle(payoutReturnsWorkflowId(workflowId))
+        .query(returnsQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
   }
 
   async result(payoutId: string): Promise<PayoutResult> {

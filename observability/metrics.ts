@@ -34,9 +34,15 @@ export function createGatewayMetrics(): GatewayMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const returns = new Counter({
+    name: 'webhook_payout_returns_total',
+    help: 'Refund webhooks for finished payouts handed to their returns workflow (money sent back)',
+    registers: [registry],
+  });
   return {
     registry,
     recordWebhook: (e) => {
+      if (e.outcome === 'returns') returns.inc();
       // Unknown types come from outside: bound the label's values.
       const type = /^[a-z_]{1,40}$/.test(e.type) ? e.type : 'other';
       webhooks.inc({ type, status: String(e.status), outcome: e.outcome });

@@ -13,8 +13,12 @@ import type { GatewayConfig } from '../config';
 import type { Logger } from '../observability/logger';
 import { createGatewayMetrics, type GatewayMetrics, type WebhookEvent } from '../observability/metrics';
 import {
+  PAYOUT_RETURNS_WORKFLOW_TYPE,
+  paymentRefundedSignal,
+  payoutReturnsWorkflowId,
   unmatchedWebhookSignal,
   WEBHOOK_INBOX_WORKFLOW_TYPE,
+  type PayoutReturnsInput,
   type WebhookSignal,
 } from '../workflows/messages';
 import { inboxWorkflowId, routeWebhook, sessionLookupQuery } from './mapping';
@@ -142,6 +146,33 @@ export function createGatewayApp(deps: GatewayDeps): {
     );
   }
 
+  /**
+   * A webhook for a payout workflow that is no longer running. A refund (the recipient's bank sent the money
+   * back, days later) goes to the payout's returns workflow, which attaches it to the payout; anything else
+   * to the inbox. Returns the outcome once Temporal holds it.
+   */
+  async function routeAfterPayoutFinished(payload: WebhookSignal, payoutWorkflowId: string): Promise<string> {
+    if (payload.type !== paymentRefundedSignal.name) {
+      await recordInInbox(payload, 'workflow_not_running', payoutWorkflowId);
+      return 'inbox_workflow_not_running';
+    }
+    const input: PayoutReturnsInput = {
+      payoutWorkflowId,
+      payoutId: payoutWorkflowId.replace(/^payout-/, ''),
+      sessionId: payload.session.sessionId,
+    };
+    await withDeadline(() =>
+      client.workflow.signalWithStart(PAYOUT_RETURNS_WORKFLOW_TYPE, {
+        workflowId: payoutReturnsWorkflowId(payoutWorkflowId),
+        taskQueue,
+        args: [input],
+        signal: paymentRefundedSignal,
+        signalArgs: [payload],
+      }),
+    );
+    return 'returns';
+  }
+
   /** Returns the outcome once Temporal holds the webhook; throws for anything else. */
   async function handleWebhook(req: Request, ctx: WebhookContext): Promise<string> {
     // Verify the exact bytes the bank signed, before anything looks inside them.
@@ -193,8 +224,7 @@ export function createGatewayApp(deps: GatewayDeps): {
       // Not found also means "already closed": a late webhook for a finished payout.
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       ctx.reason = 'workflow_not_running';
-      await recordInInbox(payload, ctx.reason, workflowId);
-      return 'inbox_workflow_not_running';
+      return routeAfterPayoutFinished(payload, workflowId);
     }
   }
 

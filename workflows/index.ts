@@ -1,2 +1,3 @@
 export { payoutWorkflow } from './payout';
+export { payoutReturnsWorkflow } from './payout-returns';
 export { webhookInboxWorkflow } from './webhook-inbox';

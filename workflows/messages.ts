@@ -7,6 +7,12 @@ import type { RefundSnapshot, SessionSnapshot } from '../bank131/session';
 
 export const PAYOUT_WORKFLOW_TYPE = 'payoutWorkflow';
 export const WEBHOOK_INBOX_WORKFLOW_TYPE = 'webhookInboxWorkflow';
+export const PAYOUT_RETURNS_WORKFLOW_TYPE = 'payoutReturnsWorkflow';
+
+/** One returns workflow per payout, so the gateway and the client find it from the payout's workflow ID. */
+export function payoutReturnsWorkflowId(payoutWorkflowId: string): string {
+  return `returns-${payoutWorkflowId}`;
+}
 
 /** The recipient: a token the bank issued earlier, or the account details to tokenize. */
 export type Recipient =
@@ -174,3 +180,42 @@ export interface WebhookInboxState {
   earlierRuns?: { runId: string; webhooks: number }[];
 }
 export const inboxQuery = defineQuery<WebhookInboxState>('inbox');
+
+export interface PayoutReturnsInput {
+  payoutWorkflowId: string;
+  payoutId: string;
+  /** The session of the first refund webhook; later ones may name another and are checked the same way. */
+  sessionId: string;
+}
+
+/** Money the recipient's bank sent back after the payout finished. */
+export interface PayoutReturn {
+  refundId: string;
+  status: string;
+  /** Minor units, as the bank reported it. */
+  amount?: number;
+  /** When the webhook reached the gateway (ISO). */
+  at: string;
+  sessionId: string;
+  /** The bank's `session/status` showed this refund too; the webhook alone is already signature-verified. */
+  confirmedByStatus: boolean;
+}
+
+/** A refund webhook naming this payout whose session, by `session/status`, belongs to another one. */
+export interface ForeignRefund {
+  sessionId: string;
+  refundIds: string[];
+  at: string;
+  /** The workflow ID the bank's session carries instead, when it carries one. */
+  sessionWorkflowId?: string;
+  dedupKey: string;
+}
+
+export interface PayoutReturnsState {
+  payoutId: string;
+  payoutWorkflowId: string;
+  sessionId: string;
+  returns: PayoutReturn[];
+  foreign: ForeignRefund[];
+}
+export const returnsQuery = defineQuery<PayoutReturnsState>('returns');

@@ -18,7 +18,7 @@ temporal operator namespace describe -n "$NAMESPACE" --address "$TEMPORAL_ADDRES
   temporal operator namespace create -n "$NAMESPACE" --retention 30d --address "$TEMPORAL_ADDRESS"
 
 # Keep in step with workflows/search-attributes.ts (checked by test/unit/compose.test.ts).
-for attribute in PayoutId=Keyword PayoutStatus=Keyword PayoutStep=Keyword Bank131SessionId=Keyword PayoutAmount=Int; do
+for attribute in PayoutId=Keyword PayoutStatus=Keyword PayoutStep=Keyword Bank131SessionId=Keyword PayoutAmount=Int PayoutReturned=Bool; do
   name="${attribute%%=*}"
   type="${attribute##*=}"
   temporal operator search-attribute create -n "$NAMESPACE" --name "$name" --type "$type" --address "$TEMPORAL_ADDRESS" 2>/dev/null ||

@@ -55,3 +55,44 @@ export function signed(body: unknown, privateKeyPem: string): { raw: string; sig
   const raw = JSON.stringify(body);
   return { raw, signature: signRaw(raw, privateKeyPem) };
 }
+
+/** Shaped like the simulator's `payment_finished` body, with a refund on the payout. */
+export function refundedWebhook(o: {
+  sessionId: string;
+  bankPayoutId: string;
+  metadata: string;
+  amount: number;
+  refundId: string;
+}) {
+  return {
+    type: 'payment_refunded',
+    session: {
+      id: o.sessionId,
+      status: 'accepted',
+      payments: [
+        {
+          id: o.bankPayoutId,
+          status: 'succeeded',
+          payment_method: {
+            type: 'bank_account',
+            bank_account: { system_type: 'ru', ru: { token: 'tok', account: '40817***4312' } },
+          },
+          amount_details: { amount: o.amount, currency: 'rub' },
+          metadata: o.metadata,
+          refunds: [
+            { id: o.refundId, status: 'accepted', amount_details: { amount: o.amount, currency: 'rub' } },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** Signs `body` with the stack's bank key and posts it to the stack's gateway; the HTTP status. */
+export async function sendWebhook(
+  stack: { keys: { bank: { privateKeyPem: string } }; gatewayUrl?: string },
+  body: unknown,
+): Promise<number> {
+  const { raw, signature } = signed(body, stack.keys.bank.privateKeyPem);
+  return (await postWebhook(`${stack.gatewayUrl}/webhooks/bank131`, raw, signature)).status;
+}

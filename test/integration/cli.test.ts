@@ -4,7 +4,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../scripts/local-stack';
-import { startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
+import type { PayoutView } from '../../client/payouts';
+import { startTestStack, TEST_CODEC_KEYS, uniquePayoutId, waitFor } from '../helpers/stack';
+import { refundedWebhook, sendWebhook } from '../helpers/webhooks';
 
 const run = promisify(execFile);
 let stack: LocalStack;
@@ -50,10 +52,35 @@ describe('npm run payout -- …', () => {
     const result = await cli('result', id);
     expect(JSON.parse(result.stdout)).toMatchObject({ outcome: 'succeeded' });
     const status = await cli('status', id);
-    expect(JSON.parse(status.stdout)).toMatchObject({
+    const shown = JSON.parse(status.stdout) as PayoutView;
+    expect(shown).toMatchObject({
       workflowStatus: 'COMPLETED',
       state: { step: 'succeeded' },
+      returned: false,
     });
+    expect(shown.returns).toBeUndefined();
+
+    // The money comes back after the payout finished: status shows the return.
+    const refund = refundedWebhook({
+      sessionId: shown.state.sessionId!,
+      bankPayoutId: shown.state.bankPayoutId!,
+      metadata: shown.workflowId,
+      amount: 150000,
+      refundId: 'rf_cli',
+    });
+    expect(await sendWebhook(stack, refund)).toBe(200);
+    await waitFor(
+      async () => ((await stack.payouts.getPayout(id)).returns?.returns.length ? true : undefined),
+      'the return',
+    );
+    const returned = await cli('status', id);
+    expect(JSON.parse(returned.stdout)).toMatchObject({
+      returned: true,
+      returns: { returns: [{ refundId: 'rf_cli', amount: 150000, confirmedByStatus: false }] },
+    });
+    expect(returned.stderr).toMatch(
+      /RETURNED .*: refund rf_cli \(accepted\), 150000 minor units, webhook only/,
+    );
     const approve = await cli('approve', id, '--by', 'alice');
     expect(approve.code).toBe(1);
     expect(approve.stderr).toMatch(/approve refused: payout .* has already finished/);

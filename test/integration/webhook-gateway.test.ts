@@ -13,7 +13,7 @@ import { createLogger } from '../../observability/logger';
 import { createGatewayApp } from '../../webhook-gateway/app';
 import { inboxWorkflowId } from '../../webhook-gateway/mapping';
 import { startGateway, type RunningGateway } from '../../webhook-gateway/server';
-import { inboxQuery } from '../../workflows/messages';
+import { inboxQuery, PAYOUT_RETURNS_WORKFLOW_TYPE, payoutReturnsWorkflowId } from '../../workflows/messages';
 import { Bank131SessionIdKey } from '../../workflows/search-attributes';
 import { finishSignal, recordedQuery, type Recorded } from '../fixtures/gateway-workflows';
 import { startGatewayFixture, type GatewayFixture } from '../helpers/gateway-fixture';
@@ -147,7 +147,7 @@ describe('POST /webhooks/bank131', () => {
     await client.workflow.getHandle(workflowId).result();
     const sid = sessionId();
     const { raw, signature } = signed(
-      { ...readyWebhook(sid, workflowId), type: 'payment_refunded' },
+      { ...readyWebhook(sid, workflowId), type: 'payment_finished' },
       bankKey.privateKeyPem,
     );
     expect((await postWebhook(url, raw, signature)).status).toBe(200);
@@ -155,8 +155,27 @@ describe('POST /webhooks/bank131', () => {
     expect(inbox.webhooks[0]).toMatchObject({
       reason: 'workflow_not_running',
       workflowId,
-      type: 'payment_refunded',
+      type: 'payment_finished',
     });
+  });
+
+  it('hands a refund for a payout that already finished to its returns workflow, and answers 200', async () => {
+    const workflowId = await startRecorder();
+    await client.workflow.getHandle(workflowId).signal(finishSignal);
+    await client.workflow.getHandle(workflowId).result();
+    const sid = sessionId();
+    const { raw, signature } = signed(
+      { ...readyWebhook(sid, workflowId), type: 'payment_refunded' },
+      bankKey.privateKeyPem,
+    );
+    expect((await postWebhook(url, raw, signature)).status).toBe(200);
+    // This fixture's worker does not run the returns workflow (payout-returns.test.ts does): started is enough.
+    const returns = client.workflow.getHandle(payoutReturnsWorkflowId(workflowId));
+    const description = await returns.describe();
+    expect(description.type).toBe(PAYOUT_RETURNS_WORKFLOW_TYPE);
+    expect(description.status.name).toBe('RUNNING');
+    await returns.terminate('test done');
+    await expect(client.workflow.getHandle(inboxWorkflowId(sid)).describe()).rejects.toThrow();
   });
 
   it('keeps webhook types it does not handle in the inbox', async () => {
@@ -292,6 +311,9 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/webhooks_total\{type="ready_to_confirm",status="200",outcome="signalled"\} \d+/);
     expect(text).toMatch(/webhooks_total\{type="unknown",status="413",outcome="entity.too.large"\} 1/);
     expect(text).toMatch(/webhooks_total\{type="unknown",status="401",outcome="bad_signature"\} 4/);
+    // the refund for a finished payout, above
+    expect(text).toMatch(/webhooks_total\{type="payment_refunded",status="200",outcome="returns"\} 1/);
+    expect(text).toMatch(/webhook_payout_returns_total 1/);
   });
 });
 
