@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { PayoutActivities } from '../activities/types';
 import { FAILURE_TYPES } from '../activities/types';
-import type { SessionSnapshot } from '../bank131/session';
+import { metadataOf, type SessionSnapshot } from '../bank131/session';
 import {
   paymentRefundedSignal,
   returnsQuery,
@@ -40,23 +40,14 @@ const reads = proxyActivities<PayoutActivities>({
   },
 });
 
-/** The workflow ID the bank echoes in the payout's `metadata` (a string, or `{ workflow_id }`). */
+/** The workflow ID the bank echoes in `metadata` (on the payout or the session; a run tag may follow). */
 export function sessionWorkflowId(snapshot: SessionSnapshot): string | undefined {
-  const m = snapshot.payout?.metadata;
-  if (typeof m === 'string' && m.length > 0) return m;
-  if (m && typeof m === 'object' && 'workflow_id' in m && typeof m.workflow_id === 'string')
-    return m.workflow_id;
-  return undefined;
+  return metadataOf(snapshot)?.workflowId;
 }
 
-/**
- * Whether the bank's session was created by this payout workflow. `<workflowId>/<tag>` counts too: the
- * metadata may carry a run tag after a slash. A prefix without the slash does not (`payout-1` ≠ `payout-10`).
- */
+/** Whether the bank's session was created by this payout workflow (`payout-1` is not `payout-10`). */
 export function sessionBelongsTo(snapshot: SessionSnapshot, payoutWorkflowId: string): boolean {
-  const id = sessionWorkflowId(snapshot);
-  if (id === undefined || payoutWorkflowId.length === 0) return false;
-  return id === payoutWorkflowId || id.startsWith(`${payoutWorkflowId}/`);
+  return payoutWorkflowId.length > 0 && sessionWorkflowId(snapshot) === payoutWorkflowId;
 }
 
 /** Stands for the refund of a `payment_refunded` that lists none (neither in the webhook nor in the status). */
