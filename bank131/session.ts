@@ -124,7 +124,8 @@ export interface MetadataRef {
   runTag?: string;
 }
 
-function readMetadata(m: unknown): MetadataRef | undefined {
+/** Our `metadata` value, as a string `<workflowId>[/<run tag>]` or an object with `workflow_id`. */
+export function readMetadata(m: unknown): MetadataRef | undefined {
   if (typeof m === 'string' && m.length > 0) {
     const slash = m.indexOf('/');
     return slash < 0 ? { workflowId: m } : { workflowId: m.slice(0, slash), runTag: m.slice(slash + 1) };

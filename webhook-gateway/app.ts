@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebhookSchema } from '../bank131/schemas';
+import { UNKNOWN_STATUS } from '../bank131/session';
 import { loadPublicKey, SIGNATURE_HEADER, verifyBody } from '../bank131/signature';
 import type { GatewayConfig } from '../config';
 import type { Logger } from '../observability/logger';
@@ -17,11 +18,20 @@ import {
   paymentRefundedSignal,
   payoutReturnsWorkflowId,
   unmatchedWebhookSignal,
+  webhookUnreadableSignal,
   WEBHOOK_INBOX_WORKFLOW_TYPE,
+  type InboxWebhook,
   type PayoutReturnsInput,
   type WebhookSignal,
 } from '../workflows/messages';
-import { inboxWorkflowId, routeWebhook, sessionLookupQuery } from './mapping';
+import {
+  inboxWorkflowId,
+  MAX_KEPT_BODY_CHARS,
+  routeWebhook,
+  sessionLookupQuery,
+  sketchUnreadable,
+  unreadableInboxId,
+} from './mapping';
 import { isTemporalUnavailable } from './temporal-errors';
 
 export const WEBHOOK_PATH = '/webhooks/bank131';
@@ -173,6 +183,50 @@ export function createGatewayApp(deps: GatewayDeps): {
     return 'returns';
   }
 
+  /**
+   * An authentic body we cannot read: kept whole in the inbox with the reason (so nothing the bank said is
+   * lost, and operators are alerted by the outcome label and the log line), and the payout it seems to be
+   * about, if any, is told to ask the bank now instead of waiting for its timeout.
+   */
+  async function keepUnreadable(raw: Buffer, json: unknown, parseError: string, ctx: WebhookContext) {
+    const sketch = sketchUnreadable(raw, json);
+    const receivedAt = new Date().toISOString();
+    Object.assign(ctx, { type: sketch.type, sessionId: sketch.sessionId, workflowId: sketch.workflowId });
+    ctx.reason = parseError;
+    const text = raw.toString('utf8');
+    const payload: InboxWebhook = {
+      type: sketch.type ?? 'unknown',
+      dedupKey: sketch.dedupKey,
+      session: { sessionId: sketch.sessionId ?? 'unknown', status: UNKNOWN_STATUS },
+      receivedAt,
+      reason: 'unreadable',
+      ...(sketch.workflowId ? { workflowId: sketch.workflowId } : {}),
+      parseError,
+      raw: text.length > MAX_KEPT_BODY_CHARS ? `${text.slice(0, MAX_KEPT_BODY_CHARS)}…` : text,
+    };
+    await withDeadline(() =>
+      client.workflow.signalWithStart(WEBHOOK_INBOX_WORKFLOW_TYPE, {
+        workflowId: unreadableInboxId(sketch),
+        taskQueue,
+        args: [{ sessionId: sketch.sessionId ?? 'unknown' }],
+        signal: unmatchedWebhookSignal,
+        signalArgs: [payload],
+      }),
+    );
+    if (sketch.workflowId) {
+      const { workflowId } = sketch;
+      await withDeadline(() =>
+        client.workflow
+          .getHandle(workflowId)
+          .signal(webhookUnreadableSignal, { receivedAt, sessionId: sketch.sessionId, type: sketch.type }),
+      ).catch((err: unknown) => {
+        // A finished or unknown payout has nothing to ask: the inbox already holds the body.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
+    }
+    return 'inbox_unreadable';
+  }
+
   /** Returns the outcome once Temporal holds the webhook; throws for anything else. */
   async function handleWebhook(req: Request, ctx: WebhookContext): Promise<string> {
     // Verify the exact bytes the bank signed, before anything looks inside them.
@@ -185,18 +239,23 @@ export function createGatewayApp(deps: GatewayDeps): {
         signature ? 'signature does not verify' : 'missing X-PARTNER-SIGN',
       );
     }
+    // From here the body is authentic: whatever it holds is accepted and kept, never refused.
     let json: unknown;
+    let parseError: string | undefined;
     try {
       json = JSON.parse(raw.toString('utf8'));
     } catch {
-      throw new WebhookRefusedError(400, 'invalid_json', 'body is not valid JSON');
+      parseError = 'body is not valid JSON';
     }
-    const parsed = WebhookSchema.safeParse(json);
-    if (!parsed.success) {
-      const issues = parsed.error.issues
-        .slice(0, MAX_REPORTED_ISSUES)
-        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      throw new WebhookRefusedError(400, 'invalid_webhook', `not a Bank 131 webhook: ${issues.join('; ')}`);
+    const parsed = parseError === undefined ? WebhookSchema.safeParse(json) : undefined;
+    if (!parsed?.success) {
+      parseError ??= `not a webhook we can read: ${
+        parsed?.error.issues
+          .slice(0, MAX_REPORTED_ISSUES)
+          .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+          .join('; ') ?? ''
+      }`;
+      return keepUnreadable(raw, json, parseError, ctx);
     }
 
     const route = routeWebhook(parsed.data, new Date());
@@ -239,6 +298,8 @@ export function createGatewayApp(deps: GatewayDeps): {
       durationMs: Math.round(durationMs * 10) / 10,
     };
     if (status >= 500) logger.error({ ...line, err }, 'webhook not accepted');
+    else if (outcome === 'inbox_unreadable')
+      logger.error(line, 'authentic webhook we could not read: kept in the inbox, an operator should look');
     else if (status >= 400) logger.warn(line, 'webhook refused');
     else logger.info(line, 'webhook accepted');
     observe({ type: ctx.type ?? 'unknown', status, outcome, durationMs });

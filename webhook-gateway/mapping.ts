@@ -3,7 +3,7 @@
  * signal, with which payload and dedup key, and which IDs it may be routed by.
  */
 import { createHash } from 'node:crypto';
-import { metadataOf, toSessionSnapshot, webhookDedupKey } from '../bank131/session';
+import { metadataOf, readMetadata, toSessionSnapshot, webhookDedupKey } from '../bank131/session';
 import type { Webhook } from '../bank131/schemas';
 import {
   PAYOUT_WORKFLOW_TYPE,
@@ -58,6 +58,46 @@ export function routeWebhook(webhook: Webhook, receivedAt: Date): WebhookRoute {
   return signal
     ? { kind: 'signal', signal, workflowId, payload }
     : { kind: 'inbox', reason: 'unsupported_type', workflowId, payload };
+}
+
+/** What can still be told of an authentic body that is not a webhook we can read: only for routing. */
+export interface UnreadableSketch {
+  type?: string;
+  sessionId?: string;
+  /** A well-formed payout workflow ID from `metadata`, when the body carries one where ours would be. */
+  workflowId?: string;
+  dedupKey: string;
+}
+
+/** Largest body kept verbatim in the inbox; the rest is cut (the dedup key still covers the whole body). */
+export const MAX_KEPT_BODY_CHARS = 64 * 1024;
+
+export function sketchUnreadable(raw: Buffer, json: unknown): UnreadableSketch {
+  const dedupKey = `unreadable|${createHash('sha256').update(raw).digest('hex')}`;
+  if (typeof json !== 'object' || json === null) return { dedupKey };
+  const body = json as { type?: unknown; session?: unknown };
+  const session = (typeof body.session === 'object' && body.session !== null ? body.session : {}) as {
+    id?: unknown;
+    metadata?: unknown;
+    payments?: unknown;
+    payout_list?: unknown;
+  };
+  const payouts = [session.payout_list, session.payments].find(Array.isArray) as unknown[] | undefined;
+  const first = (payouts?.[0] ?? {}) as { metadata?: unknown };
+  const ref = readMetadata(first.metadata) ?? readMetadata(session.metadata);
+  const sessionId =
+    typeof session.id === 'string' || typeof session.id === 'number' ? String(session.id) : undefined;
+  return {
+    type: typeof body.type === 'string' ? body.type : undefined,
+    sessionId,
+    workflowId: ref && PAYOUT_WORKFLOW_ID_PATTERN.test(ref.workflowId) ? ref.workflowId : undefined,
+    dedupKey,
+  };
+}
+
+/** The inbox an unreadable body goes to: its session's, or one of its own (keyed by the body's hash). */
+export function unreadableInboxId(sketch: UnreadableSketch): string {
+  return inboxWorkflowId(sketch.sessionId ?? sketch.dedupKey.replace('|', '-'));
 }
 
 /** A string literal for Temporal's visibility query language. */

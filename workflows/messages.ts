@@ -49,9 +49,21 @@ export interface WebhookSignal {
 export const readyToConfirmSignal = defineSignal<[WebhookSignal]>('ready_to_confirm');
 export const paymentFinishedSignal = defineSignal<[WebhookSignal]>('payment_finished');
 export const paymentRefundedSignal = defineSignal<[WebhookSignal]>('payment_refunded');
-/** Sent to the inbox workflow for webhooks that match no running payout. */
-export const unmatchedWebhookSignal =
-  defineSignal<[WebhookSignal & { reason: string; workflowId?: string }]>('unmatched_webhook');
+/** What the inbox keeps of a webhook: the signal, why it is there, and for unreadable bodies the body itself. */
+export type InboxWebhook = WebhookSignal & {
+  reason: string;
+  workflowId?: string;
+  /** For an authentic body we could not read: why, and the body (bounded) so nothing the bank said is lost. */
+  parseError?: string;
+  raw?: string;
+};
+
+/** Sent to the inbox workflow for webhooks that match no running payout, or that we could not read. */
+export const unmatchedWebhookSignal = defineSignal<[InboxWebhook]>('unmatched_webhook');
+
+/** Tells a payout an authentic webhook about it could not be read: it asks the bank (`session/status`) now. */
+export const webhookUnreadableSignal =
+  defineSignal<[{ receivedAt: string; sessionId?: string; type?: string }]>('webhook_unreadable');
 
 export const PAYOUT_STEPS = [
   'starting',
@@ -175,7 +187,7 @@ export const cancelUpdate = defineUpdate<PayoutState, [OperatorAction]>('cancel'
 
 export interface WebhookInboxState {
   sessionId: string;
-  webhooks: (WebhookSignal & { reason: string; workflowId?: string })[];
+  webhooks: InboxWebhook[];
   /** Runs of this inbox that continued-as-new; their webhooks stay queryable by run ID. */
   earlierRuns?: { runId: string; webhooks: number }[];
 }

@@ -22,7 +22,7 @@ import {
 } from '@temporalio/workflow';
 import type { BankRejectionDetails, PayoutActivities, SessionStepResult } from '../activities/types';
 import { FAILURE_TYPES } from '../activities/types';
-import { classifySession, type SessionSnapshot } from '../bank131/session';
+import { classifySession, UNKNOWN_STATUS, type SessionSnapshot } from '../bank131/session';
 import type { PayoutSettings, PayoutTimeouts } from '../config';
 import { decidePayout } from '../policy/payout-policy';
 import {
@@ -33,6 +33,7 @@ import {
   readyToConfirmSignal,
   rejectUpdate,
   statusQuery,
+  webhookUnreadableSignal,
   type BankError,
   type CancelReason,
   type OperatorAction,
@@ -122,6 +123,8 @@ class Payout {
   private banking!: ReturnType<typeof bankActivities>;
   /** Set once a confirm may have reached the bank: from then on only the bank's word ends the payout. */
   private confirmSent = false;
+  /** An authentic webhook about us could not be read (or said too little): ask the bank now. */
+  private askBankNow = false;
 
   constructor(private readonly input: PayoutWorkflowInput) {
     // Payouts started before run tags existed keep sending the bare workflow ID as metadata.
@@ -274,10 +277,11 @@ class Payout {
     const deadline = Date.now() + this.t.readyTimeoutMs;
     for (;;) {
       const woke = await condition(
-        () => readyOrFinal() || this.m.candidates.length > 0,
+        () => readyOrFinal() || this.m.candidates.length > 0 || this.askBankNow,
         Math.max(deadline - Date.now(), 1),
       );
       if (this.m.candidates.length > 0) await this.verifyCandidates();
+      if (this.askBankNow) await this.pollStatus();
       if (readyOrFinal()) break;
       if (!woke || Date.now() >= deadline) {
         if (!(await this.reconcile(readyOrFinal))) return undefined;
@@ -385,10 +389,16 @@ class Payout {
     }
     if (!this.m.final) {
       this.goTo('awaiting_finish');
-      await condition(
-        () => this.m.final !== undefined || this.m.view.bankSessionStatus === 'error',
-        this.t.finishTimeoutMs,
-      );
+      const finalOrError = () => this.m.final !== undefined || this.m.view.bankSessionStatus === 'error';
+      const deadline = Date.now() + this.t.finishTimeoutMs;
+      for (;;) {
+        const woke = await condition(
+          () => finalOrError() || this.askBankNow,
+          Math.max(deadline - Date.now(), 1),
+        );
+        if (this.askBankNow) await this.pollStatus();
+        if (finalOrError() || !woke || Date.now() >= deadline) break;
+      }
       if (!this.m.final) await this.reconcile(() => this.m.final !== undefined);
     }
     return this.m.final ? this.endFromFinal(this.m.final) : this.endUnknown();
@@ -424,19 +434,8 @@ class Payout {
     const deadline = Date.now() + this.t.reconcileMaxDurationMs;
     let interval = this.t.reconcileInitialIntervalMs;
     while (Date.now() < deadline) {
-      const sessionId = this.m.view.sessionId;
-      if (sessionId) {
-        try {
-          const snapshot = await this.banking.reads.getSessionStatus({ sessionId });
-          applySnapshot(this.m, snapshot);
-          recordEvent(this.m, now(), 'bank:status', `${snapshot.status}/${snapshot.payout?.status ?? '-'}`);
-          this.publishStep();
-        } catch (err) {
-          recordEvent(this.m, now(), 'bank:status_unavailable', message(err));
-        }
-      } else if (this.m.candidates.length > 0) {
-        await this.verifyCandidates();
-      }
+      if (this.m.view.sessionId) await this.pollStatus();
+      else if (this.m.candidates.length > 0) await this.verifyCandidates();
       if (satisfied()) return true;
       const wake = () => satisfied() || (this.m.view.sessionId === undefined && this.m.candidates.length > 0);
       if (await condition(wake, Math.min(interval, Math.max(deadline - Date.now(), 1)))) {
@@ -446,6 +445,21 @@ class Payout {
       interval = Math.min(interval * 2, this.t.reconcileMaxIntervalMs);
     }
     return satisfied();
+  }
+
+  /** One `session/status` read of our session, folded in; a failure is recorded and waited out. */
+  private async pollStatus(): Promise<void> {
+    this.askBankNow = false;
+    const sessionId = this.m.view.sessionId;
+    if (!sessionId) return;
+    try {
+      const snapshot = await this.banking.reads.getSessionStatus({ sessionId });
+      applySnapshot(this.m, snapshot);
+      recordEvent(this.m, now(), 'bank:status', `${snapshot.status}/${snapshot.payout?.status ?? '-'}`);
+      this.publishStep();
+    } catch (err) {
+      recordEvent(this.m, now(), 'bank:status_unavailable', message(err));
+    }
   }
 
   // ---- endings ----
