@@ -170,7 +170,13 @@ class Payout {
       const verdict = applyWebhook(m, signal, now(), this.workflowId);
       if (verdict === 'foreign_session')
         log.warn('webhook for another session ignored', { type: signal.type });
+      // A webhook that says too little (no readable status) is a prompt to ask the bank, not a fact.
+      if (verdict === 'applied' && signal.session.status === UNKNOWN_STATUS) this.askBankNow = true;
     };
+    setHandler(webhookUnreadableSignal, (notice) => {
+      recordEvent(m, now(), 'webhook:unreadable', notice.type);
+      this.askBankNow = true;
+    });
     setHandler(readyToConfirmSignal, onWebhook);
     setHandler(paymentFinishedSignal, onWebhook);
     setHandler(paymentRefundedSignal, onWebhook);
