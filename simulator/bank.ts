@@ -4,8 +4,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
-import { isBik, isPayableAccount } from '../bank131/accounts';
-import { maskAccount } from '../bank131/session';
+import { isPayableAccountNumber, isValidBik, maskAccountNumber } from './accounts';
 import type { Ledger } from './ledger';
 import { resolveScenario, scenarioForAmount, type Scenario, type ScenarioName } from './scenarios';
 import type { WebhookDispatcher } from './webhooks';
@@ -130,13 +129,13 @@ export class SimulatedBank {
         'expected {type:"bank_account_ru", bank_account_ru:{bik, account}}',
       );
     const { bik, account } = body.data.bank_account_ru;
-    if (!isBik(bik)) return fail(400, 'invalid_request', 'bik must be 9 digits');
-    if (!isPayableAccount(account)) {
+    if (!isValidBik(bik)) return fail(400, 'invalid_request', 'bik must be 9 digits');
+    if (!isPayableAccountNumber(account)) {
       return fail(400, 'invalid_request', 'account must be 20 digits with an allowed prefix');
     }
     const token = randomBytes(32).toString('hex');
     this.tokens.set(token, { bik, account });
-    return ok({ token, data: { masked_account: maskAccount(account) } });
+    return ok({ token, data: { masked_account: maskAccountNumber(account) } });
   }
 
   tokenInfo(raw: unknown): BankAnswer {
@@ -148,7 +147,7 @@ export class SimulatedBank {
     return ok({
       info: {
         type: 'bank_account_ru',
-        bank_account_ru: { masked_account: maskAccount(known.account), bik: known.bik },
+        bank_account_ru: { masked_account: maskAccountNumber(known.account), bik: known.bik },
       },
     });
   }
@@ -193,7 +192,7 @@ export class SimulatedBank {
         token: ru.token,
         fullName: ru.full_name,
         description: ru.description,
-        maskedAccount: maskAccount(known.account),
+        maskedAccount: maskAccountNumber(known.account),
         createdAt: now,
       },
     };
