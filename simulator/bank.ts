@@ -6,34 +6,34 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { isPayableAccountNumber, isValidBik, maskAccountNumber } from './accounts';
 import type { Ledger } from './ledger';
-import { resolveScenario, scenarioForAmount, type Scenario, type ScenarioName } from './scenarios';
+import {
+  resolveScenario,
+  scenarioForAmount,
+  type Scenario,
+  type ScenarioName,
+  type WebhookType,
+} from './scenarios';
 import type { WebhookDispatcher } from './webhooks';
+import {
+  DEFAULT_WIRE,
+  drawnVariant,
+  renderSession,
+  renderUnknownWebhook,
+  renderWebhook,
+  resolveVariant,
+  type WirePayout,
+  type WireSession,
+  type WireVariant,
+} from './wire';
 
-export type BankAnswer = { httpStatus: number; body: unknown } | { destroySocket: true };
-
-interface SimPayout {
-  id: string;
-  status: 'in_progress' | 'pending' | 'succeeded' | 'failed';
-  amount: number;
-  currency: string;
-  token: string;
-  fullName: string;
-  description: string;
-  maskedAccount: string;
-  createdAt: string;
-  finishedAt?: string;
-  error?: { code: string; description: string };
+export interface HttpAnswer {
+  httpStatus: number;
+  body: unknown;
 }
+export type BankAnswer = HttpAnswer | { destroySocket: true };
 
-interface SimSession {
-  id: string;
+interface SimSession extends WireSession {
   workflowId: string;
-  status: 'in_progress' | 'accepted' | 'cancelled' | 'error';
-  nextAction?: 'confirm';
-  createdAt: string;
-  updatedAt: string;
-  error?: { code: string; description: string };
-  payout: SimPayout;
   scenario: Scenario;
   timers: NodeJS.Timeout[];
 }
@@ -55,6 +55,7 @@ const InitBody = z.object({
         token: z.string(),
         full_name: z.string().min(1),
         description: z.string().min(1).max(210),
+        is_fast: z.boolean().optional(),
       }),
     }),
   }),
@@ -63,11 +64,11 @@ const InitBody = z.object({
 });
 const SessionIdBody = z.object({ session_id: z.string() });
 
-const ok = (body: Record<string, unknown>): BankAnswer => ({
+const ok = (body: Record<string, unknown>): HttpAnswer => ({
   httpStatus: 200,
   body: { status: 'ok', ...body },
 });
-const fail = (httpStatus: number, code: string, description: string): BankAnswer => ({
+const fail = (httpStatus: number, code: string, description: string): HttpAnswer => ({
   httpStatus,
   body: { status: 'error', error: { code, description } },
 });
@@ -76,12 +77,15 @@ export interface BankOptions {
   processingDelayMs: number;
   confirmDeadlineMs: number;
   scenariosByAmount: boolean;
+  /** Random wire mode: each payout draws its variant from this seed; without it, the default. */
+  wireSeed?: number;
 }
 
 export class SimulatedBank {
   private readonly tokens = new Map<string, { bik: string; account: string }>();
   private readonly sessions = new Map<string, SimSession>();
   private readonly scenarios = new Map<string, Scenario>();
+  private readonly wires = new Map<string, WireVariant>();
   private readonly usedKeys = new Set<string>();
   private nextId = randomInt(1_000_000, 9_000_000);
   private closed = false;
@@ -94,6 +98,20 @@ export class SimulatedBank {
 
   setScenario(workflowId: string, spec: ScenarioName | Partial<Scenario>): void {
     this.scenarios.set(workflowId, resolveScenario(spec));
+  }
+
+  setWireVariant(workflowId: string, patch: Partial<WireVariant>): void {
+    this.wires.set(workflowId, resolveVariant(patch));
+  }
+
+  /** The payout's spelling: the one set for it, else (random mode) its own draw, else the default. */
+  variantFor(workflowId: string | undefined): WireVariant {
+    if (workflowId === undefined) return DEFAULT_WIRE;
+    const { wireSeed } = this.options;
+    return (
+      this.wires.get(workflowId) ??
+      (wireSeed === undefined ? DEFAULT_WIRE : drawnVariant(wireSeed, workflowId))
+    );
   }
 
   workflowIdOfSession(sessionId: string): string | undefined {
@@ -120,7 +138,7 @@ export class SimulatedBank {
     'already in progress or processed',
   );
 
-  tokenize(raw: unknown): BankAnswer {
+  tokenize(raw: unknown, variant: WireVariant): BankAnswer {
     const body = TokenizeBody.safeParse(raw);
     if (!body.success)
       return fail(
@@ -135,10 +153,10 @@ export class SimulatedBank {
     }
     const token = randomBytes(32).toString('hex');
     this.tokens.set(token, { bik, account });
-    return ok({ token, data: { masked_account: maskAccountNumber(account) } });
+    return ok({ token, data: { masked_account: maskAccountNumber(account, variant.mask) } });
   }
 
-  tokenInfo(raw: unknown): BankAnswer {
+  tokenInfo(raw: unknown, variant: WireVariant): BankAnswer {
     const body = TokenInfoBody.safeParse(raw);
     if (!body.success)
       return fail(400, 'invalid_request', 'expected {type:"bank_account_ru", bank_account_ru:{token}}');
@@ -147,7 +165,7 @@ export class SimulatedBank {
     return ok({
       info: {
         type: 'bank_account_ru',
-        bank_account_ru: { masked_account: maskAccountNumber(known.account), bik: known.bik },
+        bank_account_ru: { masked_account: maskAccountNumber(known.account, variant.mask), bik: known.bik },
       },
     });
   }
@@ -182,6 +200,7 @@ export class SimulatedBank {
       status: 'in_progress',
       createdAt: now,
       updatedAt: now,
+      metadata: workflowId,
       scenario,
       timers: [],
       payout: {
@@ -190,13 +209,15 @@ export class SimulatedBank {
         amount: body.data.amount_details.amount,
         currency: body.data.amount_details.currency,
         token: ru.token,
+        account: known.account,
         fullName: ru.full_name,
         description: ru.description,
-        maskedAccount: maskAccountNumber(known.account),
+        isFast: ru.is_fast,
         createdAt: now,
       },
     };
     this.sessions.set(session.id, session);
+    this.ledger.recordVariant(workflowId, this.variantFor(workflowId));
     this.later(session, this.options.processingDelayMs, () => this.becomeReady(session));
     return { answer: ok({ session: this.render(session) }), session };
   }
@@ -279,7 +300,10 @@ export class SimulatedBank {
       this.ledger.recordFinal(session.workflowId, 'error', session.payout.status);
       return;
     }
-    const staleReady = s.staleReadyAfterFinish ? this.renderAsReady(session) : undefined;
+    // Taken before the payout finishes: the stale copy still asks for confirmation.
+    const staleReady = s.staleReadyAfterFinish
+      ? { ...this.reported(session), status: 'in_progress' as const, nextAction: 'confirm' as const }
+      : undefined;
     if (s.payoutResult === 'succeeded') {
       await this.end(session, 'accepted', 'succeeded');
     } else {
@@ -288,19 +312,13 @@ export class SimulatedBank {
         description: 'declined by the recipient bank',
       });
     }
-    if (staleReady)
-      void this.webhooks.enqueue(
-        'ready_to_confirm',
-        { type: 'ready_to_confirm', session: staleReady },
-        session.id,
-        session.workflowId,
-      );
+    if (staleReady) void this.deliver(session, 'ready_to_confirm', staleReady, 1);
   }
 
   private end(
     session: SimSession,
     status: SimSession['status'],
-    payoutStatus: SimPayout['status'],
+    payoutStatus: WirePayout['status'],
     error?: { code: string; description: string },
   ): Promise<void> {
     session.timers.forEach(clearTimeout);
@@ -320,51 +338,43 @@ export class SimulatedBank {
 
   private send(session: SimSession, type: 'ready_to_confirm' | 'payment_finished'): Promise<void> {
     if (this.closed || session.scenario.loseWebhooks.includes(type)) return Promise.resolve();
-    const body = { type, session: this.render(session) };
-    const copies = Array.from({ length: Math.max(1, session.scenario.webhookCopies) }, () =>
+    return this.deliver(session, type, this.reported(session), session.scenario.webhookCopies);
+  }
+
+  private deliver(session: SimSession, type: WebhookType, facts: WireSession, copies: number): Promise<void> {
+    const variant = this.variantFor(session.workflowId);
+    if (variant.webhookQuirk === 'unknown_type_without_session') {
+      // Its own queue: a receiver that refuses it must not hold back the payout's real webhooks.
+      void this.webhooks.enqueue(
+        'something_new',
+        renderUnknownWebhook(facts),
+        `${session.id}:unknown`,
+        session.workflowId,
+      );
+    }
+    const body = renderWebhook(type, facts, variant);
+    const sends = Array.from({ length: Math.max(1, copies) }, () =>
       this.webhooks.enqueue(type, body, session.id, session.workflowId),
     );
-    return Promise.all(copies).then(() => undefined);
+    return Promise.all(sends).then(() => undefined);
   }
 
-  private renderAsReady(session: SimSession): Record<string, unknown> {
-    return { ...this.render(session), status: 'in_progress', next_action: 'confirm' };
-  }
-
-  /** The session as the API returns it (v1 names); what the scenario distorts, it distorts everywhere. */
-  render(session: SimSession): Record<string, unknown> {
-    const p = session.payout;
+  /** What the bank reports about the session: the truth, unless the scenario distorts it (everywhere). */
+  private reported(session: SimSession): WireSession {
     const s = session.scenario;
     return {
-      id: session.id,
-      status: session.status,
-      created_at: session.createdAt,
-      updated_at: session.updatedAt,
-      ...(session.nextAction ? { next_action: session.nextAction } : {}),
-      ...(session.error ? { error: session.error } : {}),
-      payments: [
-        {
-          id: p.id,
-          status: p.status,
-          created_at: p.createdAt,
-          ...(p.finishedAt ? { finished_at: p.finishedAt } : {}),
-          payment_method: {
-            type: 'bank_account',
-            bank_account: {
-              system_type: 'ru',
-              ru: {
-                token: s.recipientMismatch ? 'f'.repeat(64) : p.token,
-                account: p.maskedAccount,
-                full_name: s.recipientMismatch ? 'Петров Пётр Петрович' : p.fullName,
-                description: p.description,
-              },
-            },
-          },
-          amount_details: { amount: p.amount + s.amountDelta, currency: p.currency },
-          metadata: session.workflowId,
-          ...(p.error ? { error: p.error } : {}),
-        },
-      ],
+      ...session,
+      payout: {
+        ...session.payout,
+        token: s.recipientMismatch ? 'f'.repeat(64) : session.payout.token,
+        fullName: s.recipientMismatch ? 'Петров Пётр Петрович' : session.payout.fullName,
+        amount: session.payout.amount + s.amountDelta,
+      },
     };
+  }
+
+  /** The session as the API returns it, in the payout's wire variant. */
+  render(session: SimSession): Record<string, unknown> {
+    return renderSession(this.reported(session), this.variantFor(session.workflowId));
   }
 }

@@ -11,6 +11,48 @@ import {
   MASK_FORMATS,
   maskAccountNumber,
 } from '../../simulator/accounts';
+import { seededRandom } from '../../simulator/faults';
+import {
+  DEFAULT_WIRE,
+  drawnVariant,
+  randomVariant,
+  WIRE_DIMENSION_NAMES,
+  WIRE_DIMENSIONS,
+  type WireVariant,
+} from '../../simulator/wire';
+import { waitFor } from '../helpers/stack';
+import { simulatorHarness } from './simulator-harness';
+
+const h = simulatorHarness();
+const ACCOUNT = '40817810099910004312';
+type Json = Record<string, unknown>;
+/** The value at a dotted path (`a.b.0.c`), for bodies whose shape the test is checking. */
+const at = (value: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, key) => (v as Json | undefined)?.[key], value);
+
+/** A payout in this variant, waiting for confirmation; its session as session/status renders it. */
+async function awaitingConfirm(variant: Partial<WireVariant>, workflowId = 'payout-wire') {
+  h.sim.setWireVariant(workflowId, variant);
+  const started = await h.initPayout(10_000, workflowId);
+  const ready = await h.webhook('ready_to_confirm', started.sessionId);
+  const status = await h.call('session/status', { session_id: started.sessionId });
+  return { ...started, ready, session: (status.body as Json).session as Json };
+}
+
+/** A payout in this variant that succeeded; its session as session/status renders it. */
+async function succeeded(variant: Partial<WireVariant>, workflowId = 'payout-wire') {
+  const { sessionId, token } = await awaitingConfirm(variant, workflowId);
+  await h.call('session/confirm', { session_id: sessionId }, { key: `${workflowId}:confirm` });
+  const finished = await h.webhook('payment_finished', sessionId);
+  const status = await h.call('session/status', { session_id: sessionId });
+  return { sessionId, token, finished, session: (status.body as Json).session as Json };
+}
+
+const payoutOf = (session: Json): Json => (at(session, 'payments.0') ?? at(session, 'payout_list.0')) as Json;
+const ruOf = (session: Json): Json => {
+  const p = payoutOf(session);
+  return (at(p, 'payment_method.bank_account.ru') ?? at(p, 'payout_details.bank_account.ru')) as Json;
+};
 
 const SIMULATOR_DIR = join(__dirname, '../../simulator');
 
@@ -47,5 +89,191 @@ describe('simulator independence', () => {
       bullet: '40817•••4312',
       last4: '****4312',
     });
+  });
+});
+
+describe('wire variants', () => {
+  it('renders the default variant in the one shape it always had', async () => {
+    await h.start();
+    const { session, token, ready } = await awaitingConfirm({});
+    expect(Object.keys(session)).toEqual([
+      'id',
+      'status',
+      'created_at',
+      'updated_at',
+      'next_action',
+      'payments',
+    ]);
+    expect(Object.keys(payoutOf(session))).toEqual([
+      'id',
+      'status',
+      'created_at',
+      'payment_method',
+      'amount_details',
+      'metadata',
+    ]);
+    expect(payoutOf(session)).toMatchObject({
+      status: 'pending',
+      payment_method: {
+        type: 'bank_account',
+        bank_account: {
+          system_type: 'ru',
+          ru: { token, account: '40817***4312', full_name: 'Иванов', description: 'x' },
+        },
+      },
+      amount_details: { amount: 10_000, currency: 'rub' },
+      metadata: 'payout-wire',
+    });
+    expect(Object.keys(ruOf(session))).toEqual(['token', 'account', 'full_name', 'description']);
+    expect(Object.keys(ready.body)).toEqual(['type', 'session']);
+    expect(h.sim.ledger.variantOf('payout-wire')).toEqual(DEFAULT_WIRE);
+  });
+
+  it('v2 renders payout_list and payout_details instead of payments and payment_method', async () => {
+    await h.start();
+    const { session, ready } = await awaitingConfirm({ version: 'v2' });
+    expect(session).toHaveProperty('payout_list');
+    expect(session).not.toHaveProperty('payments');
+    expect(payoutOf(session)).toHaveProperty('payout_details.bank_account.ru.account', '40817***4312');
+    expect(payoutOf(session)).not.toHaveProperty('payment_method');
+    expect(ready.body.session).toHaveProperty('payout_list');
+  });
+
+  it.each(MASK_FORMATS)('masks the account as %s in answers, webhooks and tokenize', async (mask) => {
+    await h.start();
+    const { session, ready, tokenized } = await awaitingConfirm({ mask });
+    const expected = maskAccountNumber(ACCOUNT, mask);
+    expect(ruOf(session).account).toBe(expected);
+    expect(ruOf(ready.body.session as Json).account).toBe(expected);
+    expect(at(tokenized.body, 'data.masked_account')).toBe(expected);
+  });
+
+  it('leaves out the token, the full name, or the whole recipient', async () => {
+    await h.start();
+    const noToken = ruOf((await awaitingConfirm({ token: 'absent' }, 'payout-a')).session);
+    expect(noToken).not.toHaveProperty('token');
+    expect(noToken).toHaveProperty('account');
+    const noName = ruOf((await awaitingConfirm({ fullName: 'absent' }, 'payout-b')).session);
+    expect(noName).not.toHaveProperty('full_name');
+    expect(noName).toHaveProperty('token');
+    const nobody = ruOf((await awaitingConfirm({ recipient: 'none' }, 'payout-c')).session);
+    expect(nobody).not.toHaveProperty('token');
+    expect(nobody).not.toHaveProperty('account');
+  });
+
+  it('renders errors with or without "status":"error"', async () => {
+    await h.start({ processingDelayMs: 5_000 });
+    for (const [errorStyle, workflowId] of [
+      ['with_status', 'payout-a'],
+      ['without_status', 'payout-b'],
+    ] as const) {
+      h.sim.setWireVariant(workflowId, { errorStyle });
+      const { sessionId } = await h.initPayout(10_000, workflowId);
+      // before ready_to_confirm: out of turn
+      const early = await h.call('session/confirm', { session_id: sessionId });
+      expect(early.status).toBe(400);
+      expect(JSON.parse(early.text)).toEqual(
+        errorStyle === 'with_status'
+          ? { status: 'error', error: { code: 'session_wrong_state', description: 'session is in_progress' } }
+          : { error: { code: 'session_wrong_state', description: 'session is in_progress' } },
+      );
+    }
+  });
+
+  it('renders amounts as strings and booleans as strings', async () => {
+    await h.start();
+    const numbers = await awaitingConfirm({ numbersAsStrings: true }, 'payout-a');
+    expect(payoutOf(numbers.session).amount_details).toEqual({ amount: '10000', currency: 'rub' });
+    expect(at(payoutOf(numbers.ready.body.session as Json), 'amount_details.amount')).toBe('10000');
+    const booleans = await awaitingConfirm({ stringBooleans: true }, 'payout-b');
+    expect(ruOf(booleans.session).is_fast).toBe('false');
+  });
+
+  it('adds unknown fields to the session, the payout and the webhook envelope', async () => {
+    await h.start();
+    const { session, ready } = await awaitingConfirm({ extraFields: true });
+    expect(session).toHaveProperty('unknown_session_field');
+    expect(payoutOf(session)).toHaveProperty('unknown_payout_field');
+    expect(ready.body).toHaveProperty('unknown_webhook_field');
+  });
+
+  it('reports the fee and transaction info on a succeeded payout', async () => {
+    await h.start();
+    const { session, finished } = await succeeded({ finishExtras: true });
+    for (const p of [payoutOf(session), payoutOf(finished.body.session as Json)]) {
+      expect(p.amounts).toEqual({ fee: { merchant_fee: { amount: 100, currency: 'rub' } } });
+      expect(at(p, 'transaction_info.rrn')).toMatch(/^\d{12}$/);
+      expect(at(p, 'transaction_info.auth_code')).toMatch(/^\d{6}$/);
+    }
+    const waiting = await awaitingConfirm({ finishExtras: true }, 'payout-b');
+    expect(payoutOf(waiting.session)).not.toHaveProperty('amounts');
+  });
+
+  it('puts metadata on the payout, the session or both', async () => {
+    await h.start();
+    const onSession = (await awaitingConfirm({ metadataOn: 'session' }, 'payout-a')).session;
+    expect(onSession.metadata).toBe('payout-a');
+    expect(payoutOf(onSession)).not.toHaveProperty('metadata');
+    const onBoth = (await awaitingConfirm({ metadataOn: 'both' }, 'payout-b')).session;
+    expect([onBoth.metadata, payoutOf(onBoth).metadata]).toEqual(['payout-b', 'payout-b']);
+  });
+
+  it('sends authentic webhooks with odd bodies', async () => {
+    await h.start();
+    const asString = await awaitingConfirm({ webhookQuirk: 'amount_as_string' }, 'payout-a');
+    expect(at(payoutOf(asString.ready.body.session as Json), 'amount_details.amount')).toBe('10000');
+    expect(at(payoutOf(asString.session), 'amount_details.amount')).toBe(10_000);
+
+    const noStatus = await awaitingConfirm({ webhookQuirk: 'session_without_status' }, 'payout-b');
+    expect(noStatus.ready.body.session).not.toHaveProperty('status');
+    expect(noStatus.session.status).toBe('in_progress');
+
+    await awaitingConfirm({ webhookQuirk: 'unknown_type_without_session' }, 'payout-c');
+    const unknown = await waitFor(
+      () => h.received.find((w) => w.type === 'something_new'),
+      'unknown webhook',
+    );
+    expect(unknown.body).not.toHaveProperty('session');
+    expect(unknown.body).toHaveProperty('data');
+    expect(h.received.every((w) => w.signatureValid)).toBe(true);
+  });
+
+  it('takes a variant over the control API and refuses an unknown value', async () => {
+    await h.start();
+    const post = (body: unknown) =>
+      fetch(`${h.sim.url}/_sim/wire`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post({ workflowId: 'payout-wire', variant: { version: 'v2' } })).status).toBe(200);
+    expect((await post({ workflowId: 'payout-wire', variant: { version: 'v3' } })).status).toBe(400);
+    expect((await post({ workflowId: 'payout-wire', variant: { colour: 'red' } })).status).toBe(400);
+    const { init } = await h.initPayout(10_000, 'payout-wire');
+    expect(init.body.session).toHaveProperty('payout_list');
+  });
+
+  it('draws every value of every dimension, reproducibly per payout', () => {
+    const random = seededRandom(42);
+    const seen = new Set<string>();
+    for (let i = 0; i < 400; i++) {
+      const v = randomVariant(random);
+      for (const d of WIRE_DIMENSION_NAMES) seen.add(`${d}=${String(v[d])}`);
+    }
+    const all = WIRE_DIMENSION_NAMES.flatMap((d) =>
+      (WIRE_DIMENSIONS[d] as readonly unknown[]).map((value) => `${d}=${String(value)}`),
+    );
+    expect([...seen].sort()).toEqual(all.sort());
+    expect(drawnVariant(7, 'payout-x')).toEqual(drawnVariant(7, 'payout-x'));
+  });
+
+  it('in random mode gives each payout its own variant and records it in the ledger', async () => {
+    await h.start({ wire: 'random', seed: 7 });
+    const ids = Array.from({ length: 12 }, (_, i) => `payout-r${i}`);
+    for (const id of ids) await h.initPayout(10_000, id);
+    for (const id of ids) expect(h.sim.ledger.variantOf(id)).toEqual(drawnVariant(7, id));
+    const counts = h.sim.ledger.variantCounts();
+    expect((counts['version=v1'] ?? 0) + (counts['version=v2'] ?? 0)).toBe(ids.length);
+    expect(new Set(ids.map((id) => JSON.stringify(h.sim.ledger.variantOf(id)))).size).toBeGreaterThan(1);
   });
 });
