@@ -64,7 +64,15 @@ const FAULT_HTTP_STATUS: Partial<Record<FaultKind, number>> = {
   http_503: 503,
   http_429: 429,
   garbage: 200,
+  http_403_html: 403,
+  http_4xx_empty: 400,
+  http_409_no_status: 409,
+  unknown_business_code: 400,
 };
+
+const WAF_PAGE =
+  '<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1>' +
+  '<p>Request blocked by the web application firewall.</p></body></html>';
 
 /** A bank error body in the payout's error style; other bodies as they are. */
 function inStyle(body: unknown, variant: WireVariant): unknown {
@@ -187,6 +195,25 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           case 'garbage':
             res.status(200).type('text/html').send('<html><body>502 Bad Gateway</body></html>');
             return true;
+          case 'http_403_html':
+            res.status(403).type('text/html').send(WAF_PAGE);
+            return true;
+          case 'http_4xx_empty':
+            res.status(400).end();
+            return true;
+          case 'http_409_no_status':
+            res.status(409).json({ message: 'Conflict', path: `/api/v1/${endpoint}` });
+            return true;
+          case 'unknown_business_code':
+            res
+              .status(400)
+              .json(
+                renderError(
+                  { code: 'session_already_confirmed', description: 'Session already confirmed' },
+                  variant,
+                ),
+              );
+            return true;
           case 'reset':
           case 'lost_response':
             req.socket.destroy();
@@ -203,8 +230,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
       const fault = faults.pick(endpoint, workflowId);
       if (fault) log(`fault:${fault.kind}`, FAULT_HTTP_STATUS[fault.kind], session?.id, workflowId);
-      // The bank acts on the request first; the fault then drops its answer.
-      const afterProcessing = fault?.kind === 'lost_response' ? fault : undefined;
+      // The bank acts on the request first; the fault then replaces (or drops) its answer.
+      const afterProcessing =
+        fault && (fault.afterProcessing || fault.kind === 'lost_response') ? fault : undefined;
       if (fault && !afterProcessing && (await applyFault(fault.kind, fault.delayMs))) return;
 
       const answer = async (a: BankAnswer, sessionId?: string) => {

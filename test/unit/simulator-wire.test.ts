@@ -277,3 +277,73 @@ describe('wire variants', () => {
     expect(new Set(ids.map((id) => JSON.stringify(h.sim.ledger.variantOf(id)))).size).toBeGreaterThan(1);
   });
 });
+
+describe('answer faults', () => {
+  const confirmOnce = (sessionId: string, key = 'k-confirm') =>
+    h.call('session/confirm', { session_id: sessionId }, { key });
+
+  it('answers a WAF page, an empty 400, a 409 without status, and an unknown business code, unprocessed', async () => {
+    await h.start();
+    const { sessionId } = await awaitingConfirm({});
+    const kinds = ['http_403_html', 'http_4xx_empty', 'http_409_no_status', 'unknown_business_code'] as const;
+    for (const kind of kinds) h.sim.injectFault({ endpoint: 'session/confirm', kind, times: 1 });
+    const [waf, empty, conflict, unknown] = [
+      await confirmOnce(sessionId),
+      await confirmOnce(sessionId),
+      await confirmOnce(sessionId),
+      await confirmOnce(sessionId),
+    ];
+    expect(waf.status).toBe(403);
+    expect(waf.contentType).toContain('text/html');
+    expect(waf.text).toContain('403 Forbidden');
+    expect(empty).toMatchObject({ status: 400, text: '' });
+    expect(conflict.status).toBe(409);
+    expect(JSON.parse(conflict.text)).not.toHaveProperty('status');
+    expect(JSON.parse(conflict.text)).not.toHaveProperty('error');
+    expect(unknown.status).toBe(400);
+    expect(JSON.parse(unknown.text)).toMatchObject({
+      status: 'error',
+      error: { code: 'session_already_confirmed' },
+    });
+    expect(h.sim.ledger.confirmsProcessed('payout-wire')).toBe(0);
+    // none of them consumed the key: the same confirm now goes through
+    expect((await confirmOnce(sessionId)).status).toBe(200);
+    expect(h.sim.ledger.confirmsProcessed('payout-wire')).toBe(1);
+  });
+
+  it('renders unknown_business_code in the payout error style', async () => {
+    await h.start();
+    const { sessionId } = await awaitingConfirm({ errorStyle: 'without_status' });
+    h.sim.injectFault({ endpoint: 'session/confirm', kind: 'unknown_business_code', times: 1 });
+    expect(JSON.parse((await confirmOnce(sessionId)).text)).toEqual({
+      error: { code: 'session_already_confirmed', description: 'Session already confirmed' },
+    });
+  });
+
+  it.each(['http_403_html', 'http_4xx_empty', 'http_409_no_status', 'unknown_business_code'] as const)(
+    'after processing, %s hides a confirm that moved the money',
+    async (kind) => {
+      await h.start();
+      const { sessionId } = await awaitingConfirm({});
+      h.sim.injectFault({ endpoint: 'session/confirm', kind, times: 1, afterProcessing: true });
+      expect((await confirmOnce(sessionId)).status).toBeGreaterThanOrEqual(400);
+      expect(h.sim.ledger.confirmsProcessed('payout-wire')).toBe(1);
+      await h.webhook('payment_finished', sessionId);
+      expect(h.sim.ledger.summaryFor('payout-wire').finalPayoutStatus).toBe('succeeded');
+      expect((await confirmOnce(sessionId)).body.error?.code).toBe('idempotency_key_already_exists');
+    },
+  );
+
+  it('loses the answer to a processed confirm, then answers the retry with fault X', async () => {
+    await h.start();
+    const { sessionId } = await awaitingConfirm({});
+    h.sim.injectFault({ endpoint: 'session/confirm', kind: 'lost_response', times: 1 });
+    h.sim.injectFault({ endpoint: 'session/confirm', kind: 'unknown_business_code', times: 1 });
+    await expect(confirmOnce(sessionId, 'k1')).rejects.toThrow();
+    const retry = await confirmOnce(sessionId, 'k2');
+    expect(retry.body.error?.code).toBe('session_already_confirmed');
+    expect(h.sim.ledger.confirmsProcessed('payout-wire')).toBe(1);
+    await h.webhook('payment_finished', sessionId);
+    expect(h.sim.ledger.summaryFor('payout-wire').finalPayoutStatus).toBe('succeeded');
+  });
+});
