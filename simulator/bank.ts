@@ -214,10 +214,11 @@ export class SimulatedBank {
         description: ru.description,
         isFast: ru.is_fast,
         createdAt: now,
+        refunds: [],
       },
     };
     this.sessions.set(session.id, session);
-    this.ledger.recordVariant(workflowId, this.variantFor(workflowId));
+    this.ledger.recordSession(workflowId, session.id, this.variantFor(workflowId));
     this.later(session, this.options.processingDelayMs, () => this.becomeReady(session));
     return { answer: ok({ session: this.render(session) }), session };
   }
@@ -297,7 +298,7 @@ export class SimulatedBank {
       session.status = 'error';
       session.error = { code: 'internal_error', description: 'unexpected error, result unknown' };
       this.touch(session);
-      this.ledger.recordFinal(session.workflowId, 'error', session.payout.status);
+      this.ledger.recordFinal(session.workflowId, session.id, 'error', session.payout.status);
       return;
     }
     // Taken before the payout finishes: the stale copy still asks for confirmation.
@@ -332,11 +333,48 @@ export class SimulatedBank {
       session.payout.error = error;
     }
     this.touch(session);
-    this.ledger.recordFinal(session.workflowId, status, payoutStatus);
+    this.ledger.recordFinal(session.workflowId, session.id, status, payoutStatus);
+    const refundAfterMs = session.scenario.refundAfterMs;
+    if (payoutStatus === 'succeeded' && refundAfterMs !== undefined)
+      this.later(session, refundAfterMs, () => void this.refundNow(session, session.payout.amount));
     return this.send(session, 'payment_finished');
   }
 
-  private send(session: SimSession, type: 'ready_to_confirm' | 'payment_finished'): Promise<void> {
+  /**
+   * The recipient's bank returns a succeeded payout: the payout gets a refund and the bank sends
+   * `payment_refunded`. The session stays `accepted`.
+   */
+  refund(sessionId: string, options: { amount?: number; afterMs?: number } = {}): HttpAnswer {
+    const session = this.sessions.get(sessionId);
+    if (!session) return fail(404, 'invalid_request', 'unknown session_id');
+    if (session.payout.status !== 'succeeded')
+      return fail(400, 'session_wrong_state', `payout is ${session.payout.status}`);
+    const left = session.payout.amount - session.payout.refunds.reduce((sum, r) => sum + r.amount, 0);
+    const amount = options.amount ?? left;
+    if (!Number.isInteger(amount) || amount <= 0 || amount > left)
+      return fail(400, 'invalid_request', `amount must be a positive integer up to ${left}`);
+    if (options.afterMs) this.later(session, options.afterMs, () => void this.refundNow(session, amount));
+    else void this.refundNow(session, amount);
+    return ok({});
+  }
+
+  private refundNow(session: SimSession, amount: number): Promise<void> {
+    const now = new Date().toISOString();
+    const refund = {
+      id: `rf_${this.nextId++}`,
+      status: 'accepted' as const,
+      createdAt: now,
+      finishedAt: now,
+      amount,
+      currency: session.payout.currency,
+    };
+    session.payout.refunds.push(refund);
+    this.touch(session);
+    this.ledger.recordRefund(session.workflowId, session.id, refund.id, amount);
+    return this.send(session, 'payment_refunded');
+  }
+
+  private send(session: SimSession, type: WebhookType): Promise<void> {
     if (this.closed || session.scenario.loseWebhooks.includes(type)) return Promise.resolve();
     return this.deliver(session, type, this.reported(session), session.scenario.webhookCopies);
   }

@@ -24,7 +24,7 @@ import { WebhookDispatcher } from './webhooks';
 import { renderError, WireVariantPatchSchema, type WireVariant } from './wire';
 
 export type { FaultRule } from './faults';
-export type { Ledger, LedgerEntry, PayoutLedgerSummary } from './ledger';
+export type { Ledger, LedgerEntry, MoneyMoved, PayoutLedgerSummary } from './ledger';
 export type { Scenario, ScenarioName } from './scenarios';
 export type { WireMode, WireVariant } from './wire';
 
@@ -42,6 +42,8 @@ export interface SimulatorHandle {
   setScenario(workflowId: string, scenario: ScenarioName | Partial<Scenario>): void;
   /** Renders this payout's answers and webhooks in a variant (the default plus this patch). */
   setWireVariant(workflowId: string, variant: Partial<WireVariant>): void;
+  /** The recipient's bank returns a succeeded payout (all of it unless `amount`); throws if it cannot. */
+  refund(sessionId: string, options?: { amount?: number; afterMs?: number }): void;
   injectFault(rule: FaultRule): void;
   clearFaults(): void;
   setWebhookUrl(url: string): void;
@@ -59,6 +61,12 @@ const ENDPOINTS = [
 type Endpoint = (typeof ENDPOINTS)[number];
 
 const WireRequest = z.object({ workflowId: z.string().min(1), variant: WireVariantPatchSchema });
+const RefundRequest = z.object({
+  sessionId: z.string().min(1),
+  amount: z.number().int().positive().optional(),
+  afterMs: z.number().int().nonnegative().optional(),
+});
+
 const FAULT_HTTP_STATUS: Partial<Record<FaultKind, number>> = {
   http_500: 500,
   http_503: 503,
@@ -308,6 +316,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     bank.setWireVariant(spec.data.workflowId, spec.data.variant);
     res.json({ status: 'ok' });
   });
+  app.post('/_sim/refund', express.json(), (req, res) => {
+    const spec = RefundRequest.safeParse(req.body);
+    if (!spec.success)
+      return void res
+        .status(400)
+        .json({ error: spec.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+    const { sessionId, ...options } = spec.data;
+    const a = bank.refund(sessionId, options);
+    res.status(a.httpStatus).json(a.body);
+  });
   app.delete('/_sim/faults', (_req, res) => {
     faults.clear();
     res.json({ status: 'ok' });
@@ -325,6 +343,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     ledger,
     setScenario: (workflowId, scenario) => bank.setScenario(workflowId, scenario),
     setWireVariant: (workflowId, variant) => bank.setWireVariant(workflowId, variant),
+    refund: (sessionId, refundOptions) => {
+      const { error } = bank.refund(sessionId, refundOptions).body as { error?: { code: string } };
+      if (error) throw new Error(`refund of ${sessionId} refused: ${error.code}`);
+    },
     injectFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     setWebhookUrl: (url) => webhooks.setUrl(url),

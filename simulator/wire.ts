@@ -111,6 +111,16 @@ export interface WirePayout {
   createdAt: string;
   finishedAt?: string;
   error?: { code: string; description: string };
+  refunds: WireRefund[];
+}
+
+export interface WireRefund {
+  id: string;
+  status: 'accepted';
+  createdAt: string;
+  finishedAt: string;
+  amount: number;
+  currency: string;
 }
 
 const EXTRA = { added_by: 'bank131-simulator', note: 'a field this client does not know' };
@@ -151,6 +161,17 @@ function renderPayout(p: WirePayout, metadata: unknown, v: WireVariant): Record<
     amount_details: amountOf(p.amount, p.currency, v),
     ...(v.metadataOn === 'session' ? {} : { metadata }),
     ...(p.error ? { error: p.error } : {}),
+    ...(p.refunds.length > 0
+      ? {
+          refunds: p.refunds.map((r) => ({
+            id: r.id,
+            status: r.status,
+            created_at: r.createdAt,
+            finished_at: r.finishedAt,
+            amount_details: amountOf(r.amount, r.currency, v),
+          })),
+        }
+      : {}),
     ...(finishExtras
       ? {
           amounts: {

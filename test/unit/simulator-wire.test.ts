@@ -329,7 +329,7 @@ describe('answer faults', () => {
       expect((await confirmOnce(sessionId)).status).toBeGreaterThanOrEqual(400);
       expect(h.sim.ledger.confirmsProcessed('payout-wire')).toBe(1);
       await h.webhook('payment_finished', sessionId);
-      expect(h.sim.ledger.summaryFor('payout-wire').finalPayoutStatus).toBe('succeeded');
+      expect(h.sim.ledger.moneyMoved('payout-wire')).toBe('yes');
       expect((await confirmOnce(sessionId)).body.error?.code).toBe('idempotency_key_already_exists');
     },
   );
@@ -344,6 +344,110 @@ describe('answer faults', () => {
     expect(retry.body.error?.code).toBe('session_already_confirmed');
     expect(h.sim.ledger.confirmsProcessed('payout-wire')).toBe(1);
     await h.webhook('payment_finished', sessionId);
-    expect(h.sim.ledger.summaryFor('payout-wire').finalPayoutStatus).toBe('succeeded');
+    expect(h.sim.ledger.moneyMoved('payout-wire')).toBe('yes');
+  });
+});
+
+describe('returns', () => {
+  it('refunds a succeeded payout and sends a signed payment_refunded', async () => {
+    await h.start();
+    const { sessionId } = await succeeded({});
+    h.sim.refund(sessionId, { amount: 4_000 });
+    const refunded = await h.webhook('payment_refunded', sessionId);
+    expect(refunded.signatureValid).toBe(true);
+    const session = refunded.body.session as Json;
+    expect(session.status).toBe('accepted');
+    expect(payoutOf(session).status).toBe('succeeded');
+    expect(payoutOf(session).refunds).toEqual([
+      {
+        id: expect.stringMatching(/^rf_\d+$/) as string,
+        status: 'accepted',
+        created_at: expect.any(String) as string,
+        finished_at: expect.any(String) as string,
+        amount_details: { amount: 4_000, currency: 'rub' },
+      },
+    ]);
+    const status = await h.call('session/status', { session_id: sessionId });
+    expect(payoutOf((status.body as Json).session as Json).refunds).toHaveLength(1);
+    expect(h.sim.ledger.refunds('payout-wire')).toMatchObject([{ sessionId, amount: 4_000 }]);
+    expect(() => h.sim.refund(sessionId, { amount: 6_001 })).toThrow(/invalid_request/);
+    expect(h.sim.ledger.moneyMoved('payout-wire')).toBe('yes');
+  });
+
+  it('refuses to refund a payout that has not succeeded', async () => {
+    await h.start();
+    const { sessionId } = await awaitingConfirm({});
+    expect(() => h.sim.refund(sessionId)).toThrow(/session_wrong_state/);
+    expect(() => h.sim.refund('ps_0')).toThrow(/invalid_request/);
+  });
+
+  it('refunds later over the control API, and on its own with the refundAfterMs scenario', async () => {
+    await h.start();
+    const { sessionId } = await succeeded({}, 'payout-a');
+    const res = await fetch(`${h.sim.url}/_sim/refund`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId, afterMs: 20 }),
+    });
+    expect(res.status).toBe(200);
+    await h.webhook('payment_refunded', sessionId);
+    expect(h.sim.ledger.refunds('payout-a')).toMatchObject([{ amount: 10_000 }]);
+
+    h.sim.setScenario('payout-b', { refundAfterMs: 20 });
+    const second = await succeeded({}, 'payout-b');
+    await h.webhook('payment_refunded', second.sessionId);
+    expect(h.sim.ledger.refunds('payout-b')).toHaveLength(1);
+  });
+});
+
+describe('ledger verdicts', () => {
+  it('says whether money moved, from the bank side alone', async () => {
+    await h.start();
+    const confirm = async (workflowId: string) => {
+      const { sessionId } = await awaitingConfirm({}, workflowId);
+      await h.call('session/confirm', { session_id: sessionId }, { key: `${workflowId}:confirm` });
+      return sessionId;
+    };
+    await succeeded({}, 'payout-paid');
+    h.sim.setScenario('payout-failed', 'payout_fails');
+    await h.webhook('payment_finished', await confirm('payout-failed'));
+    h.sim.setScenario('payout-error', 'session_error_after_confirm');
+    await confirm('payout-error');
+    h.sim.setScenario('payout-rejected', 'init_rejected');
+    await h.initPayout(10_000, 'payout-rejected');
+    await awaitingConfirm({}, 'payout-waiting');
+
+    await waitFor(
+      () => (h.sim.ledger.moneyMoved('payout-error') === 'ambiguous' ? true : undefined),
+      'session error',
+    );
+    const ledger = h.sim.ledger;
+    expect(
+      Object.fromEntries(
+        ['paid', 'failed', 'error', 'rejected', 'waiting'].map((id) => [
+          id,
+          ledger.moneyMoved(`payout-${id}`),
+        ]),
+      ),
+    ).toEqual({ paid: 'yes', failed: 'no', error: 'ambiguous', rejected: 'no', waiting: 'pending' });
+    expect(ledger.sessionsCreated('payout-paid')).toBe(1);
+    expect(ledger.sessionsCreated('payout-rejected')).toBe(0);
+    expect(ledger.confirmsProcessed('payout-paid')).toBe(1);
+    expect(ledger.summaryFor('payout-failed')).toMatchObject({ finalPayoutStatus: 'failed' });
+  });
+
+  it('records every webhook delivery with the answer, and which ones were acknowledged', async () => {
+    await h.start();
+    h.answers.push(500, 204);
+    const { sessionId } = await h.initPayout();
+    await waitFor(
+      () => (h.sim.ledger.acknowledgedWebhooks('payout-w1').length > 0 ? true : undefined),
+      'acknowledged',
+    );
+    const deliveries = h.sim.ledger.webhookDeliveries('payout-w1');
+    expect(deliveries.map((d) => d.httpStatus)).toEqual([500, 204]);
+    const [acked] = h.sim.ledger.acknowledgedWebhooks('payout-w1');
+    expect(acked).toMatchObject({ type: 'ready_to_confirm', sessionId, attempt: 2 });
+    expect(acked!.body).toMatchObject({ type: 'ready_to_confirm', session: { id: sessionId } });
   });
 });
