@@ -5,6 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generateKeyPairPem } from '../../bank131/signature';
+import { loadSimulatorConfig } from '../../config';
 import {
   isPayableAccountNumber,
   isValidBik,
@@ -265,6 +267,17 @@ describe('wire variants', () => {
     );
     expect([...seen].sort()).toEqual(all.sort());
     expect(drawnVariant(7, 'payout-x')).toEqual(drawnVariant(7, 'payout-x'));
+  });
+
+  it('reads the wire mode from SIMULATOR_WIRE', () => {
+    const keys = generateKeyPairPem();
+    const env = {
+      SIMULATOR_PARTNER_PUBLIC_KEY: keys.publicKeyPem,
+      SIMULATOR_BANK_PRIVATE_KEY: keys.privateKeyPem,
+    };
+    expect(loadSimulatorConfig(env).wire).toBe('default');
+    expect(loadSimulatorConfig({ ...env, SIMULATOR_WIRE: 'random' }).wire).toBe('random');
+    expect(() => loadSimulatorConfig({ ...env, SIMULATOR_WIRE: 'chaos' })).toThrow(/SIMULATOR_WIRE/);
   });
 
   it('in random mode gives each payout its own variant and records it in the ledger', async () => {
