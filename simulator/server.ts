@@ -26,7 +26,7 @@ import { renderError, WireVariantPatchSchema, type WireVariant } from './wire';
 export type { FaultRule } from './faults';
 export type { Ledger, LedgerEntry, MoneyMoved, PayoutLedgerSummary } from './ledger';
 export type { Scenario, ScenarioName } from './scenarios';
-export type { WireMode, WireVariant } from './wire';
+export type { WireVariant } from './wire';
 
 export interface SimulatorOptions extends SimulatorConfig {
   seed?: number;

@@ -39,9 +39,6 @@ export const DEFAULT_WIRE: WireVariant = Object.fromEntries(
   WIRE_DIMENSION_NAMES.map((d) => [d, WIRE_DIMENSIONS[d][0]]),
 ) as WireVariant;
 
-/** `default`: every payout gets DEFAULT_WIRE; `random`: each payout draws its own from the seeded PRNG. */
-export type WireMode = 'default' | 'random';
-
 /** Each dimension drawn independently and uniformly. */
 export function randomVariant(random: () => number): WireVariant {
   return Object.fromEntries(
@@ -62,21 +59,20 @@ export function drawnVariant(seed: number, workflowId: string): WireVariant {
   return randomVariant(seededRandom(hash));
 }
 
-const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values);
 export const WireVariantPatchSchema = z
   .object({
-    version: oneOf(WIRE_DIMENSIONS.version),
-    mask: oneOf(WIRE_DIMENSIONS.mask),
-    token: oneOf(WIRE_DIMENSIONS.token),
-    fullName: oneOf(WIRE_DIMENSIONS.fullName),
-    recipient: oneOf(WIRE_DIMENSIONS.recipient),
-    errorStyle: oneOf(WIRE_DIMENSIONS.errorStyle),
+    version: z.enum(WIRE_DIMENSIONS.version),
+    mask: z.enum(WIRE_DIMENSIONS.mask),
+    token: z.enum(WIRE_DIMENSIONS.token),
+    fullName: z.enum(WIRE_DIMENSIONS.fullName),
+    recipient: z.enum(WIRE_DIMENSIONS.recipient),
+    errorStyle: z.enum(WIRE_DIMENSIONS.errorStyle),
     numbersAsStrings: z.boolean(),
     stringBooleans: z.boolean(),
     extraFields: z.boolean(),
     finishExtras: z.boolean(),
-    metadataOn: oneOf(WIRE_DIMENSIONS.metadataOn),
-    webhookQuirk: oneOf(WIRE_DIMENSIONS.webhookQuirk),
+    metadataOn: z.enum(WIRE_DIMENSIONS.metadataOn),
+    webhookQuirk: z.enum(WIRE_DIMENSIONS.webhookQuirk),
   })
   .strict()
   .partial();
@@ -223,10 +219,4 @@ export function renderError(
   v: Pick<WireVariant, 'errorStyle'>,
 ): Record<string, unknown> {
   return v.errorStyle === 'with_status' ? { status: 'error', error } : { error };
-}
-
-/** A short name for a variant: the dimensions that differ from the default, for counts in test reports. */
-export function variantLabel(v: WireVariant): string {
-  const changed = WIRE_DIMENSION_NAMES.filter((d) => v[d] !== DEFAULT_WIRE[d]).map((d) => `${d}=${v[d]}`);
-  return changed.length > 0 ? changed.join(',') : 'default';
 }
