@@ -52,4 +52,26 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The simulator models the bank, not our client: sharing the client's rules would make it agree by construction.
+    files: ['simulator/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./bank131(?!/signature$)(/.*)?$',
+              message:
+                'The simulator may share only the signing primitives (../bank131/signature) with the client.',
+            },
+            {
+              regex: '^\\.\\./(activities|workflows|policy|webhook-gateway|client)(/.*)?$',
+              message: 'The simulator must not depend on the service it is testing.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -312,6 +312,8 @@ export interface SimulatorConfig {
   webhookRetryMaxMs: number;
   /** The bank stops redelivering a webhook after this long. */
   webhookRetryGiveUpMs: number;
+  /** `random`: each payout's answers and webhooks use a wire variant drawn from the seed (default: one shape). */
+  wire?: 'default' | 'random';
   logLevel: string;
 }
 
@@ -325,6 +327,7 @@ const SimulatorSchema = z.object({
   SIMULATOR_WEBHOOK_RETRY_INITIAL: duration('1s'),
   SIMULATOR_WEBHOOK_RETRY_MAX: duration('15m'),
   SIMULATOR_WEBHOOK_RETRY_GIVE_UP: duration('30m'),
+  SIMULATOR_WIRE: z.enum(['default', 'random']).default('default'),
 });
 
 export function loadSimulatorConfig(env: NodeJS.ProcessEnv = process.env): SimulatorConfig {
@@ -349,6 +352,7 @@ export function loadSimulatorConfig(env: NodeJS.ProcessEnv = process.env): Simul
     webhookRetryInitialMs: s.SIMULATOR_WEBHOOK_RETRY_INITIAL,
     webhookRetryMaxMs: s.SIMULATOR_WEBHOOK_RETRY_MAX,
     webhookRetryGiveUpMs: s.SIMULATOR_WEBHOOK_RETRY_GIVE_UP,
+    wire: s.SIMULATOR_WIRE,
     logLevel: loadLogLevel(env),
   };
 }

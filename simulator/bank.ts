@@ -4,38 +4,44 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
-import { isBik, isPayableAccount, maskAccount } from '../bank131/accounts';
+import { isPayableAccountNumber, isValidBik, maskAccountNumber } from './accounts';
 import type { Ledger } from './ledger';
-import { resolveScenario, scenarioForAmount, type Scenario, type ScenarioName } from './scenarios';
+import {
+  resolveScenario,
+  scenarioForAmount,
+  type Scenario,
+  type ScenarioName,
+  type WebhookType,
+} from './scenarios';
 import type { WebhookDispatcher } from './webhooks';
+import {
+  DEFAULT_WIRE,
+  drawnVariant,
+  renderSession,
+  renderUnknownWebhook,
+  renderWebhook,
+  resolveVariant,
+  type WirePayout,
+  type WireSession,
+  type WireVariant,
+} from './wire';
 
-export type BankAnswer = { httpStatus: number; body: unknown } | { destroySocket: true };
-
-interface SimPayout {
-  id: string;
-  status: 'in_progress' | 'pending' | 'succeeded' | 'failed';
-  amount: number;
-  currency: string;
-  token: string;
-  fullName: string;
-  description: string;
-  maskedAccount: string;
-  createdAt: string;
-  finishedAt?: string;
-  error?: { code: string; description: string };
+/**
+ * The bank treats `metadata` as opaque. The simulator reads the partner's workflow ID from it (the part
+ * before `/`) only to key its own books: scenarios, faults and the ledger are chosen per payout by tests.
+ */
+export function workflowIdOfMetadata(metadata: unknown): string | undefined {
+  return typeof metadata === 'string' ? metadata.split('/')[0] : undefined;
 }
 
-interface SimSession {
-  id: string;
+export interface HttpAnswer {
+  httpStatus: number;
+  body: unknown;
+}
+export type BankAnswer = HttpAnswer | { destroySocket: true };
+
+interface SimSession extends WireSession {
   workflowId: string;
-  /** Echoed as sent, like the bank does. */
-  metadata: unknown;
-  status: 'in_progress' | 'accepted' | 'cancelled' | 'error';
-  nextAction?: 'confirm';
-  createdAt: string;
-  updatedAt: string;
-  error?: { code: string; description: string };
-  payout: SimPayout;
   scenario: Scenario;
   timers: NodeJS.Timeout[];
 }
@@ -57,6 +63,7 @@ const InitBody = z.object({
         token: z.string(),
         full_name: z.string().min(1),
         description: z.string().min(1).max(210),
+        is_fast: z.boolean().optional(),
       }),
     }),
   }),
@@ -65,11 +72,11 @@ const InitBody = z.object({
 });
 const SessionIdBody = z.object({ session_id: z.string() });
 
-const ok = (body: Record<string, unknown>): BankAnswer => ({
+const ok = (body: Record<string, unknown>): HttpAnswer => ({
   httpStatus: 200,
   body: { status: 'ok', ...body },
 });
-const fail = (httpStatus: number, code: string, description: string): BankAnswer => ({
+const fail = (httpStatus: number, code: string, description: string): HttpAnswer => ({
   httpStatus,
   body: { status: 'error', error: { code, description } },
 });
@@ -78,12 +85,15 @@ export interface BankOptions {
   processingDelayMs: number;
   confirmDeadlineMs: number;
   scenariosByAmount: boolean;
+  /** Random wire mode: each payout draws its variant from this seed; without it, the default. */
+  wireSeed?: number;
 }
 
 export class SimulatedBank {
   private readonly tokens = new Map<string, { bik: string; account: string }>();
   private readonly sessions = new Map<string, SimSession>();
   private readonly scenarios = new Map<string, Scenario>();
+  private readonly wires = new Map<string, WireVariant>();
   private readonly usedKeys = new Set<string>();
   private nextId = randomInt(1_000_000, 9_000_000);
   private closed = false;
@@ -96,6 +106,20 @@ export class SimulatedBank {
 
   setScenario(workflowId: string, spec: ScenarioName | Partial<Scenario>): void {
     this.scenarios.set(workflowId, resolveScenario(spec));
+  }
+
+  setWireVariant(workflowId: string, patch: Partial<WireVariant>): void {
+    this.wires.set(workflowId, resolveVariant(patch));
+  }
+
+  /** The payout's spelling: the one set for it, else (random mode) its own draw, else the default. */
+  variantFor(workflowId: string | undefined): WireVariant {
+    if (workflowId === undefined) return DEFAULT_WIRE;
+    const { wireSeed } = this.options;
+    return (
+      this.wires.get(workflowId) ??
+      (wireSeed === undefined ? DEFAULT_WIRE : drawnVariant(wireSeed, workflowId))
+    );
   }
 
   workflowIdOfSession(sessionId: string): string | undefined {
@@ -122,7 +146,7 @@ export class SimulatedBank {
     'already in progress or processed',
   );
 
-  tokenize(raw: unknown): BankAnswer {
+  tokenize(raw: unknown, variant: WireVariant): BankAnswer {
     const body = TokenizeBody.safeParse(raw);
     if (!body.success)
       return fail(
@@ -131,16 +155,16 @@ export class SimulatedBank {
         'expected {type:"bank_account_ru", bank_account_ru:{bik, account}}',
       );
     const { bik, account } = body.data.bank_account_ru;
-    if (!isBik(bik)) return fail(400, 'invalid_request', 'bik must be 9 digits');
-    if (!isPayableAccount(account)) {
+    if (!isValidBik(bik)) return fail(400, 'invalid_request', 'bik must be 9 digits');
+    if (!isPayableAccountNumber(account)) {
       return fail(400, 'invalid_request', 'account must be 20 digits with an allowed prefix');
     }
     const token = randomBytes(32).toString('hex');
     this.tokens.set(token, { bik, account });
-    return ok({ token, data: { masked_account: maskAccount(account) } });
+    return ok({ token, data: { masked_account: maskAccountNumber(account, variant.mask) } });
   }
 
-  tokenInfo(raw: unknown): BankAnswer {
+  tokenInfo(raw: unknown, variant: WireVariant): BankAnswer {
     const body = TokenInfoBody.safeParse(raw);
     if (!body.success)
       return fail(400, 'invalid_request', 'expected {type:"bank_account_ru", bank_account_ru:{token}}');
@@ -149,7 +173,7 @@ export class SimulatedBank {
     return ok({
       info: {
         type: 'bank_account_ru',
-        bank_account_ru: { masked_account: maskAccount(known.account), bik: known.bik },
+        bank_account_ru: { masked_account: maskAccountNumber(known.account, variant.mask), bik: known.bik },
       },
     });
   }
@@ -169,7 +193,7 @@ export class SimulatedBank {
     const { ru } = body.data.payment_method.bank_account;
     const known = this.tokens.get(ru.token);
     if (!known) return { answer: fail(400, 'invalid_request', 'unknown token') };
-    const workflowId = typeof body.data.metadata === 'string' ? (body.data.metadata.split('/')[0] ?? '') : '';
+    const workflowId = workflowIdOfMetadata(body.data.metadata) ?? '';
     const scenario =
       this.scenarios.get(workflowId) ??
       (this.options.scenariosByAmount
@@ -181,10 +205,11 @@ export class SimulatedBank {
     const session: SimSession = {
       id: `ps_${this.nextId++}`,
       workflowId,
-      metadata: body.data.metadata,
       status: 'in_progress',
       createdAt: now,
       updatedAt: now,
+      // Echoed as sent, like the bank does.
+      metadata: body.data.metadata,
       scenario,
       timers: [],
       payout: {
@@ -193,13 +218,16 @@ export class SimulatedBank {
         amount: body.data.amount_details.amount,
         currency: body.data.amount_details.currency,
         token: ru.token,
+        account: known.account,
         fullName: ru.full_name,
         description: ru.description,
-        maskedAccount: maskAccount(known.account),
+        isFast: ru.is_fast,
         createdAt: now,
+        refunds: [],
       },
     };
     this.sessions.set(session.id, session);
+    this.ledger.recordSession(workflowId, session.id, this.variantFor(workflowId));
     this.later(session, this.options.processingDelayMs, () => this.becomeReady(session));
     return { answer: ok({ session: this.render(session) }), session };
   }
@@ -279,10 +307,13 @@ export class SimulatedBank {
       session.status = 'error';
       session.error = { code: 'internal_error', description: 'unexpected error, result unknown' };
       this.touch(session);
-      this.ledger.recordFinal(session.workflowId, 'error', session.payout.status);
+      this.ledger.recordFinal(session.workflowId, session.id, 'error', session.payout.status);
       return;
     }
-    const staleReady = s.staleReadyAfterFinish ? this.renderAsReady(session) : undefined;
+    // Taken before the payout finishes: the stale copy still asks for confirmation.
+    const staleReady = s.staleReadyAfterFinish
+      ? { ...this.reported(session), status: 'in_progress' as const, nextAction: 'confirm' as const }
+      : undefined;
     if (s.payoutResult === 'succeeded') {
       await this.end(session, 'accepted', 'succeeded');
     } else {
@@ -291,19 +322,13 @@ export class SimulatedBank {
         description: 'declined by the recipient bank',
       });
     }
-    if (staleReady)
-      void this.webhooks.enqueue(
-        'ready_to_confirm',
-        { type: 'ready_to_confirm', session: staleReady },
-        session.id,
-        session.workflowId,
-      );
+    if (staleReady) void this.deliver(session, 'ready_to_confirm', staleReady, 1);
   }
 
   private end(
     session: SimSession,
     status: SimSession['status'],
-    payoutStatus: SimPayout['status'],
+    payoutStatus: WirePayout['status'],
     error?: { code: string; description: string },
   ): Promise<void> {
     session.timers.forEach(clearTimeout);
@@ -317,57 +342,86 @@ export class SimulatedBank {
       session.payout.error = error;
     }
     this.touch(session);
-    this.ledger.recordFinal(session.workflowId, status, payoutStatus);
+    this.ledger.recordFinal(session.workflowId, session.id, status, payoutStatus);
+    const refundAfterMs = session.scenario.refundAfterMs;
+    if (payoutStatus === 'succeeded' && refundAfterMs !== undefined)
+      this.later(session, refundAfterMs, () => void this.refundNow(session, session.payout.amount));
     return this.send(session, 'payment_finished');
   }
 
-  private send(session: SimSession, type: 'ready_to_confirm' | 'payment_finished'): Promise<void> {
+  /**
+   * The recipient's bank returns a succeeded payout: the payout gets a refund and the bank sends
+   * `payment_refunded`. The session stays `accepted`.
+   */
+  refund(sessionId: string, options: { amount?: number; afterMs?: number } = {}): HttpAnswer {
+    const session = this.sessions.get(sessionId);
+    if (!session) return fail(404, 'invalid_request', 'unknown session_id');
+    if (session.payout.status !== 'succeeded')
+      return fail(400, 'session_wrong_state', `payout is ${session.payout.status}`);
+    const left = session.payout.amount - session.payout.refunds.reduce((sum, r) => sum + r.amount, 0);
+    const amount = options.amount ?? left;
+    if (!Number.isInteger(amount) || amount <= 0 || amount > left)
+      return fail(400, 'invalid_request', `amount must be a positive integer up to ${left}`);
+    if (options.afterMs) this.later(session, options.afterMs, () => void this.refundNow(session, amount));
+    else void this.refundNow(session, amount);
+    return ok({});
+  }
+
+  private refundNow(session: SimSession, amount: number): Promise<void> {
+    const now = new Date().toISOString();
+    const refund = {
+      id: `rf_${this.nextId++}`,
+      status: 'accepted' as const,
+      createdAt: now,
+      finishedAt: now,
+      amount,
+      currency: session.payout.currency,
+    };
+    session.payout.refunds.push(refund);
+    this.touch(session);
+    this.ledger.recordRefund(session.workflowId, session.id, refund.id, amount);
+    return this.send(session, 'payment_refunded');
+  }
+
+  private send(session: SimSession, type: WebhookType): Promise<void> {
     if (this.closed || session.scenario.loseWebhooks.includes(type)) return Promise.resolve();
-    const body = { type, session: this.render(session) };
-    const copies = Array.from({ length: Math.max(1, session.scenario.webhookCopies) }, () =>
+    return this.deliver(session, type, this.reported(session), session.scenario.webhookCopies);
+  }
+
+  private deliver(session: SimSession, type: WebhookType, facts: WireSession, copies: number): Promise<void> {
+    const variant = this.variantFor(session.workflowId);
+    if (variant.webhookQuirk === 'unknown_type_without_session') {
+      // Its own queue: a receiver that refuses it must not hold back the payout's real webhooks.
+      void this.webhooks.enqueue(
+        'something_new',
+        renderUnknownWebhook(facts),
+        `${session.id}:unknown`,
+        session.workflowId,
+      );
+    }
+    const body = renderWebhook(type, facts, variant);
+    const sends = Array.from({ length: Math.max(1, copies) }, () =>
       this.webhooks.enqueue(type, body, session.id, session.workflowId),
     );
-    return Promise.all(copies).then(() => undefined);
+    return Promise.all(sends).then(() => undefined);
   }
 
-  private renderAsReady(session: SimSession): Record<string, unknown> {
-    return { ...this.render(session), status: 'in_progress', next_action: 'confirm' };
-  }
-
-  /** The session as the API returns it (v1 names); what the scenario distorts, it distorts everywhere. */
-  render(session: SimSession): Record<string, unknown> {
-    const p = session.payout;
+  /** What the bank reports about the session: the truth, unless the scenario distorts it (everywhere). */
+  private reported(session: SimSession): WireSession {
     const s = session.scenario;
     return {
-      id: session.id,
-      status: session.status,
-      created_at: session.createdAt,
-      updated_at: session.updatedAt,
-      ...(session.nextAction ? { next_action: session.nextAction } : {}),
-      ...(session.error ? { error: session.error } : {}),
-      payments: [
-        {
-          id: p.id,
-          status: p.status,
-          created_at: p.createdAt,
-          ...(p.finishedAt ? { finished_at: p.finishedAt } : {}),
-          payment_method: {
-            type: 'bank_account',
-            bank_account: {
-              system_type: 'ru',
-              ru: {
-                token: s.recipientMismatch ? 'f'.repeat(64) : p.token,
-                account: p.maskedAccount,
-                full_name: s.recipientMismatch ? 'Петров Пётр Петрович' : p.fullName,
-                description: p.description,
-              },
-            },
-          },
-          amount_details: { amount: p.amount + s.amountDelta, currency: p.currency },
-          metadata: session.metadata,
-          ...(p.error ? { error: p.error } : {}),
-        },
-      ],
+      ...session,
+      payout: {
+        ...session.payout,
+        token: s.recipientMismatch ? 'f'.repeat(64) : session.payout.token,
+        fullName: s.recipientMismatch ? 'Петров Пётр Петрович' : session.payout.fullName,
+        amount: session.payout.amount + s.amountDelta,
+      },
     };
+  }
+
+  /** The session as the API returns it, in the payout's wire variant. */
+  render(session: SimSession): Record<string, unknown> {
+    return renderSession(this.reported(session), this.variantFor(session.workflowId));
   }
 }

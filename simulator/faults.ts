@@ -1,6 +1,7 @@
 /** Transport faults the simulated bank injects on its API, reproducibly (seeded). */
 import { z } from 'zod';
 
+/** Faults a client must ride out on every endpoint: the fault suite expects each to end in a paid payout. */
 export const FAULT_KINDS = [
   'http_500',
   'http_503',
@@ -12,12 +13,30 @@ export const FAULT_KINDS = [
   /** Processed by the bank, then the connection is dropped before the answer. */
   'lost_response',
 ] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/**
+ * Answers a client cannot take at face value: a WAF page, an empty 4xx, JSON without `status` or `error`, a
+ * business code nobody documented. Kept apart from FAULT_KINDS because a 4xx is not always retryable; tests
+ * opt in to them, usually with `afterProcessing` to hide a request the bank did process.
+ */
+export const ANSWER_FAULT_KINDS = [
+  /** 403 with an HTML page, as a web application firewall in front of the API answers. */
+  'http_403_html',
+  /** 400 with an empty body. */
+  'http_4xx_empty',
+  /** 409 with a JSON body that has neither `status` nor `error`. */
+  'http_409_no_status',
+  /** 400 `session_already_confirmed`, a code not in the documented list, in the payout's error style. */
+  'unknown_business_code',
+] as const;
+
+export const ALL_FAULT_KINDS = [...FAULT_KINDS, ...ANSWER_FAULT_KINDS] as const;
+export type FaultKind = (typeof ALL_FAULT_KINDS)[number];
 
 export const FaultRuleSchema = z.object({
   /** An API path after /api/v1/, e.g. `session/confirm`, or `*`. */
   endpoint: z.string().min(1),
-  kind: z.enum(FAULT_KINDS),
+  kind: z.enum(ALL_FAULT_KINDS),
   /** Fires at most this many times (unlimited when omitted). */
   times: z.number().int().positive().optional(),
   /** Chance per matching request (1 when omitted). */
@@ -26,6 +45,11 @@ export const FaultRuleSchema = z.object({
   delayMs: z.number().int().nonnegative().optional(),
   /** Only requests of this payout. */
   workflowId: z.string().optional(),
+  /**
+   * The bank processes the request first, then the fault replaces its answer (`lost_response` always works
+   * so). The idempotency key is consumed, and a confirm moves the money.
+   */
+  afterProcessing: z.boolean().optional(),
 });
 export type FaultRule = z.infer<typeof FaultRuleSchema>;
 

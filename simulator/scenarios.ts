@@ -26,6 +26,8 @@ export interface Scenario {
   initRejectCode?: string;
   /** The confirm is processed, then the connection is destroyed without a response. */
   confirmResponseLost: boolean;
+  /** This long after success, the recipient's bank returns the payout (refund + `payment_refunded`). */
+  refundAfterMs?: number;
 }
 
 export const SUCCESS: Scenario = {

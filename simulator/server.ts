@@ -16,15 +16,17 @@ import {
 } from '../bank131/signature';
 import type { SimulatorConfig } from '../config';
 import type { Logger } from '../observability/logger';
-import { SimulatedBank, type BankAnswer } from './bank';
-import { FaultInjector, FaultRuleSchema, seededRandom, type FaultRule } from './faults';
+import { SimulatedBank, workflowIdOfMetadata, type BankAnswer } from './bank';
+import { FaultInjector, FaultRuleSchema, seededRandom, type FaultKind, type FaultRule } from './faults';
 import { Ledger } from './ledger';
 import { SCENARIO_NAMES, type Scenario, type ScenarioName } from './scenarios';
 import { WebhookDispatcher } from './webhooks';
+import { renderError, WireVariantPatchSchema, type WireVariant } from './wire';
 
 export type { FaultRule } from './faults';
-export type { Ledger, LedgerEntry, PayoutLedgerSummary } from './ledger';
+export type { Ledger, LedgerEntry, MoneyMoved, PayoutLedgerSummary } from './ledger';
 export type { Scenario, ScenarioName } from './scenarios';
+export type { WireVariant } from './wire';
 
 export interface SimulatorOptions extends SimulatorConfig {
   seed?: number;
@@ -38,6 +40,10 @@ export interface SimulatorHandle {
   port: number;
   ledger: Ledger;
   setScenario(workflowId: string, scenario: ScenarioName | Partial<Scenario>): void;
+  /** Renders this payout's answers and webhooks in a variant (the default plus this patch). */
+  setWireVariant(workflowId: string, variant: Partial<WireVariant>): void;
+  /** The recipient's bank returns a succeeded payout (all of it unless `amount`); throws if it cannot. */
+  refund(sessionId: string, options?: { amount?: number; afterMs?: number }): void;
   injectFault(rule: FaultRule): void;
   clearFaults(): void;
   setWebhookUrl(url: string): void;
@@ -53,6 +59,34 @@ const ENDPOINTS = [
   'session/status',
 ] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
+
+const WireRequest = z.object({ workflowId: z.string().min(1), variant: WireVariantPatchSchema });
+const RefundRequest = z.object({
+  sessionId: z.string().min(1),
+  amount: z.number().int().positive().optional(),
+  afterMs: z.number().int().nonnegative().optional(),
+});
+
+const FAULT_HTTP_STATUS: Partial<Record<FaultKind, number>> = {
+  http_500: 500,
+  http_503: 503,
+  http_429: 429,
+  garbage: 200,
+  http_403_html: 403,
+  http_4xx_empty: 400,
+  http_409_no_status: 409,
+  unknown_business_code: 400,
+};
+
+const WAF_PAGE =
+  '<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1>' +
+  '<p>Request blocked by the web application firewall.</p></body></html>';
+
+/** A bank error body in the payout's error style; other bodies as they are. */
+function inStyle(body: unknown, variant: WireVariant): unknown {
+  const { error } = body as { error?: { code: string; description: string } };
+  return error ? renderError(error, variant) : body;
+}
 
 const ScenarioSpec = z.union([
   z.enum(SCENARIO_NAMES as [ScenarioName, ...ScenarioName[]]),
@@ -78,6 +112,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       processingDelayMs: options.processingDelayMs,
       confirmDeadlineMs: options.confirmDeadlineMs,
       scenariosByAmount: options.scenariosByAmount ?? true,
+      wireSeed: options.wire === 'random' ? (options.seed ?? 131) : undefined,
     },
     webhooks,
     ledger,
@@ -94,11 +129,6 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const endpoint = (req.params.path as unknown as string[]).join('/') as Endpoint;
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const idempotencyKey = req.header(IDEMPOTENCY_HEADER) ?? undefined;
-      let loseResponse = false;
-      const reply = (answer: BankAnswer) => {
-        if ('destroySocket' in answer || loseResponse) return void req.socket.destroy();
-        res.status(answer.httpStatus).json(answer.body);
-      };
       const log = (
         outcome: string,
         httpStatus: number | undefined,
@@ -149,55 +179,77 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const session = bank.sessionOf(body);
       const workflowId =
         session?.workflowId ??
-        (endpoint === 'session/init/payout' && typeof (body as { metadata?: unknown }).metadata === 'string'
-          ? (body as { metadata: string }).metadata.split('/')[0]
+        (endpoint === 'session/init/payout'
+          ? workflowIdOfMetadata((body as { metadata?: unknown }).metadata)
           : idempotencyKey?.replace(/:[^:]*$/, ''));
 
-      const fault = faults.pick(endpoint, workflowId);
-      if (fault) {
-        log(
-          `fault:${fault.kind}`,
-          fault.kind.startsWith('http_')
-            ? Number(fault.kind.slice(5))
-            : fault.kind === 'garbage'
-              ? 200
-              : undefined,
-          session?.id,
-          workflowId,
-        );
-        switch (fault.kind) {
+      const variant = bank.variantFor(workflowId);
+
+      /** Answers (or drops) the request as the fault says; false when the request goes on (`slow`). */
+      const applyFault = async (kind: FaultKind, delayMs: number | undefined): Promise<boolean> => {
+        switch (kind) {
           case 'http_500':
           case 'http_503':
-            return void res
-              .status(Number(fault.kind.slice(5)))
-              .json({ status: 'error', error: { code: 'internal_error', description: 'simulated outage' } });
+            res
+              .status(FAULT_HTTP_STATUS[kind]!)
+              .json(renderError({ code: 'internal_error', description: 'simulated outage' }, variant));
+            return true;
           case 'http_429':
-            return void res
+            res
               .status(429)
               .setHeader('retry-after', '1')
-              .json({ status: 'error', error: { code: 'rate_limited', description: 'slow down' } });
+              .json(renderError({ code: 'rate_limited', description: 'slow down' }, variant));
+            return true;
           case 'garbage':
-            return void res.status(200).type('text/html').send('<html><body>502 Bad Gateway</body></html>');
+            res.status(200).type('text/html').send('<html><body>502 Bad Gateway</body></html>');
+            return true;
+          case 'http_403_html':
+            res.status(403).type('text/html').send(WAF_PAGE);
+            return true;
+          case 'http_4xx_empty':
+            res.status(400).end();
+            return true;
+          case 'http_409_no_status':
+            res.status(409).json({ message: 'Conflict', path: `/api/v1/${endpoint}` });
+            return true;
+          case 'unknown_business_code':
+            res
+              .status(400)
+              .json(
+                renderError(
+                  { code: 'session_already_confirmed', description: 'Session already confirmed' },
+                  variant,
+                ),
+              );
+            return true;
           case 'reset':
-            return void req.socket.destroy();
-          case 'timeout':
-            await new Promise((r) => setTimeout(r, fault.delayMs ?? 15_000));
-            return void req.socket.destroy();
-          case 'slow':
-            await new Promise((r) => setTimeout(r, fault.delayMs ?? 2_000));
-            break;
           case 'lost_response':
-            // The bank acts on the request; its answer never reaches us.
-            loseResponse = true;
-            break;
+            req.socket.destroy();
+            return true;
+          case 'timeout':
+            await new Promise((r) => setTimeout(r, delayMs ?? 15_000));
+            req.socket.destroy();
+            return true;
+          case 'slow':
+            await new Promise((r) => setTimeout(r, delayMs ?? 2_000));
+            return false;
         }
-      }
+      };
 
-      const answer = (a: BankAnswer, sessionId?: string) => {
+      const fault = faults.pick(endpoint, workflowId);
+      if (fault) log(`fault:${fault.kind}`, FAULT_HTTP_STATUS[fault.kind], session?.id, workflowId);
+      // The bank acts on the request first; the fault then replaces (or drops) its answer.
+      const afterProcessing =
+        fault && (fault.afterProcessing || fault.kind === 'lost_response') ? fault : undefined;
+      if (fault && !afterProcessing && (await applyFault(fault.kind, fault.delayMs))) return;
+
+      const answer = async (a: BankAnswer, sessionId?: string) => {
         const status = 'destroySocket' in a ? undefined : a.httpStatus;
         const code = 'destroySocket' in a ? undefined : (a.body as { error?: { code: string } }).error?.code;
         log(code ? `rejected:${code}` : 'processed', status, sessionId, workflowId);
-        reply(a);
+        if (afterProcessing && (await applyFault(afterProcessing.kind, afterProcessing.delayMs))) return;
+        if ('destroySocket' in a) return void req.socket.destroy();
+        res.status(a.httpStatus).json(inStyle(a.body, variant));
       };
       const needsSession =
         endpoint === 'session/confirm' || endpoint === 'session/cancel' || endpoint === 'session/status';
@@ -206,16 +258,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           httpStatus: 400,
           body: { status: 'error', error: { code: 'invalid_request', description: 'unknown session_id' } },
         });
-      // The bank remembers an idempotency key once it processed the request (faults above happened before).
+      // The bank remembers an idempotency key once it processed the request (a fault answered before did not).
       const keyed = endpoint !== 'session/status' && endpoint !== 'token/info';
       if (keyed && !bank.claimKey(endpoint, idempotencyKey))
         return answer(SimulatedBank.KEY_EXISTS, session?.id);
 
       switch (endpoint) {
         case 'tokenize':
-          return answer(bank.tokenize(body));
+          return answer(bank.tokenize(body, variant));
         case 'token/info':
-          return answer(bank.tokenInfo(body));
+          return answer(bank.tokenInfo(body, variant));
         case 'session/init/payout': {
           const { answer: a, session: created } = bank.initPayout(body);
           return answer(a, created?.id);
@@ -255,6 +307,25 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     faults.add(rule.data);
     res.json({ status: 'ok' });
   });
+  app.post('/_sim/wire', express.json(), (req, res) => {
+    const spec = WireRequest.safeParse(req.body);
+    if (!spec.success)
+      return void res
+        .status(400)
+        .json({ error: spec.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+    bank.setWireVariant(spec.data.workflowId, spec.data.variant);
+    res.json({ status: 'ok' });
+  });
+  app.post('/_sim/refund', express.json(), (req, res) => {
+    const spec = RefundRequest.safeParse(req.body);
+    if (!spec.success)
+      return void res
+        .status(400)
+        .json({ error: spec.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+    const { sessionId, ...options } = spec.data;
+    const a = bank.refund(sessionId, options);
+    res.status(a.httpStatus).json(a.body);
+  });
   app.delete('/_sim/faults', (_req, res) => {
     faults.clear();
     res.json({ status: 'ok' });
@@ -271,6 +342,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     port,
     ledger,
     setScenario: (workflowId, scenario) => bank.setScenario(workflowId, scenario),
+    setWireVariant: (workflowId, variant) => bank.setWireVariant(workflowId, variant),
+    refund: (sessionId, refundOptions) => {
+      const { error } = bank.refund(sessionId, refundOptions).body as { error?: { code: string } };
+      if (error) throw new Error(`refund of ${sessionId} refused: ${error.code}`);
+    },
     injectFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     setWebhookUrl: (url) => webhooks.setUrl(url),

@@ -1,6 +1,6 @@
 /**
  * Delivers signed webhooks the way Bank 131 does: RSA-SHA256 over the raw body in X-PARTNER-SIGN, redelivered
- * with growing intervals until the receiver answers 200 or the bank gives up. One session's webhooks go out
+ * with growing intervals until the receiver answers 2xx or the bank gives up. One session's webhooks go out
  * in order, one at a time.
  */
 import type { KeyObject } from 'node:crypto';
@@ -82,8 +82,9 @@ export class WebhookDispatcher {
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
       }
-      this.ledger.record({ kind: 'webhook', type, sessionId, workflowId, attempt, httpStatus, error });
-      if (httpStatus === 200) return;
+      this.ledger.record({ kind: 'webhook', type, sessionId, workflowId, attempt, httpStatus, error, body });
+      // The bank resends on 4xx and 5xx; any 2xx is an acknowledgement.
+      if (httpStatus !== undefined && httpStatus >= 200 && httpStatus < 300) return;
       if (Date.now() + interval > giveUpAt) {
         this.logger?.warn({ type, sessionId, attempt }, 'webhook delivery given up');
         return;
