@@ -146,7 +146,7 @@ export class SimulatedBank {
     'already in progress or processed',
   );
 
-  tokenize(raw: unknown, variant: WireVariant): BankAnswer {
+  tokenize(raw: unknown): BankAnswer {
     const body = TokenizeBody.safeParse(raw);
     if (!body.success)
       return fail(
@@ -161,10 +161,12 @@ export class SimulatedBank {
     }
     const token = randomBytes(32).toString('hex');
     this.tokens.set(token, { bik, account });
-    return ok({ token, data: { masked_account: maskAccountNumber(account, variant.mask) } });
+    // tokenize's mask is the documented one; sessions and webhooks use the variant's, so the client can
+    // never rely on the two renderings being equal.
+    return ok({ token, data: { masked_account: maskAccountNumber(account, 'short') } });
   }
 
-  tokenInfo(raw: unknown, variant: WireVariant): BankAnswer {
+  tokenInfo(raw: unknown): BankAnswer {
     const body = TokenInfoBody.safeParse(raw);
     if (!body.success)
       return fail(400, 'invalid_request', 'expected {type:"bank_account_ru", bank_account_ru:{token}}');
@@ -173,7 +175,7 @@ export class SimulatedBank {
     return ok({
       info: {
         type: 'bank_account_ru',
-        bank_account_ru: { masked_account: maskAccountNumber(known.account, variant.mask), bik: known.bik },
+        bank_account_ru: { masked_account: maskAccountNumber(known.account, 'short'), bik: known.bik },
       },
     });
   }

@@ -265,9 +265,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
       switch (endpoint) {
         case 'tokenize':
-          return answer(bank.tokenize(body, variant));
+          return answer(bank.tokenize(body));
         case 'token/info':
-          return answer(bank.tokenInfo(body, variant));
+          return answer(bank.tokenInfo(body));
         case 'session/init/payout': {
           const { answer: a, session: created } = bank.initPayout(body);
           return answer(a, created?.id);

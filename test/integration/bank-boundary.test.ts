@@ -95,7 +95,8 @@ describe('the wire format the real bank may use', () => {
     const { result } = await pay('wire-finish-extras', (wf) =>
       stack.simulator.setWireVariant(wf, { finishExtras: true }),
     );
-    expect(result).toMatchObject({ outcome: 'succeeded', bankPayoutId: expect.stringMatching(/^po_/) });
+    expect(result.outcome).toBe('succeeded');
+    expect(result.bankPayoutId).toMatch(/^po_/);
     expect(result.fee?.amount).toEqual(expect.any(Number));
     expect(result.rrn).toMatch(/^\d+$/);
     expect(result.finishedAt).toMatch(/^\d{4}-/);
@@ -286,11 +287,9 @@ describe('a return after the payout finished', () => {
       return v.returns?.returns.length ? v : undefined;
     }, 'the return');
     expect(view.returned).toBe(true);
-    expect(view.returns!.returns[0]).toMatchObject({
-      refundId: expect.stringMatching(/^rf_/),
-      amount: accountRequest(payoutId).amount,
-      confirmedByStatus: true,
-    });
+    const [ret] = view.returns!.returns;
+    expect(ret?.refundId).toMatch(/^rf_/);
+    expect(ret).toMatchObject({ amount: accountRequest(payoutId).amount, confirmedByStatus: true });
     const found = await waitFor(async () => {
       for await (const w of stack.client.workflow.list({
         query: `PayoutReturned = true AND PayoutId = "${payoutId}"`,
