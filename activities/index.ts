@@ -4,7 +4,7 @@
  * created a session (init), an answer that is not a clean success is resolved by asking the bank, never by
  * assuming "no".
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { maskAccount } from '../bank131/accounts';
 import type { Bank131Client } from '../bank131/client';
 import {
@@ -184,10 +184,9 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
           logger.warn({ workflowId: input.workflowId }, 'init already done by an earlier attempt');
           return { kind: 'already_initiated' };
         }
-        // A refusal after an attempt whose answer never came says nothing about that attempt's session.
-        if (err instanceof Bank131BusinessError && !RETRYABLE_BANK_CODES.has(err.code)) {
-          if (Context.current().info.attempt > 1) return { kind: 'unanswered', detail: err.message };
-        }
+        // Any other refusal, on any attempt, is the bank's "no": had an earlier attempt created the session,
+        // the same key would be answered `idempotency_key_already_exists`. And without our confirm no money
+        // can move from a session we never learned of (docs/bank131-assumptions.md).
         throw err;
       }
     }),

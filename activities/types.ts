@@ -57,9 +57,7 @@ export interface InitPayoutInput {
 export type InitPayoutResult =
   | { kind: 'initiated'; session: SessionSnapshot }
   /** The bank already has a session for this idempotency key (an earlier attempt's answer was lost). Its ID will come with the webhook, which carries our workflow ID. */
-  | { kind: 'already_initiated' }
-  /** An earlier attempt's answer was lost and this one was refused: a session may exist all the same. */
-  | { kind: 'unanswered'; detail: string };
+  | { kind: 'already_initiated' };
 
 export interface SessionStepInput {
   workflowId: string;

@@ -264,8 +264,7 @@ class Payout {
         applySnapshot(this.m, init.session);
         recordEvent(this.m, now(), 'bank:initiated', init.session.sessionId);
       } else {
-        const detail = init.kind === 'unanswered' ? init.detail : 'an earlier attempt created the session';
-        recordEvent(this.m, now(), `bank:init_${init.kind}`, detail);
+        recordEvent(this.m, now(), 'bank:already_initiated', 'session id will come with the webhook');
       }
     } catch (err) {
       if (bankRejection(err)) return this.failBeforeSession(err, 'init');

@@ -168,6 +168,7 @@ describe('money safety', () => {
     const ledger = stack.simulator.ledger;
     const violations: string[] = [];
     const outcomes: Record<string, number> = {};
+    const unknownBecause: Record<string, number> = {};
     const faultCounts: Record<string, number> = {};
     const inboxKeys = new Map<string, Set<string>>();
     let webhooksAcknowledged = 0;
@@ -189,6 +190,7 @@ describe('money safety', () => {
       const cannotMove = moved === 'no' || (moved === 'pending' && bank.confirmsProcessed === 0);
       if ((outcome === 'failed' || outcome === 'cancelled') && !cannotMove)
         violations.push(`${where}: reported ${outcome} while the money may move`);
+      if (outcome === 'unknown') unknownBecause[`bank ${moved}`] = (unknownBecause[`bank ${moved}`] ?? 0) + 1;
       if (outcome === 'unknown' && moved !== 'ambiguous' && moved !== 'pending')
         violations.push(`${where}: unknown while the bank's books are final`);
 
@@ -206,13 +208,15 @@ describe('money safety', () => {
 
     const lines = [
       `money safety: seed ${SEED}, ${PAYOUTS} payouts, ${replayed} webhook replays, ${webhooksAcknowledged} webhook deliveries acknowledged`,
-      `outcomes: ${JSON.stringify(outcomes)}`,
+      `outcomes: ${JSON.stringify(outcomes)}; unknown where the bank's books say: ${JSON.stringify(unknownBecause)}`,
       `faults: ${JSON.stringify(faultCounts)}`,
       `wire variants: ${JSON.stringify(ledger.variantCounts())}`,
       `violations: ${violations.length}`,
     ];
     console.log(['', ...violations.slice(0, 20), ...lines].join('\n'));
     expect(violations).toEqual([]);
-    expect(outcomes.succeeded ?? 0).toBeGreaterThan(PAYOUTS / 3);
+    // The draw must exercise the paths that move money, not only the ones that stop it.
+    expect(outcomes.succeeded ?? 0).toBeGreaterThan(PAYOUTS / 5);
+    expect(outcomes.failed ?? 0).toBeGreaterThan(0);
   }, 1_800_000);
 });

@@ -311,7 +311,7 @@ describe('initPayout', () => {
     expect(failure).toMatchObject({ type: 'Bank131BusinessError', nonRetryable: true });
   });
 
-  it('a refusal after an attempt whose answer never came: unanswered, a session may exist', async () => {
+  it('a refusal on a retry is still the bank saying no (a processed attempt would make the key "already exists")', async () => {
     env = new MockActivityEnvironment(
       { attempt: 3 },
       { logger: new DefaultLogger('ERROR', () => undefined) },
@@ -319,8 +319,10 @@ describe('initPayout', () => {
     bank.initPayout.mockRejectedValue(
       new Bank131BusinessError('session/init/payout', 'invalid_request', 'x', 400),
     );
-    await expect(run('initPayout', input)).resolves.toMatchObject({ kind: 'unanswered' });
+    const failure = await failureOf(run('initPayout', input));
+    expect(failure).toMatchObject({ type: 'Bank131BusinessError', nonRetryable: true });
   });
+
   it('an unrecognised answer is retryable, never a refusal', async () => {
     bank.initPayout.mockRejectedValue(new Bank131UnrecognisedAnswerError('session/init/payout', 409, 'x'));
     const failure = await failureOf(run('initPayout', input));
