@@ -68,7 +68,7 @@ describe('Bank 131 faults on every endpoint', () => {
 
 describe('Bank 131 faults on token/info (payouts by token)', () => {
   // token/info carries no workflow ID, so these faults cannot be scoped to one payout: one at a time.
-  it('retries every fault kind on token/info and pays by the token', async () => {
+  it('retries transport faults on token/info, takes an unreadable answer as "not verified", and pays by the token', async () => {
     const bank = new Bank131Client({
       baseUrl: stack.simulator.url,
       projectId: 'demo-project',
@@ -92,7 +92,10 @@ describe('Bank 131 faults on token/info (payouts by token)', () => {
         recipient: { kind: 'token', token, fullName: 'ООО Ромашка' },
       });
       const result = await stack.payouts.result(payoutId);
+      const { state } = await stack.payouts.getPayout(payoutId);
       expect({ kind, outcome: result.outcome }).toEqual({ kind, outcome: 'succeeded' });
+      // token/info is best effort: a garbage answer is not retried, the token is recorded unverified.
+      expect({ kind, verified: state.tokenVerified }).toEqual({ kind, verified: kind !== 'garbage' });
       expect(summaryOf(payoutId)).toMatchObject({ initsProcessed: 1, confirmsProcessed: 1 });
       stack.simulator.clearFaults(); // a slow answer leaves one firing unused
     }
@@ -105,8 +108,11 @@ describe('Bank 131 faults on token/info (payouts by token)', () => {
         faulted.filter((e) => e.kind === 'request' && e.outcome === `fault:${k}`).length,
       ]),
     );
-    // every kind fired twice, except a slow answer, which succeeds and needs no second try
-    expect(byKind).toEqual(Object.fromEntries(FAULT_KINDS.map((k) => [k, k === 'slow' ? 1 : 2])));
+    // every kind fired twice, except a slow answer, which succeeds and needs no second try, and a garbage
+    // answer, which leaves the token unverified instead of being retried
+    expect(byKind).toEqual(
+      Object.fromEntries(FAULT_KINDS.map((k) => [k, k === 'slow' || k === 'garbage' ? 1 : 2])),
+    );
   }, 120_000);
 });
 
