@@ -21,7 +21,7 @@ import { DEFAULT_PAYOUT_SETTINGS, startLocalStack, type LocalStack } from '../sc
 import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../scripts/temporal-cli';
 import { loadPrivateKey, signBody } from '../bank131/signature';
 import { freePort, startDevServer, type DevServer } from '../temporal/dev-server';
-import { workflowsEntryPath } from '../workers/workflows-entry';
+import { workflowBundleSources } from '../workers/workflows-entry';
 import { readyToConfirmSignal, type WebhookSignal } from '../workflows/messages';
 import { summarizeCpuProfile } from './cpu-profile';
 import { processUsage, type ProcessUsage } from './process-usage';
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     mkdirSync(path.dirname(bundlePath), { recursive: true });
     writeFileSync(
       bundlePath,
-      (await bundleWorkflowCode({ workflowsPath: workflowsEntryPath(), logger: quietLogger })).code,
+      (await bundleWorkflowCode({ ...workflowBundleSources(), logger: quietLogger })).code,
     );
     // Production's default log level (info): logging is part of what a payout costs.
     const gatewayProfileDir = path.join(ROOT, '.cache', 'profiles', `gateway-${randomUUID().slice(0, 8)}`);

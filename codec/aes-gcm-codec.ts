@@ -9,6 +9,13 @@ import { temporal } from '@temporalio/proto';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
+/**
+ * Marks payloads whose key ID is bound into the ciphertext as GCM additional data, so metadata naming another
+ * key (or a payload moved under another ID) fails authentication. Payloads written before it existed (in
+ * histories of payouts already running) carry no marker and still decode.
+ */
+export const SCHEME_METADATA = 'encryption-scheme';
+export const SCHEME_KEY_ID_AAD = 'aes-256-gcm+key-id-aad';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -67,11 +74,13 @@ export class AesGcmPayloadCodec implements PayloadCodec {
         const plain = temporal.api.common.v1.Payload.encode(payload).finish();
         const iv = randomBytes(IV_BYTES);
         const cipher = createCipheriv('aes-256-gcm', this.active.key, iv);
+        cipher.setAAD(encoder.encode(this.active.id));
         const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
         return {
           metadata: {
             [METADATA_ENCODING_KEY]: encoder.encode(ENCRYPTED_ENCODING),
             [KEY_ID_METADATA]: encoder.encode(this.active.id),
+            [SCHEME_METADATA]: encoder.encode(SCHEME_KEY_ID_AAD),
           },
           data,
         };
@@ -92,6 +101,8 @@ export class AesGcmPayloadCodec implements PayloadCodec {
         const data = Buffer.from(payload.data ?? new Uint8Array());
         if (data.length < IV_BYTES + TAG_BYTES) throw new CodecKeyError('encrypted payload is truncated');
         const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
+        const scheme = payload.metadata?.[SCHEME_METADATA];
+        if (scheme && decoder.decode(scheme) === SCHEME_KEY_ID_AAD) decipher.setAAD(encoder.encode(keyId));
         decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
         const plain = Buffer.concat([
           decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AesGcmPayloadCodec, parseCodecKeys } from '../../codec/aes-gcm-codec';
 import { startCodecServer } from '../../codec/server';
 import { createLogger } from '../../observability/logger';
+import { payoutWorkflowId } from '../../client/payout-request';
 import type { LocalStack } from '../../scripts/local-stack';
 import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
 
@@ -19,6 +20,22 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 describe('payload encryption', () => {
+  it("keeps the bank's refusal (failure message and stack) out of the raw history too", async () => {
+    const payoutId = uniquePayoutId('codec-failure');
+    stack.simulator.setScenario(payoutWorkflowId(payoutId), 'init_rejected');
+    await stack.payouts.startPayout(accountRequest(payoutId));
+    expect((await stack.payouts.result(payoutId)).outcome).toBe('failed');
+    const raw = new Client({ connection: stack.connection });
+    const text = historyToJSON(await raw.workflow.getHandle(payoutWorkflowId(payoutId)).fetchHistory());
+    expect(text).toContain('ACTIVITY_TASK_FAILED');
+    for (const secret of ['insufficient_wallet_balance', 'rejected by the simulated bank', 'Bank131Client']) {
+      expect(text).not.toContain(secret);
+    }
+    // The client, with the codec, still reads the failure.
+    const { state } = await stack.payouts.getPayout(payoutId);
+    expect(state.bankError?.code).toBe('insufficient_wallet_balance');
+  });
+
   it('keeps the account number and name out of the raw history, and the codec server decodes them', async () => {
     const payoutId = uniquePayoutId('codec');
     await stack.payouts.startPayout(accountRequest(payoutId));

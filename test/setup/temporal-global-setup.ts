@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
-import { workflowsEntryPath } from '../../workers/workflows-entry';
+import { workflowBundleSources } from '../../workers/workflows-entry';
 
 let server: DevServer | undefined;
 
@@ -15,9 +15,7 @@ export async function setup(project: TestProject): Promise<void> {
   server = await startDevServer({ stdio: 'ignore' });
   const cacheDir = path.resolve(__dirname, '../../.cache');
   mkdirSync(cacheDir, { recursive: true });
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: workflowsEntryPath(),
-  });
+  const { code } = await bundleWorkflowCode(workflowBundleSources());
   const bundlePath = path.join(cacheDir, `workflow-bundle-${process.pid}.js`);
   writeFileSync(bundlePath, code);
   project.provide('temporalAddress', server.address);

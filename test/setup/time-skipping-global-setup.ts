@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { resolveTemporalTestServer } from '../../scripts/temporal-test-server';
-import { workflowsEntryPath } from '../../workers/workflows-entry';
+import { workflowBundleSources } from '../../workers/workflows-entry';
 
 let bundlePath: string | undefined;
 
@@ -16,7 +16,7 @@ export async function setup(project: TestProject): Promise<void> {
   const serverPath = resolveTemporalTestServer();
   const cacheDir = path.resolve(__dirname, '../../.cache');
   mkdirSync(cacheDir, { recursive: true });
-  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntryPath() });
+  const { code } = await bundleWorkflowCode(workflowBundleSources());
   bundlePath = path.join(cacheDir, `workflow-bundle-timeskip-${process.pid}.js`);
   writeFileSync(bundlePath, code);
   project.provide('timeSkippingServerPath', serverPath);

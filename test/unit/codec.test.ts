@@ -44,6 +44,37 @@ describe('AesGcmPayloadCodec', () => {
     await expect(codec.decode([{ ...encoded!, data }])).rejects.toThrow();
   });
 
+  it('binds the key ID into the ciphertext: a payload relabelled with another configured key ID fails', async () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    // The same key under two IDs: without the key ID as additional data, relabelling would go unnoticed.
+    const codec = new AesGcmPayloadCodec(parseCodecKeys(`a:${key},b:${key}`));
+    const [encoded] = await codec.encode([payload()]);
+    expect(Buffer.from(encoded!.metadata!['encryption-scheme']!).toString()).toBe('aes-256-gcm+key-id-aad');
+    const relabelled = {
+      ...encoded!,
+      metadata: { ...encoded!.metadata, 'encryption-key-id': Buffer.from('b') },
+    };
+    await expect(codec.decode([relabelled])).rejects.toThrow();
+    expect(defaultPayloadConverter.fromPayload((await codec.decode([encoded!]))[0]!)).toEqual(secret);
+  });
+
+  it('still decodes payloads written before the key ID was bound (histories of running payouts)', async () => {
+    const spec = generateCodecKeySpec('k1');
+    const codec = new AesGcmPayloadCodec(parseCodecKeys(spec));
+    const [encoded] = await codec.encode([payload()]);
+    // What the earlier codec wrote: no scheme marker, no additional data.
+    const { createCipheriv, randomBytes } = await import('node:crypto');
+    const { temporal } = await import('@temporalio/proto');
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', parseCodecKeys(spec)[0]!.key, iv);
+    const plain = temporal.api.common.v1.Payload.encode(payload()).finish();
+    const legacy = {
+      metadata: { encoding: encoded!.metadata!.encoding!, 'encryption-key-id': Buffer.from('k1') },
+      data: Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]),
+    };
+    expect(defaultPayloadConverter.fromPayload((await codec.decode([legacy]))[0]!)).toEqual(secret);
+  });
+
   it('leaves unencrypted payloads alone', async () => {
     const codec = new AesGcmPayloadCodec(parseCodecKeys(generateCodecKeySpec()));
     const plain = payload();
