@@ -17,6 +17,7 @@ import {
   readyToConfirmSignal,
   statusQuery,
   unmatchedWebhookSignal,
+  webhookUnreadableSignal,
   type PayoutResult,
   type PayoutState,
   type PayoutStep,
@@ -235,6 +236,92 @@ describe('payout workflow at the default settings (time-skipping)', () => {
       webhookDedupKey('payment_finished', bank.session('succeeded')),
     ]);
     expect(state.events.map((e) => e.kind)).toContain('webhook:ready_to_confirm:duplicate');
+  });
+});
+
+describe('ambiguous answers and strange sessions (time-skipping)', () => {
+  it("a confirm the bank refused while still awaiting it: cancels, and says cancelled only on the bank's word", async () => {
+    const bank = new FakeBank({ amount: 150_000, name: 'confirm-refused' });
+    bank.onConfirm = () => ({
+      ...bank.session('ready'),
+      refusal: { kind: 'rejected', code: 'insufficient_wallet_balance', description: 'top up' },
+    });
+    const { result, state } = await runPayout(bank, async (handle) => {
+      await reachStep(handle, 'awaiting_ready');
+      await handle.signal(readyToConfirmSignal, bank.webhook('ready_to_confirm', 'ready'));
+    });
+    expect(result).toMatchObject({ outcome: 'cancelled', cancelReason: 'confirm_rejected' });
+    expect(result.bankError).toMatchObject({
+      endpoint: 'session/confirm',
+      code: 'insufficient_wallet_balance',
+    });
+    expect(state.bankError?.description).toBe('top up');
+    expect(bank.counts()).toEqual({ tokenize: 1, init: 1, confirm: 1, cancel: 1 });
+  });
+
+  it("init's answer lost: adopts the webhook's session only once session/status shows it is ours, never a stray one", async () => {
+    const bank = new FakeBank({ amount: 150_000, name: 'init-lost' });
+    bank.onInit = () => ({ kind: 'already_initiated' });
+    // A signed webhook naming our workflow for a session the bank's own status shows is somebody else's.
+    const stray = { ...bank.session('ready'), sessionId: 'ps_stray' };
+    const strayAtTheBank = { ...stray, payout: { ...stray.payout!, metadata: 'payout-somebody-else' } };
+    bank.onStatus = (call) => {
+      if ((call.input as { sessionId: string }).sessionId === 'ps_stray') return strayAtTheBank;
+      return bank.count('confirm') > 0 ? bank.session('succeeded') : bank.session('ready');
+    };
+    const strayWebhook = {
+      type: 'ready_to_confirm',
+      session: stray,
+      dedupKey: webhookDedupKey('ready_to_confirm', stray),
+      receivedAt: new Date().toISOString(),
+    };
+    const { result, state } = await runPayout(bank, async (handle) => {
+      await reachStep(handle, 'awaiting_ready');
+      await handle.signal(readyToConfirmSignal, strayWebhook);
+      await handle.signal(readyToConfirmSignal, bank.webhook('ready_to_confirm', 'ready'));
+    });
+    expect(result).toMatchObject({ outcome: 'succeeded', sessionId: bank.sessionId });
+    expect(bank.callsTo('confirm').map((c) => c.input)).toEqual([
+      { workflowId: bank.workflowId, sessionId: bank.sessionId },
+    ]);
+    const kinds = state.events.map((e) => `${e.kind} ${e.detail ?? ''}`);
+    expect(kinds).toContain('bank:session_not_ours ps_stray');
+    expect(kinds).toContain(`bank:session_verified ${bank.sessionId}`);
+  });
+
+  it('an unreadable webhook makes it ask the bank at once, not after the 30 min ready timeout', async () => {
+    const bank = new FakeBank({ amount: 150_000, name: 'unreadable' });
+    bank.onStatus = () => (bank.count('confirm') > 0 ? bank.session('succeeded') : bank.session('ready'));
+    const { result } = await runPayout(bank, async (handle) => {
+      await reachStep(handle, 'awaiting_ready');
+      await handle.signal(webhookUnreadableSignal, { receivedAt: new Date().toISOString() });
+      await reachStep(handle, 'awaiting_finish');
+      await handle.signal(paymentFinishedSignal, bank.webhook('payment_finished', 'succeeded'));
+    });
+    expect(result.outcome).toBe('succeeded');
+    const [init] = bank.callsTo('init');
+    const [firstPoll] = bank.callsTo('status');
+    expect(firstPoll!.atMs - init!.atMs).toBeLessThan(60_000);
+    expect(defaults.timeouts.readyTimeoutMs).toBeGreaterThan(60_000);
+  });
+
+  it('a bank that states no recipient we can check: an operator decides; nobody does, so it cancels after 3 h', async () => {
+    const bank = new FakeBank({ amount: 150_000, name: 'unverifiable' });
+    const ready = bank.session('ready');
+    ready.payout = { ...ready.payout!, recipientToken: undefined, recipientMaskedAccount: undefined };
+    const { result, state } = await runPayout(bank, async (handle) => {
+      await reachStep(handle, 'awaiting_ready');
+      await handle.signal(readyToConfirmSignal, {
+        type: 'ready_to_confirm',
+        session: ready,
+        dedupKey: webhookDedupKey('ready_to_confirm', ready),
+        receivedAt: new Date().toISOString(),
+      });
+      await reachStep(handle, 'awaiting_approval');
+    });
+    expect(result).toMatchObject({ outcome: 'cancelled', cancelReason: 'approval_timeout' });
+    expect(state.decision).toMatchObject({ action: 'await_approval' });
+    expect(bank.counts()).toEqual({ tokenize: 1, init: 1, cancel: 1 });
   });
 });
 

@@ -7,7 +7,7 @@
  * can check how long the workflow waited, not only what it did.
  */
 import { Context } from '@temporalio/activity';
-import type { PayoutActivities } from '../../activities/types';
+import type { InitPayoutResult, PayoutActivities, SessionStepResult } from '../../activities/types';
 import { maskAccount } from '../../bank131/accounts';
 import { webhookDedupKey, type SessionSnapshot } from '../../bank131/session';
 import { loadPayoutSettings, type PayoutSettings } from '../../config';
@@ -54,8 +54,13 @@ export class FakeBank {
 
   /** What `session/status` answers; tests script it, e.g. as a function of the time since the confirm. */
   onStatus: (call: BankCall) => SessionSnapshot = () => this.session('created');
-  /** What `session/confirm` answers. */
-  onConfirm: (call: BankCall) => SessionSnapshot = () => this.session('processing');
+  /** What `session/init/payout` answers; by default the session, created. */
+  onInit: (call: BankCall) => InitPayoutResult = () => ({
+    kind: 'initiated',
+    session: this.session('created'),
+  });
+  /** What `session/confirm` answers (with a `refusal` when the bank did not accept it as sent). */
+  onConfirm: (call: BankCall) => SessionStepResult = () => this.session('processing');
   /** What `session/cancel` answers. */
   onCancel: (call: BankCall) => SessionSnapshot = () => this.session('cancelled');
 
@@ -150,10 +155,7 @@ export class FakeBank {
         this.record('tokenInfo', input);
         return Promise.resolve({ maskedAccount: this.maskedAccount });
       },
-      initPayout: (input) => {
-        this.record('init', input);
-        return Promise.resolve({ kind: 'initiated', session: this.session('created') });
-      },
+      initPayout: (input) => Promise.resolve(this.onInit(this.record('init', input))),
       confirmPayout: (input) => Promise.resolve(this.onConfirm(this.record('confirm', input))),
       cancelPayout: (input) => Promise.resolve(this.onCancel(this.record('cancel', input))),
       getSessionStatus: (input) => Promise.resolve(this.onStatus(this.record('status', input))),
