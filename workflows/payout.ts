@@ -185,7 +185,21 @@ class Payout {
       recordEvent(m, now(), `operator:${decision}`, action.by);
       return m.view;
     };
-    const onlyAwaitingApproval = (_action: OperatorAction) => {
+    // Validators run one update at a time, each after the previous one's handler: so the first decision
+    // (approve, reject or cancel) wins, and a second one racing it is refused with the first one named.
+    const firstDecision = (): string | undefined => {
+      if (m.view.approval) return `${m.view.approval.decision} by ${m.view.approval.by}`;
+      if (m.view.cancelRequest) return `cancel requested by ${m.view.cancelRequest.by}`;
+      return undefined;
+    };
+    const requireOperator = (action: OperatorAction) => {
+      if (typeof action?.by !== 'string' || !action.by.trim())
+        throw new Error('the operator must be identified');
+    };
+    const onlyAwaitingApproval = (action: OperatorAction) => {
+      requireOperator(action);
+      const decided = firstDecision();
+      if (decided) throw new Error(`payout already decided: ${decided}`);
       if (m.view.step !== 'awaiting_approval')
         throw new Error(`payout is ${m.view.step}, not awaiting approval`);
     };
@@ -199,8 +213,11 @@ class Payout {
         return m.view;
       },
       {
-        validator: (_action: OperatorAction) => {
-          if (!CANCELLABLE_STEPS.has(m.view.step) || m.view.cancelRequest) {
+        validator: (action: OperatorAction) => {
+          requireOperator(action);
+          const decided = firstDecision();
+          if (decided) throw new Error(`payout already decided: ${decided}`);
+          if (!CANCELLABLE_STEPS.has(m.view.step)) {
             throw new Error(`payout is ${m.view.step}; it can only be cancelled before it is confirmed`);
           }
         },
