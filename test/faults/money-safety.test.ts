@@ -10,7 +10,7 @@
  * - no authentic webhook was lost: the gateway acknowledged every delivery, and each one was applied,
  *   recognised as a duplicate/late/foreign copy, or kept in an inbox.
  *
- * 300 payouts per CI run; `MONEY_SAFETY_PAYOUTS=2000` (or `npm run test:money-safety -- --long`) for more.
+ * 300 payouts per CI run; `MONEY_SAFETY_PAYOUTS=2000` (or `npm run test:money-safety -- --long`, `-- --seed N`) for more.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionSchema } from '../../bank131/schemas';
