@@ -5,17 +5,15 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AesGcmPayloadCodec, generateCodecKeySpec, parseCodecKeys } from '../codec/aes-gcm-codec';
 import { startCodecServer } from '../codec/server';
+import { DEMO_CODEC_KEYS_FILE, DEMO_TEMPORAL_DB_FILE, LOCAL_DATA_DIR } from '../config/local-demo';
+import { demoPayoutRequest } from '../harness/demo-payout';
+import { startLocalStack } from '../harness/local-stack';
+import { resolveTemporalCli } from '../harness/temporal-cli';
 import { createLogger } from '../observability/logger';
 import type { PayoutState } from '../workflows/messages';
-import { demoPayoutRequest } from './demo-payout';
-import { startLocalStack } from './local-stack';
-import { PROJECT_ROOT, resolveTemporalCli } from './temporal-cli';
-
-const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 const TEMPORAL_PORT = 7233;
 const UI_PORT = 8233;
 const CODEC_PORT = Number(process.env.CODEC_SERVER_PORT ?? 8888);
@@ -34,12 +32,11 @@ function portInUse(port: number): Promise<boolean> {
   });
 }
 
-/** The demo's codec key outlives one run: the SQLite history it encrypted is kept too. */
 function demoCodecKeys(): string {
   if (process.env.PAYLOAD_CODEC_KEYS) return process.env.PAYLOAD_CODEC_KEYS;
-  const file = path.join(DATA_DIR, 'demo-codec-keys');
-  if (!existsSync(file)) writeFileSync(file, generateCodecKeySpec('demo-1'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
+  if (!existsSync(DEMO_CODEC_KEYS_FILE))
+    writeFileSync(DEMO_CODEC_KEYS_FILE, generateCodecKeySpec('demo-1'), { mode: 0o600 });
+  return readFileSync(DEMO_CODEC_KEYS_FILE, 'utf8').trim();
 }
 
 function describeEvent(e: PayoutState['events'][number]): string {
@@ -47,7 +44,7 @@ function describeEvent(e: PayoutState['events'][number]): string {
 }
 
 async function main(): Promise<void> {
-  mkdirSync(DATA_DIR, { recursive: true });
+  mkdirSync(LOCAL_DATA_DIR, { recursive: true });
   out('Preparing the Temporal CLI (built once from the Go module proxy, then reused)...');
   resolveTemporalCli((line) => out(line));
   const codecKeys = demoCodecKeys();
@@ -74,7 +71,7 @@ async function main(): Promise<void> {
     devServer: {
       port: TEMPORAL_PORT,
       uiPort: UI_PORT,
-      dbFilename: path.join(DATA_DIR, 'temporal.sqlite'),
+      dbFilename: DEMO_TEMPORAL_DB_FILE,
       uiCodecEndpoint: codecServer.url,
     },
     codecKeys,

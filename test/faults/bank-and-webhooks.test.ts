@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bank131Client } from '../../bank131/client';
 import { InvalidPayoutRequestError } from '../../client/payout-request';
 import { PayoutConflictError } from '../../client/payouts';
-import type { LocalStack } from '../../scripts/local-stack';
+import type { LocalStack } from '../../harness/local-stack';
 import type { ScenarioName } from '../../simulator/server';
 import { FAULT_KINDS, seededRandom } from '../../simulator/faults';
 import { PayoutStatusKey } from '../../workflows/search-attributes';

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, startDevServer, type DevServer } from '../../temporal/dev-server';
-import { spawnGateway, type ChildService } from '../../scripts/child-services';
+import { freePort, startDevServer, type DevServer } from '../../harness/dev-server';
+import { spawnGateway, type ChildService } from '../../harness/child-services';
 import { accountRequest, FAST_SETTINGS, startTestStack, uniquePayoutId } from '../helpers/stack';
 
 const slowWebhooksOnly = {

@@ -3,8 +3,8 @@
  * and the simulated bank saw exactly one init and at most one confirm.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { LocalStack } from '../../scripts/local-stack';
-import { spawnWorker, type ChildService } from '../../scripts/child-services';
+import type { LocalStack } from '../../harness/local-stack';
+import { spawnWorker, type ChildService } from '../../harness/child-services';
 import { accountRequest, FAST_SETTINGS, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
 
 let stack: LocalStack;

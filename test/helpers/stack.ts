@@ -4,13 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { inject } from 'vitest';
 import type { PayoutSettings } from '../../config';
-import { demoPayoutRequest } from '../../scripts/demo-payout';
+import { demoPayoutRequest } from '../../harness/demo-payout';
 import {
   DEFAULT_PAYOUT_SETTINGS,
   startLocalStack,
   type LocalStack,
   type LocalStackOptions,
-} from '../../scripts/local-stack';
+} from '../../harness/local-stack';
 
 /** A fixed, test-only codec key, so recorded histories can be replayed by later runs. */
 export const TEST_CODEC_KEYS = 'test-1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AesGcmPayloadCodec, parseCodecKeys } from '../../codec/aes-gcm-codec';
 import { startCodecServer } from '../../codec/server';
 import { createLogger } from '../../observability/logger';
-import type { LocalStack } from '../../scripts/local-stack';
+import type { LocalStack } from '../../harness/local-stack';
 import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
 
 const ACCOUNT = '40817810099910004312';

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AesGcmPayloadCodec, parseCodecKeys } from '../../codec/aes-gcm-codec';
 import { AUTH_DISABLED_FOR_LOCAL_DEV, startCodecServer } from '../../codec/server';
 import { createLogger } from '../../observability/logger';
-import type { LocalStack } from '../../scripts/local-stack';
-import { freePort } from '../../temporal/dev-server';
+import type { LocalStack } from '../../harness/local-stack';
+import { freePort } from '../../harness/dev-server';
 import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

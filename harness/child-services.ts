@@ -3,11 +3,9 @@
  * again, as happens in production; the benchmark measures their CPU and memory apart from everything else.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import type { PayoutSettings } from '../config';
+import { PROJECT_ROOT } from '../config/local-demo';
 import type { LocalStack } from './local-stack';
-
-const ROOT = path.resolve(__dirname, '..');
 
 export interface ChildService {
   process: ChildProcess;
@@ -25,7 +23,7 @@ function spawnService(
   nodeArgs: string[] = [],
 ): Promise<ChildService> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
-    cwd: ROOT,
+    cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

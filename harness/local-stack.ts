@@ -15,7 +15,7 @@ import { createLogger, type Logger } from '../observability/logger';
 import { bank131CallRecorder } from '../observability/metrics';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../simulator/server';
 import { connectClient } from '../temporal/client';
-import { startDevServer, type DevServer, type DevServerOptions } from '../temporal/dev-server';
+import { startDevServer, type DevServer, type DevServerOptions } from './dev-server';
 import { startGateway } from '../webhook-gateway/server';
 import { createPayoutWorker, type PayoutWorkerOptions } from '../workers/payout-worker';
 
