@@ -5,7 +5,6 @@
  */
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { z } from 'zod';
-import type { Bank131ClientConfig } from '../config';
 import type { Logger } from '../observability/logger';
 import { Bank131BusinessError, Bank131TransportError, Bank131UnrecognisedAnswerError } from './errors';
 import {
@@ -26,6 +25,16 @@ export interface Bank131CallEvent {
   outcome: CallOutcome;
   durationMs: number;
   httpStatus?: number;
+}
+
+/** Where and how the client talks to Bank 131 (config/worker.ts reads it from the environment). */
+export interface Bank131ClientConfig {
+  baseUrl: string;
+  projectId: string;
+  privateKeyPem: string;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxConnections: number;
 }
 
 export interface Bank131ClientOptions {

@@ -17,8 +17,9 @@ import sdkPackage from '@temporalio/worker/package.json';
 import autocannon from 'autocannon';
 import { spawnGateway, spawnWorker, type ChildService } from '../harness/child-services';
 import { demoPayoutRequest } from '../harness/demo-payout';
-import { DEFAULT_PAYOUT_SETTINGS, startLocalStack, type LocalStack } from '../harness/local-stack';
+import { startLocalStack, type LocalStack } from '../harness/local-stack';
 import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../harness/temporal-cli';
+import { loadPayoutSettings } from '../config';
 import { loadPrivateKey, signBody } from '../bank131/signature';
 import { freePort, startDevServer, type DevServer } from '../harness/dev-server';
 import { workflowsEntryPath } from '../workers/workflows-entry';
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
       withoutWorker: true,
       withoutGateway: true,
       webhookUrl: `http://127.0.0.1:${gatewayPort}/webhooks/bank131`,
-      settings: DEFAULT_PAYOUT_SETTINGS,
+      settings: loadPayoutSettings({}),
       simulator: { processingDelayMs: 0, scenariosByAmount: false },
     });
     cleanups.push(() => stack.stop());

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PAYABLE_ACCOUNT_PREFIXES } from '../bank131/accounts';
-import type { PolicyConfig } from '../config';
+import type { PolicyConfig } from '../policy/settings';
 import type { PayoutRequest } from '../workflows/messages';
 
 /** A hard ceiling independent of configuration: 10 billion roubles in kopecks. */

@@ -9,7 +9,7 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { PolicyConfig } from '../config';
+import type { PolicyConfig } from '../policy/settings';
 import {
   approveUpdate,
   cancelUpdate,

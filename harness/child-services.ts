@@ -3,7 +3,7 @@
  * again, as happens in production; the benchmark measures their CPU and memory apart from everything else.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { PayoutSettings } from '../config';
+import type { PayoutSettings } from '../policy/settings';
 import { PROJECT_ROOT } from '../config/local-demo';
 import type { LocalStack } from './local-stack';
 
@@ -63,6 +63,9 @@ export function settingsEnv(settings: PayoutSettings): NodeJS.ProcessEnv {
     PAYOUT_MIN_AMOUNT: String(settings.policy.minAmount),
     PAYOUT_MAX_AMOUNT: String(settings.policy.maxAmount),
     PAYOUT_APPROVAL_THRESHOLD: String(settings.policy.approvalThreshold),
+    ...(settings.policy.unverifiedDetails
+      ? { PAYOUT_UNVERIFIED_DETAILS: settings.policy.unverifiedDetails }
+      : {}),
     PAYOUT_APPROVAL_TIMEOUT: String(t.approvalTimeoutMs),
     PAYOUT_READY_TIMEOUT: String(t.readyTimeoutMs),
     PAYOUT_FINISH_TIMEOUT: String(t.finishTimeoutMs),

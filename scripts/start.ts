@@ -7,17 +7,22 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AesGcmPayloadCodec, generateCodecKeySpec, parseCodecKeys } from '../codec/aes-gcm-codec';
-import { startCodecServer } from '../codec/server';
-import { DEMO_CODEC_KEYS_FILE, DEMO_TEMPORAL_DB_FILE, LOCAL_DATA_DIR } from '../config/local-demo';
+import { AUTH_DISABLED_FOR_LOCAL_DEV, startCodecServer } from '../codec/server';
+import {
+  DEMO_CODEC_KEYS_FILE,
+  DEMO_TEMPORAL_DB_FILE,
+  loadDemoConfig,
+  LOCAL_DATA_DIR,
+} from '../config/local-demo';
 import { demoPayoutRequest } from '../harness/demo-payout';
 import { startLocalStack } from '../harness/local-stack';
 import { resolveTemporalCli } from '../harness/temporal-cli';
 import { createLogger } from '../observability/logger';
 import type { PayoutState } from '../workflows/messages';
+
 const TEMPORAL_PORT = 7233;
 const UI_PORT = 8233;
-const CODEC_PORT = Number(process.env.CODEC_SERVER_PORT ?? 8888);
-const GATEWAY_PORT = Number(process.env.GATEWAY_PORT ?? 8080);
+const config = loadDemoConfig();
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -33,7 +38,7 @@ function portInUse(port: number): Promise<boolean> {
 }
 
 function demoCodecKeys(): string {
-  if (process.env.PAYLOAD_CODEC_KEYS) return process.env.PAYLOAD_CODEC_KEYS;
+  if (config.codecKeys) return config.codecKeys;
   if (!existsSync(DEMO_CODEC_KEYS_FILE))
     writeFileSync(DEMO_CODEC_KEYS_FILE, generateCodecKeySpec('demo-1'), { mode: 0o600 });
   return readFileSync(DEMO_CODEC_KEYS_FILE, 'utf8').trim();
@@ -48,20 +53,20 @@ async function main(): Promise<void> {
   out('Preparing the Temporal CLI (built once from the Go module proxy, then reused)...');
   resolveTemporalCli((line) => out(line));
   const codecKeys = demoCodecKeys();
-  const metricsPort = Number(process.env.WORKER_METRICS_PORT ?? 9464);
+  const metricsPort = config.workerMetricsPort;
   Runtime.install({
     logger: new DefaultLogger('WARN'),
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } },
   });
-  const logger = createLogger('demo', process.env.LOG_LEVEL ?? 'warn');
+  const logger = createLogger('demo', config.logLevel);
 
   const codecServer = await startCodecServer({
     codec: new AesGcmPayloadCodec(parseCodecKeys(codecKeys)),
-    authToken: 'disabled-for-local-dev',
+    authToken: AUTH_DISABLED_FOR_LOCAL_DEV,
     corsOrigins: [`http://localhost:${UI_PORT}`, `http://127.0.0.1:${UI_PORT}`],
     logger,
     host: '127.0.0.1',
-    port: CODEC_PORT,
+    port: config.codecServerPort,
   });
 
   const reuseServer = await portInUse(TEMPORAL_PORT);
@@ -75,8 +80,8 @@ async function main(): Promise<void> {
       uiCodecEndpoint: codecServer.url,
     },
     codecKeys,
-    gatewayPort: GATEWAY_PORT,
-    simulator: { port: Number(process.env.SIMULATOR_PORT ?? 8131), processingDelayMs: 300 },
+    gatewayPort: config.gatewayPort,
+    simulator: { port: config.simulatorPort, processingDelayMs: 300 },
     logger,
   });
   const uiBase = `http://localhost:${UI_PORT}`;
@@ -130,7 +135,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
-  if (process.env.DEMO_EXIT_AFTER_PAYOUT === '1') shutdown();
+  if (config.exitAfterPayout) shutdown();
 }
 
 main().catch((err: unknown) => {

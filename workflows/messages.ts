@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RefundSnapshot, SessionSnapshot } from '../bank131/session';
+import type { PolicyDecision } from '../policy/settings';
 
 export const PAYOUT_WORKFLOW_TYPE = 'payoutWorkflow';
 export const WEBHOOK_INBOX_WORKFLOW_TYPE = 'webhookInboxWorkflow';
@@ -95,11 +96,6 @@ export type CancelReason =
   | 'recipient_rejected'
   /** The bank refused our confirm and still awaited a decision: we cancelled so nothing can move later. */
   | 'confirm_rejected';
-
-export type PolicyDecision =
-  | { action: 'confirm'; checks: string[] }
-  | { action: 'await_approval'; reason: string; checks: string[] }
-  | { action: 'cancel'; violations: string[] };
 
 export interface PayoutEvent {
   at: string;

@@ -10,7 +10,8 @@ import { Context } from '@temporalio/activity';
 import type { PayoutActivities } from '../../activities/types';
 import { maskAccount } from '../../bank131/accounts';
 import { webhookDedupKey, type SessionSnapshot } from '../../bank131/session';
-import { loadPayoutSettings, type PayoutSettings } from '../../config';
+import { loadPayoutSettings } from '../../config';
+import type { PayoutSettings } from '../../policy/settings';
 import type { PayoutRequest, WebhookSignal } from '../../workflows/messages';
 
 export type BankOperation = 'tokenize' | 'tokenInfo' | 'init' | 'confirm' | 'cancel' | 'status';
