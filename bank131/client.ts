@@ -13,6 +13,7 @@ import {
   TokenInfoResponseSchema,
   TokenizeResponseSchema,
   type InitPayoutRequest,
+  type TokenizeRequest,
   type RawSession,
 } from './schemas';
 import { IDEMPOTENCY_HEADER, loadPrivateKey, PROJECT_HEADER, SIGNATURE_HEADER, signBody } from './signature';
@@ -106,7 +107,10 @@ export class Bank131Client {
   async tokenize(input: { bik: string; account: string }, idempotencyKey?: string) {
     const res = await this.call(
       'tokenize',
-      { type: 'bank_account_ru', bank_account_ru: { bik: input.bik, account: input.account } },
+      {
+        type: 'bank_account_ru',
+        bank_account_ru: { bik: input.bik, account: input.account },
+      } satisfies TokenizeRequest,
       TokenizeResponseSchema,
       idempotencyKey,
     );

@@ -18,7 +18,7 @@ import { demoPayoutRequest } from '../harness/demo-payout';
 import { startLocalStack } from '../harness/local-stack';
 import { resolveTemporalCli } from '../harness/temporal-cli';
 import { createLogger } from '../observability/logger';
-import type { PayoutState } from '../workflows/messages';
+import type { PayoutEvent } from '../workflows/messages';
 
 const TEMPORAL_PORT = 7233;
 const UI_PORT = 8233;
@@ -44,7 +44,7 @@ function demoCodecKeys(): string {
   return readFileSync(DEMO_CODEC_KEYS_FILE, 'utf8').trim();
 }
 
-function describeEvent(e: PayoutState['events'][number]): string {
+function describeEvent(e: PayoutEvent): string {
   return `  ${e.at.slice(11, 23)}  ${e.kind}${e.detail ? `  (${e.detail})` : ''}`;
 }
 

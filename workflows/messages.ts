@@ -3,6 +3,7 @@
  * that reach it. Shared by the workflow, the client, the gateway and the tests; holds no logic.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { WebhookType } from '../bank131/schemas';
 import type { RefundSnapshot, SessionSnapshot } from '../bank131/session';
 import type { PolicyDecision } from '../policy/settings';
 
@@ -35,7 +36,15 @@ export interface PayoutWorkflowInput {
   requestHash: string;
 }
 
-export const WEBHOOK_SIGNAL_TYPES = ['ready_to_confirm', 'payment_finished', 'payment_refunded'] as const;
+/**
+ * The webhook types a payout acts on (of the bank's `WEBHOOK_TYPES`), each delivered as the signal of the same
+ * name; the gateway records any other type in the inbox. Adding one: here, its signal below, the gateway's map.
+ */
+export const WEBHOOK_SIGNAL_TYPES = [
+  'ready_to_confirm',
+  'payment_finished',
+  'payment_refunded',
+] as const satisfies readonly WebhookType[];
 export type WebhookSignalType = (typeof WEBHOOK_SIGNAL_TYPES)[number];
 
 /** What the gateway signals for each verified webhook. */
@@ -47,9 +56,10 @@ export interface WebhookSignal {
   receivedAt: string;
 }
 
-export const readyToConfirmSignal = defineSignal<[WebhookSignal]>('ready_to_confirm');
-export const paymentFinishedSignal = defineSignal<[WebhookSignal]>('payment_finished');
-export const paymentRefundedSignal = defineSignal<[WebhookSignal]>('payment_refunded');
+export const readyToConfirmSignal = defineSignal<[WebhookSignal], WebhookSignalType>('ready_to_confirm');
+export const paymentFinishedSignal = defineSignal<[WebhookSignal], WebhookSignalType>('payment_finished');
+export const paymentRefundedSignal = defineSignal<[WebhookSignal], WebhookSignalType>('payment_refunded');
+export type WebhookSignalDefinition = typeof readyToConfirmSignal;
 /** What the inbox keeps of a webhook: the signal, why it is there, and for unreadable bodies the body itself. */
 export type InboxWebhook = WebhookSignal & {
   reason: string;
@@ -66,23 +76,21 @@ export const unmatchedWebhookSignal = defineSignal<[InboxWebhook]>('unmatched_we
 export const webhookUnreadableSignal =
   defineSignal<[{ receivedAt: string; sessionId?: string; type?: string }]>('webhook_unreadable');
 
-export const PAYOUT_STEPS = [
-  'starting',
-  'tokenizing',
-  'initiating',
-  'awaiting_ready',
-  'deciding',
-  'awaiting_approval',
-  'confirming',
-  'cancelling',
-  'awaiting_finish',
-  'reconciling',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'unknown',
-] as const;
-export type PayoutStep = (typeof PAYOUT_STEPS)[number];
+export type PayoutStep =
+  | 'starting'
+  | 'tokenizing'
+  | 'initiating'
+  | 'awaiting_ready'
+  | 'deciding'
+  | 'awaiting_approval'
+  | 'confirming'
+  | 'cancelling'
+  | 'awaiting_finish'
+  | 'reconciling'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'unknown';
 
 export type PayoutOutcome = 'succeeded' | 'failed' | 'cancelled' | 'unknown';
 
@@ -103,7 +111,7 @@ export interface PayoutEvent {
   detail?: string;
 }
 
-export interface Approval {
+interface Approval {
   decision: 'approved' | 'rejected';
   by: string;
   at: string;
@@ -197,7 +205,7 @@ export interface PayoutReturnsInput {
 }
 
 /** Money the recipient's bank sent back after the payout finished. */
-export interface PayoutReturn {
+interface PayoutReturn {
   refundId: string;
   status: string;
   /** Minor units, as the bank reported it. */
@@ -210,7 +218,7 @@ export interface PayoutReturn {
 }
 
 /** A refund webhook naming this payout whose session, by `session/status`, belongs to another one. */
-export interface ForeignRefund {
+interface ForeignRefund {
   sessionId: string;
   refundIds: string[];
   at: string;
