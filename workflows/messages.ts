@@ -6,10 +6,17 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WebhookType } from '../bank131/schemas';
 import type { RefundSnapshot, SessionSnapshot } from '../bank131/session';
 import type { PolicyDecision } from '../policy/settings';
+import type * as workflows from './index';
 
-export const PAYOUT_WORKFLOW_TYPE = 'payoutWorkflow';
-export const WEBHOOK_INBOX_WORKFLOW_TYPE = 'webhookInboxWorkflow';
-export const PAYOUT_RETURNS_WORKFLOW_TYPE = 'payoutReturnsWorkflow';
+/** The workflows' type names: the names of the functions workflows/index.ts exports (the compiler checks). */
+type WorkflowType = keyof typeof workflows;
+export const PAYOUT_WORKFLOW_TYPE = 'payoutWorkflow' satisfies WorkflowType;
+export const WEBHOOK_INBOX_WORKFLOW_TYPE = 'webhookInboxWorkflow' satisfies WorkflowType;
+export const PAYOUT_RETURNS_WORKFLOW_TYPE = 'payoutReturnsWorkflow' satisfies WorkflowType;
+/** The workflow functions as types, for typed starts and handles: `workflow.start<PayoutWorkflow>(PAYOUT_WORKFLOW_TYPE, …)`. */
+export type PayoutWorkflow = typeof workflows.payoutWorkflow;
+export type WebhookInboxWorkflow = typeof workflows.webhookInboxWorkflow;
+export type PayoutReturnsWorkflow = typeof workflows.payoutReturnsWorkflow;
 
 /** One returns workflow per payout, so the gateway and the client find it from the payout's workflow ID. */
 export function payoutReturnsWorkflowId(payoutWorkflowId: string): string {
