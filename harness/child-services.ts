@@ -76,6 +76,16 @@ export function settingsEnv(settings: PayoutSettings): NodeJS.ProcessEnv {
   };
 }
 
+/** The variables config/temporal.ts reads, for the stack's Temporal. */
+function temporalEnv(stack: LocalStack): NodeJS.ProcessEnv {
+  return {
+    TEMPORAL_ADDRESS: stack.temporal.address,
+    TEMPORAL_NAMESPACE: stack.temporal.namespace,
+    TEMPORAL_TASK_QUEUE: stack.temporal.taskQueue,
+    PAYLOAD_CODEC_KEYS: stack.temporal.codecKeys,
+  };
+}
+
 export function spawnWorker(
   stack: LocalStack,
   workflowBundlePath: string,
@@ -85,10 +95,7 @@ export function spawnWorker(
   return spawnService(
     'workers/main.ts',
     {
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      TEMPORAL_NAMESPACE: stack.temporal.namespace,
-      TEMPORAL_TASK_QUEUE: stack.temporal.taskQueue,
-      PAYLOAD_CODEC_KEYS: stack.temporal.codecKeys,
+      ...temporalEnv(stack),
       BANK131_BASE_URL: stack.simulator.url,
       BANK131_PROJECT_ID: 'demo-project',
       BANK131_PRIVATE_KEY: stack.keys.partner.privateKeyPem,
@@ -113,10 +120,7 @@ export function spawnGateway(
   return spawnService(
     'webhook-gateway/main.ts',
     {
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      TEMPORAL_NAMESPACE: stack.temporal.namespace,
-      TEMPORAL_TASK_QUEUE: stack.temporal.taskQueue,
-      PAYLOAD_CODEC_KEYS: stack.temporal.codecKeys,
+      ...temporalEnv(stack),
       BANK131_PUBLIC_KEYS: stack.keys.bank.publicKeyPem,
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),
