@@ -1,6 +1,36 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Layers (docs/architecture.md): product code → local harness (harness/) → entry scripts (scripts/), tests and
+// the benchmark. Imports point one way only: down this list, never up it.
+const PRODUCT = [
+  'activities',
+  'bank131',
+  'client',
+  'codec',
+  'config',
+  'observability',
+  'policy',
+  'temporal',
+  'webhook-gateway',
+  'workers',
+  'workflows',
+];
+const SIMULATOR = 'simulator';
+const filesIn = (...folders) => folders.map((f) => `${f}/**/*.ts`);
+const importOf = (folders, message) => ({
+  regex: `^(\\.\\./)+(${folders.join('|')})(/.*)?$`,
+  message,
+});
+const NOT_HARNESS = importOf(
+  ['harness', 'scripts', 'test', 'bench'],
+  'Product code must not depend on the local harness, entry scripts, tests or the benchmark.',
+);
+const NOT_SIMULATOR = importOf(
+  [SIMULATOR],
+  'Only the local harness (and tests) may start the simulator: the service talks to the bank over HTTP.',
+);
+
 export default tseslint.config(
   {
     ignores: ['node_modules/', 'dist/', '.tools/', '.data/', '.cache/', 'test-results/', 'eslint.config.mjs'],
@@ -18,8 +48,34 @@ export default tseslint.config(
     },
   },
   {
+    // Product code other than the sandboxed workflow code (its block below adds these same rules).
+    files: filesIn(...PRODUCT.filter((f) => f !== 'workflows' && f !== 'policy')),
+    rules: { 'no-restricted-imports': ['error', { patterns: [NOT_HARNESS, NOT_SIMULATOR] }] },
+  },
+  {
+    // The harness wires product code together for one machine; the scripts, tests and benchmark use it.
+    files: filesIn('harness'),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [importOf(['scripts', 'test', 'bench'], 'The harness must not depend on its callers.')] },
+      ],
+    },
+  },
+  {
+    files: filesIn('scripts'),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [importOf(['test', 'bench'], 'Entry scripts must not depend on tests or the benchmark.')],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O, activities as types only.
-    files: ['workflows/**/*.ts', 'policy/**/*.ts'],
+    files: filesIn('workflows', 'policy'),
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
@@ -47,6 +103,8 @@ export default tseslint.config(
               message:
                 'Import activity implementations as types only (proxyActivities); shared constants live in activities/types.',
             },
+            NOT_HARNESS,
+            NOT_SIMULATOR,
           ],
         },
       ],
@@ -54,7 +112,7 @@ export default tseslint.config(
   },
   {
     // The simulator models the bank, not our client: sharing the client's rules would make it agree by construction.
-    files: ['simulator/**/*.ts'],
+    files: filesIn(SIMULATOR),
     rules: {
       'no-restricted-imports': [
         'error',
@@ -69,6 +127,7 @@ export default tseslint.config(
               regex: '^\\.\\./(activities|workflows|policy|webhook-gateway|client)(/.*)?$',
               message: 'The simulator must not depend on the service it is testing.',
             },
+            NOT_HARNESS,
           ],
         },
       ],

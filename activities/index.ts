@@ -15,7 +15,7 @@ import {
   RETRYABLE_BANK_CODES,
 } from '../bank131/errors';
 import { classifySession, initMetadata, toSessionSnapshot, type SessionSnapshot } from '../bank131/session';
-import type { PayoutSettings } from '../config';
+import type { PayoutSettings } from '../policy/settings';
 import type { Logger } from '../observability/logger';
 import {
   FAILURE_TYPES,

@@ -4,7 +4,7 @@
  * Activity inputs and results are recorded in workflow history: they are a versioned contract. Fields are
  * only ever added (optional), never renamed or retyped, so histories of running payouts stay replayable.
  */
-import type { PayoutSettings } from '../config';
+import type { PayoutSettings } from '../policy/settings';
 import type { SessionSnapshot } from '../bank131/session';
 
 /** ApplicationFailure types the activities throw; the workflow and retry policies match on these strings. */

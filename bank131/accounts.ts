@@ -15,8 +15,14 @@ export const PAYABLE_ACCOUNT_PREFIXES: readonly string[] = [
   '40702810',
 ];
 
-export function isPayableAccount(account: string): boolean {
-  return /^\d{20}$/.test(account) && PAYABLE_ACCOUNT_PREFIXES.some((p) => account.startsWith(p));
+/** A Russian account number: 20 digits. */
+export function isAccountNumber(account: string): boolean {
+  return /^\d{20}$/.test(account);
+}
+
+/** Starts with a prefix Bank 131 pays out to; a payable account is an account number that does. */
+export function hasPayablePrefix(account: string): boolean {
+  return PAYABLE_ACCOUNT_PREFIXES.some((p) => account.startsWith(p));
 }
 
 export function isBik(bik: string): boolean {

@@ -5,7 +5,6 @@
  */
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { z } from 'zod';
-import type { Bank131ClientConfig } from '../config';
 import type { Logger } from '../observability/logger';
 import { Bank131BusinessError, Bank131TransportError, Bank131UnrecognisedAnswerError } from './errors';
 import {
@@ -14,6 +13,7 @@ import {
   TokenInfoResponseSchema,
   TokenizeResponseSchema,
   type InitPayoutRequest,
+  type TokenizeRequest,
   type RawSession,
 } from './schemas';
 import { IDEMPOTENCY_HEADER, loadPrivateKey, PROJECT_HEADER, SIGNATURE_HEADER, signBody } from './signature';
@@ -26,6 +26,16 @@ export interface Bank131CallEvent {
   outcome: CallOutcome;
   durationMs: number;
   httpStatus?: number;
+}
+
+/** Where and how the client talks to Bank 131 (config/worker.ts reads it from the environment). */
+export interface Bank131ClientConfig {
+  baseUrl: string;
+  projectId: string;
+  privateKeyPem: string;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxConnections: number;
 }
 
 export interface Bank131ClientOptions {
@@ -97,7 +107,10 @@ export class Bank131Client {
   async tokenize(input: { bik: string; account: string }, idempotencyKey?: string) {
     const res = await this.call(
       'tokenize',
-      { type: 'bank_account_ru', bank_account_ru: { bik: input.bik, account: input.account } },
+      {
+        type: 'bank_account_ru',
+        bank_account_ru: { bik: input.bik, account: input.account },
+      } satisfies TokenizeRequest,
       TokenizeResponseSchema,
       idempotencyKey,
     );

@@ -148,14 +148,14 @@ export const SessionResponseSchema = z.looseObject({ session: SessionSchema });
 
 // ---- Webhooks (what the bank sends us) ----
 
-export const WEBHOOK_TYPES = [
-  'ready_to_confirm',
-  'payment_finished',
-  'payment_refunded',
-  'action_required',
-  'ready_to_capture',
-  'confirmation_payout',
-] as const;
+/** Every webhook type the bank documents; `WEBHOOK_SIGNAL_TYPES` (workflows/messages.ts) are the ones a payout acts on. */
+export type WebhookType =
+  | 'ready_to_confirm'
+  | 'payment_finished'
+  | 'payment_refunded'
+  | 'action_required'
+  | 'ready_to_capture'
+  | 'confirmation_payout';
 
 export const WebhookSchema = z.looseObject({
   type: z.string().min(1),

@@ -4,12 +4,16 @@
  */
 import { maskAccount, visibleDigits } from './accounts';
 import {
+  PAYOUT_STATUSES,
   PayoutSchema,
   readList,
   RefundSchema,
+  SESSION_STATUSES,
+  type BankPayoutStatus,
   type RawPayout,
   type RawRefund,
   type RawSession,
+  type SessionStatus,
 } from './schemas';
 
 export interface RefundSnapshot {
@@ -23,6 +27,7 @@ export interface RefundSnapshot {
 
 export interface PayoutSnapshot {
   id: string;
+  /** One of `PAYOUT_STATUSES`, `unknown` when unreadable, or a status the bank added since, kept as sent. */
   status: string;
   amount?: number;
   currency?: string;
@@ -43,7 +48,7 @@ export interface PayoutSnapshot {
 
 export interface SessionSnapshot {
   sessionId: string;
-  /** `unknown` when the bank's body had no readable status. */
+  /** One of `SESSION_STATUSES`, `unknown` when the bank's body had no readable status, or a new one kept as sent. */
   status: string;
   nextAction?: string;
   errorCode?: string;
@@ -148,29 +153,38 @@ export type SessionOutcome =
   | { kind: 'cancelled'; errorCode?: string }
   | { kind: 'unknown'; errorCode?: string };
 
+/** A status from the bank's documented list, typed; undefined for anything else (`unknown`, a new status). */
+function known<T extends SessionStatus | BankPayoutStatus>(
+  statuses: readonly T[],
+  status: string | undefined,
+): T | undefined {
+  return statuses.find((s) => s === status);
+}
+
 /**
  * What a session tells us about the payout's fate. `error` is unknown, never failed: the money may have
  * moved, so nothing is retried automatically. So is any status we do not know.
  */
 export function classifySession(s: SessionSnapshot): SessionOutcome {
   const errorCode = s.payout?.errorCode ?? s.errorCode;
+  const payoutStatus = known(PAYOUT_STATUSES, s.payout?.status);
   // A payout the bank reports as succeeded moved the money, whatever the session says.
-  if (s.payout?.status === 'succeeded') return { kind: 'succeeded' };
-  switch (s.status) {
+  if (payoutStatus === 'succeeded') return { kind: 'succeeded' };
+  switch (known(SESSION_STATUSES, s.status)) {
     case 'error':
       return { kind: 'unknown', errorCode };
     case 'accepted':
-      return s.payout?.status === 'failed' ? { kind: 'failed', errorCode } : { kind: 'succeeded' };
+      return payoutStatus === 'failed' ? { kind: 'failed', errorCode } : { kind: 'succeeded' };
     case 'cancelled':
       // A payout the bank tried and failed ends in a cancelled session with a failed payout.
-      return s.payout?.status === 'failed' &&
+      return payoutStatus === 'failed' &&
         errorCode !== 'session_cancelled_by_partner' &&
         errorCode !== 'confirm_timeout'
         ? { kind: 'failed', errorCode }
         : { kind: 'cancelled', errorCode };
     case 'created':
     case 'in_progress':
-      if (s.payout?.status === 'failed') return { kind: 'failed', errorCode };
+      if (payoutStatus === 'failed') return { kind: 'failed', errorCode };
       return s.nextAction === 'confirm' ? { kind: 'awaiting_confirm' } : { kind: 'processing' };
     default:
       return { kind: 'unknown', errorCode };

@@ -15,12 +15,13 @@ import { parseArgs } from 'node:util';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import sdkPackage from '@temporalio/worker/package.json';
 import autocannon from 'autocannon';
-import { spawnGateway, spawnWorker, type ChildService } from '../scripts/child-services';
-import { demoPayoutRequest } from '../scripts/demo-payout';
-import { DEFAULT_PAYOUT_SETTINGS, startLocalStack, type LocalStack } from '../scripts/local-stack';
-import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../scripts/temporal-cli';
+import { spawnGateway, spawnWorker, type ChildService } from '../harness/child-services';
+import { demoPayoutRequest } from '../harness/demo-payout';
+import { startLocalStack, type LocalStack } from '../harness/local-stack';
+import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../harness/temporal-cli';
+import { loadPayoutSettings } from '../config';
 import { loadPrivateKey, signBody } from '../bank131/signature';
-import { freePort, startDevServer, type DevServer } from '../temporal/dev-server';
+import { freePort, startDevServer, type DevServer } from '../harness/dev-server';
 import { workflowBundleSources } from '../workers/workflows-entry';
 import { readyToConfirmSignal, type WebhookSignal } from '../workflows/messages';
 import { summarizeCpuProfile } from './cpu-profile';
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
       withoutWorker: true,
       withoutGateway: true,
       webhookUrl: `http://127.0.0.1:${gatewayPort}/webhooks/bank131`,
-      settings: DEFAULT_PAYOUT_SETTINGS,
+      settings: loadPayoutSettings({}),
       simulator: { processingDelayMs: 0, scenariosByAmount: false },
     });
     cleanups.push(() => stack.stop());

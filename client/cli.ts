@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadPayoutSettings, loadTemporalConfig } from '../config';
+import { DEMO_CODEC_KEYS_FILE } from '../config/local-demo';
 import { connectClient } from '../temporal/client';
 import { InvalidPayoutRequestError } from './payout-request';
 import {
@@ -15,8 +16,6 @@ import {
   PayoutNotFoundError,
   PayoutsClient,
 } from './payouts';
-
-const DEMO_CODEC_KEYS_FILE = path.resolve(__dirname, '../.data/demo-codec-keys');
 
 const USAGE = `usage:
   npm run payout -- start --id ID --amount KOPECKS [--currency rub] (--token TOKEN | --bik BIK --account ACCOUNT) --name "FULL NAME" --description "TEXT"

@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { PAYABLE_ACCOUNT_PREFIXES } from '../bank131/accounts';
-import type { PolicyConfig } from '../config';
+import { hasPayablePrefix, isAccountNumber, isBik, PAYABLE_ACCOUNT_PREFIXES } from '../bank131/accounts';
+import type { PolicyConfig } from '../policy/settings';
 import type { PayoutRequest } from '../workflows/messages';
 
 /** A hard ceiling independent of configuration: 10 billion roubles in kopecks. */
@@ -26,13 +26,12 @@ export const RecipientSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('account'),
-    bik: z.string().regex(/^\d{9}$/, 'must be 9 digits'),
+    bik: z.string().refine(isBik, 'must be 9 digits'),
+    // A payable account: both rules (bank131/accounts.ts), one message each.
     account: z
       .string()
-      .regex(/^\d{20}$/, 'must be 20 digits')
-      .refine((a) => PAYABLE_ACCOUNT_PREFIXES.some((p) => a.startsWith(p)), {
-        message: `must start with one of ${PAYABLE_ACCOUNT_PREFIXES.join(', ')}`,
-      }),
+      .refine(isAccountNumber, 'must be 20 digits')
+      .refine(hasPayablePrefix, `must start with one of ${PAYABLE_ACCOUNT_PREFIXES.join(', ')}`),
     fullName,
   }),
 ]);

@@ -9,7 +9,7 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { PolicyConfig } from '../config';
+import type { PolicyConfig } from '../policy/settings';
 import {
   approveUpdate,
   cancelUpdate,
@@ -21,7 +21,9 @@ import {
   type OperatorAction,
   type PayoutResult,
   type PayoutReturnsState,
+  type PayoutReturnsWorkflow,
   type PayoutState,
+  type PayoutWorkflow,
   type PayoutWorkflowInput,
 } from '../workflows/messages';
 import { PayoutAmountKey, PayoutIdKey, PayoutStatusKey, PayoutStepKey } from '../workflows/search-attributes';
@@ -81,7 +83,7 @@ export class PayoutsClient {
     const workflowId = payoutWorkflowId(request.payoutId);
     const args: PayoutWorkflowInput = { request, requestHash: hash };
     try {
-      const handle = await this.opts.client.workflow.start(PAYOUT_WORKFLOW_TYPE, {
+      const handle = await this.opts.client.workflow.start<PayoutWorkflow>(PAYOUT_WORKFLOW_TYPE, {
         workflowId,
         taskQueue: this.opts.taskQueue,
         args: [args],
@@ -100,13 +102,13 @@ export class PayoutsClient {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    const description = await this.opts.client.workflow.getHandle(workflowId).describe();
+    const description = await this.handle(request.payoutId).describe();
     if (description.memo?.requestHash !== hash) throw new PayoutConflictError(request.payoutId);
     return { payoutId: request.payoutId, workflowId, runId: description.runId, created: false };
   }
 
-  handle(payoutId: string): WorkflowHandle {
-    return this.opts.client.workflow.getHandle(payoutWorkflowId(payoutId));
+  handle(payoutId: string): WorkflowHandle<PayoutWorkflow> {
+    return this.opts.client.workflow.getHandle<PayoutWorkflow>(payoutWorkflowId(payoutId));
   }
 
   async getPayout(payoutId: string): Promise<PayoutView> {
@@ -136,7 +138,7 @@ export class PayoutsClient {
   private async getReturns(workflowId: string): Promise<PayoutReturnsState | undefined> {
     try {
       return await this.opts.client.workflow
-        .getHandle(payoutReturnsWorkflowId(workflowId))
+        .getHandle<PayoutReturnsWorkflow>(payoutReturnsWorkflowId(workflowId))
         .query(returnsQuery);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
@@ -145,7 +147,7 @@ export class PayoutsClient {
   }
 
   async result(payoutId: string): Promise<PayoutResult> {
-    return this.handle(payoutId).result() as Promise<PayoutResult>;
+    return this.handle(payoutId).result();
   }
 
   approve(payoutId: string, action: OperatorAction): Promise<PayoutState> {

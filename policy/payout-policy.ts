@@ -11,8 +11,8 @@
  */
 import { accountsAgree } from '../bank131/accounts';
 import { metadataOf, type SessionSnapshot } from '../bank131/session';
-import type { PolicyConfig } from '../config';
-import type { PayoutRequest, PolicyDecision } from '../workflows/messages';
+import type { PayoutRequest } from '../workflows/messages';
+import type { PolicyConfig, PolicyDecision } from './settings';
 
 export interface PolicyInput {
   request: PayoutRequest;

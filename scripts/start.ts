@@ -5,21 +5,24 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AesGcmPayloadCodec, generateCodecKeySpec, parseCodecKeys } from '../codec/aes-gcm-codec';
-import { startCodecServer } from '../codec/server';
+import { AUTH_DISABLED_FOR_LOCAL_DEV, startCodecServer } from '../codec/server';
+import {
+  DEMO_CODEC_KEYS_FILE,
+  DEMO_TEMPORAL_DB_FILE,
+  loadDemoConfig,
+  LOCAL_DATA_DIR,
+} from '../config/local-demo';
+import { demoPayoutRequest } from '../harness/demo-payout';
+import { startLocalStack } from '../harness/local-stack';
+import { resolveTemporalCli } from '../harness/temporal-cli';
 import { createLogger } from '../observability/logger';
-import type { PayoutState } from '../workflows/messages';
-import { demoPayoutRequest } from './demo-payout';
-import { startLocalStack } from './local-stack';
-import { PROJECT_ROOT, resolveTemporalCli } from './temporal-cli';
+import type { PayoutEvent } from '../workflows/messages';
 
-const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 const TEMPORAL_PORT = 7233;
 const UI_PORT = 8233;
-const CODEC_PORT = Number(process.env.CODEC_SERVER_PORT ?? 8888);
-const GATEWAY_PORT = Number(process.env.GATEWAY_PORT ?? 8080);
+const config = loadDemoConfig();
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -34,37 +37,36 @@ function portInUse(port: number): Promise<boolean> {
   });
 }
 
-/** The demo's codec key outlives one run: the SQLite history it encrypted is kept too. */
 function demoCodecKeys(): string {
-  if (process.env.PAYLOAD_CODEC_KEYS) return process.env.PAYLOAD_CODEC_KEYS;
-  const file = path.join(DATA_DIR, 'demo-codec-keys');
-  if (!existsSync(file)) writeFileSync(file, generateCodecKeySpec('demo-1'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
+  if (config.codecKeys) return config.codecKeys;
+  if (!existsSync(DEMO_CODEC_KEYS_FILE))
+    writeFileSync(DEMO_CODEC_KEYS_FILE, generateCodecKeySpec('demo-1'), { mode: 0o600 });
+  return readFileSync(DEMO_CODEC_KEYS_FILE, 'utf8').trim();
 }
 
-function describeEvent(e: PayoutState['events'][number]): string {
+function describeEvent(e: PayoutEvent): string {
   return `  ${e.at.slice(11, 23)}  ${e.kind}${e.detail ? `  (${e.detail})` : ''}`;
 }
 
 async function main(): Promise<void> {
-  mkdirSync(DATA_DIR, { recursive: true });
+  mkdirSync(LOCAL_DATA_DIR, { recursive: true });
   out('Preparing the Temporal CLI (built once from the Go module proxy, then reused)...');
   resolveTemporalCli((line) => out(line));
   const codecKeys = demoCodecKeys();
-  const metricsPort = Number(process.env.WORKER_METRICS_PORT ?? 9464);
+  const metricsPort = config.workerMetricsPort;
   Runtime.install({
     logger: new DefaultLogger('WARN'),
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } },
   });
-  const logger = createLogger('demo', process.env.LOG_LEVEL ?? 'warn');
+  const logger = createLogger('demo', config.logLevel);
 
   const codecServer = await startCodecServer({
     codec: new AesGcmPayloadCodec(parseCodecKeys(codecKeys)),
-    authToken: 'disabled-for-local-dev',
+    authToken: AUTH_DISABLED_FOR_LOCAL_DEV,
     corsOrigins: [`http://localhost:${UI_PORT}`, `http://127.0.0.1:${UI_PORT}`],
     logger,
     host: '127.0.0.1',
-    port: CODEC_PORT,
+    port: config.codecServerPort,
   });
 
   const reuseServer = await portInUse(TEMPORAL_PORT);
@@ -74,12 +76,12 @@ async function main(): Promise<void> {
     devServer: {
       port: TEMPORAL_PORT,
       uiPort: UI_PORT,
-      dbFilename: path.join(DATA_DIR, 'temporal.sqlite'),
+      dbFilename: DEMO_TEMPORAL_DB_FILE,
       uiCodecEndpoint: codecServer.url,
     },
     codecKeys,
-    gatewayPort: GATEWAY_PORT,
-    simulator: { port: Number(process.env.SIMULATOR_PORT ?? 8131), processingDelayMs: 300 },
+    gatewayPort: config.gatewayPort,
+    simulator: { port: config.simulatorPort, processingDelayMs: 300 },
     logger,
   });
   const uiBase = `http://localhost:${UI_PORT}`;
@@ -133,7 +135,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
-  if (process.env.DEMO_EXIT_AFTER_PAYOUT === '1') shutdown();
+  if (config.exitAfterPayout) shutdown();
 }
 
 main().catch((err: unknown) => {

@@ -3,23 +3,12 @@
  * across restarts, the Web UI, and our search attributes registered. Ctrl-C stops it.
  */
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { startDevServer } from '../temporal/dev-server';
-import { PROJECT_ROOT } from './temporal-cli';
-
-export const DATA_DIR = path.join(PROJECT_ROOT, '.data');
+import { loadDevServerConfig, LOCAL_DATA_DIR } from '../config/local-demo';
+import { startDevServer } from '../harness/dev-server';
 
 async function main(): Promise<void> {
-  mkdirSync(DATA_DIR, { recursive: true });
-  const port = Number(process.env.TEMPORAL_PORT ?? 7233);
-  const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
-  const server = await startDevServer({
-    port,
-    uiPort,
-    dbFilename: process.env.TEMPORAL_DB_FILE ?? path.join(DATA_DIR, 'temporal.sqlite'),
-    uiCodecEndpoint: process.env.TEMPORAL_UI_CODEC_ENDPOINT,
-    stdio: 'inherit',
-  });
+  mkdirSync(LOCAL_DATA_DIR, { recursive: true });
+  const server = await startDevServer({ ...loadDevServerConfig(), stdio: 'inherit' });
   process.stdout.write(
     `Temporal dev server: ${server.address}\nWeb UI:              ${server.uiUrl}\nCtrl-C to stop.\n`,
   );

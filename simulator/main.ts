@@ -6,11 +6,7 @@ import { startSimulator } from './server';
 async function main(): Promise<void> {
   const config = loadSimulatorConfig(process.env);
   const logger = createLogger('bank131-simulator', config.logLevel);
-  const sim = await startSimulator({
-    ...config,
-    logger,
-    seed: process.env.SIMULATOR_SEED ? Number(process.env.SIMULATOR_SEED) : undefined,
-  });
+  const sim = await startSimulator({ ...config, logger });
   logger.info({ url: sim.url, webhookUrl: config.webhookUrl }, 'Bank 131 simulator listening');
   const stop = () => void sim.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

@@ -22,6 +22,8 @@ import {
   WEBHOOK_INBOX_WORKFLOW_TYPE,
   type InboxWebhook,
   type PayoutReturnsInput,
+  type PayoutReturnsWorkflow,
+  type WebhookInboxWorkflow,
   type WebhookSignal,
 } from '../workflows/messages';
 import {
@@ -146,7 +148,7 @@ export function createGatewayApp(deps: GatewayDeps): {
 
   async function recordInInbox(payload: WebhookSignal, reason: string, workflowId?: string): Promise<void> {
     await withDeadline(() =>
-      client.workflow.signalWithStart(WEBHOOK_INBOX_WORKFLOW_TYPE, {
+      client.workflow.signalWithStart<WebhookInboxWorkflow, [InboxWebhook]>(WEBHOOK_INBOX_WORKFLOW_TYPE, {
         workflowId: inboxWorkflowId(payload.session.sessionId),
         taskQueue,
         args: [{ sessionId: payload.session.sessionId }],
@@ -172,7 +174,7 @@ export function createGatewayApp(deps: GatewayDeps): {
       sessionId: payload.session.sessionId,
     };
     await withDeadline(() =>
-      client.workflow.signalWithStart(PAYOUT_RETURNS_WORKFLOW_TYPE, {
+      client.workflow.signalWithStart<PayoutReturnsWorkflow, [WebhookSignal]>(PAYOUT_RETURNS_WORKFLOW_TYPE, {
         workflowId: payoutReturnsWorkflowId(payoutWorkflowId),
         taskQueue,
         args: [input],
@@ -205,7 +207,7 @@ export function createGatewayApp(deps: GatewayDeps): {
       raw: text.length > MAX_KEPT_BODY_CHARS ? `${text.slice(0, MAX_KEPT_BODY_CHARS)}…` : text,
     };
     await withDeadline(() =>
-      client.workflow.signalWithStart(WEBHOOK_INBOX_WORKFLOW_TYPE, {
+      client.workflow.signalWithStart<WebhookInboxWorkflow, [InboxWebhook]>(WEBHOOK_INBOX_WORKFLOW_TYPE, {
         workflowId: unreadableInboxId(sketch),
         taskQueue,
         args: [{ sessionId: sketch.sessionId ?? 'unknown' }],

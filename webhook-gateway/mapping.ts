@@ -10,21 +10,27 @@ import {
   paymentFinishedSignal,
   paymentRefundedSignal,
   readyToConfirmSignal,
+  WEBHOOK_SIGNAL_TYPES,
   type WebhookSignal,
+  type WebhookSignalDefinition,
+  type WebhookSignalType,
 } from '../workflows/messages';
 
-const SIGNALS = {
+/** Every type of `WEBHOOK_SIGNAL_TYPES` has its signal (the compiler checks the list and this map agree). */
+const SIGNALS: Record<WebhookSignalType, WebhookSignalDefinition> = {
   ready_to_confirm: readyToConfirmSignal,
   payment_finished: paymentFinishedSignal,
   payment_refunded: paymentRefundedSignal,
-} as const;
+};
 
-export type PayoutSignal = (typeof SIGNALS)[keyof typeof SIGNALS];
+function isSignalType(type: string): type is WebhookSignalType {
+  return (WEBHOOK_SIGNAL_TYPES as readonly string[]).includes(type);
+}
 
 export type WebhookRoute =
   | {
       kind: 'signal';
-      signal: PayoutSignal;
+      signal: WebhookSignalDefinition;
       /** Our payout workflow ID from `metadata`, when present and well-formed. */
       workflowId?: string;
       payload: WebhookSignal;
@@ -52,8 +58,8 @@ export function routeWebhook(webhook: Webhook, receivedAt: Date): WebhookRoute {
   const metadataId = metadataOf(session)?.workflowId;
   const workflowId =
     metadataId !== undefined && PAYOUT_WORKFLOW_ID_PATTERN.test(metadataId) ? metadataId : undefined;
-  const signal: PayoutSignal | undefined = Object.hasOwn(SIGNALS, webhook.type)
-    ? SIGNALS[webhook.type as keyof typeof SIGNALS]
+  const signal: WebhookSignalDefinition | undefined = isSignalType(webhook.type)
+    ? SIGNALS[webhook.type]
     : undefined;
   return signal
     ? { kind: 'signal', signal, workflowId, payload }

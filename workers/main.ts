@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ bank131, settings: config.payouts, logger }),
     codecKeys: config.temporal.codecKeys,
-    workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
+    workflowBundlePath: config.workflowBundlePath,
   });
   logger.info(
     {

@@ -3,11 +3,20 @@
  * that reach it. Shared by the workflow, the client, the gateway and the tests; holds no logic.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { WebhookType } from '../bank131/schemas';
 import type { RefundSnapshot, SessionSnapshot } from '../bank131/session';
+import type { PolicyDecision } from '../policy/settings';
+import type * as workflows from './index';
 
-export const PAYOUT_WORKFLOW_TYPE = 'payoutWorkflow';
-export const WEBHOOK_INBOX_WORKFLOW_TYPE = 'webhookInboxWorkflow';
-export const PAYOUT_RETURNS_WORKFLOW_TYPE = 'payoutReturnsWorkflow';
+/** The workflows' type names: the names of the functions workflows/index.ts exports (the compiler checks). */
+type WorkflowType = keyof typeof workflows;
+export const PAYOUT_WORKFLOW_TYPE = 'payoutWorkflow' satisfies WorkflowType;
+export const WEBHOOK_INBOX_WORKFLOW_TYPE = 'webhookInboxWorkflow' satisfies WorkflowType;
+export const PAYOUT_RETURNS_WORKFLOW_TYPE = 'payoutReturnsWorkflow' satisfies WorkflowType;
+/** The workflow functions as types, for typed starts and handles: `workflow.start<PayoutWorkflow>(PAYOUT_WORKFLOW_TYPE, …)`. */
+export type PayoutWorkflow = typeof workflows.payoutWorkflow;
+export type WebhookInboxWorkflow = typeof workflows.webhookInboxWorkflow;
+export type PayoutReturnsWorkflow = typeof workflows.payoutReturnsWorkflow;
 
 /** One returns workflow per payout, so the gateway and the client find it from the payout's workflow ID. */
 export function payoutReturnsWorkflowId(payoutWorkflowId: string): string {
@@ -34,7 +43,15 @@ export interface PayoutWorkflowInput {
   requestHash: string;
 }
 
-export const WEBHOOK_SIGNAL_TYPES = ['ready_to_confirm', 'payment_finished', 'payment_refunded'] as const;
+/**
+ * The webhook types a payout acts on (of the bank's `WEBHOOK_TYPES`), each delivered as the signal of the same
+ * name; the gateway records any other type in the inbox. Adding one: here, its signal below, the gateway's map.
+ */
+export const WEBHOOK_SIGNAL_TYPES = [
+  'ready_to_confirm',
+  'payment_finished',
+  'payment_refunded',
+] as const satisfies readonly WebhookType[];
 export type WebhookSignalType = (typeof WEBHOOK_SIGNAL_TYPES)[number];
 
 /** What the gateway signals for each verified webhook. */
@@ -46,9 +63,10 @@ export interface WebhookSignal {
   receivedAt: string;
 }
 
-export const readyToConfirmSignal = defineSignal<[WebhookSignal]>('ready_to_confirm');
-export const paymentFinishedSignal = defineSignal<[WebhookSignal]>('payment_finished');
-export const paymentRefundedSignal = defineSignal<[WebhookSignal]>('payment_refunded');
+export const readyToConfirmSignal = defineSignal<[WebhookSignal], WebhookSignalType>('ready_to_confirm');
+export const paymentFinishedSignal = defineSignal<[WebhookSignal], WebhookSignalType>('payment_finished');
+export const paymentRefundedSignal = defineSignal<[WebhookSignal], WebhookSignalType>('payment_refunded');
+export type WebhookSignalDefinition = typeof readyToConfirmSignal;
 /** What the inbox keeps of a webhook: the signal, why it is there, and for unreadable bodies the body itself. */
 export type InboxWebhook = WebhookSignal & {
   reason: string;
@@ -65,23 +83,21 @@ export const unmatchedWebhookSignal = defineSignal<[InboxWebhook]>('unmatched_we
 export const webhookUnreadableSignal =
   defineSignal<[{ receivedAt: string; sessionId?: string; type?: string }]>('webhook_unreadable');
 
-export const PAYOUT_STEPS = [
-  'starting',
-  'tokenizing',
-  'initiating',
-  'awaiting_ready',
-  'deciding',
-  'awaiting_approval',
-  'confirming',
-  'cancelling',
-  'awaiting_finish',
-  'reconciling',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'unknown',
-] as const;
-export type PayoutStep = (typeof PAYOUT_STEPS)[number];
+export type PayoutStep =
+  | 'starting'
+  | 'tokenizing'
+  | 'initiating'
+  | 'awaiting_ready'
+  | 'deciding'
+  | 'awaiting_approval'
+  | 'confirming'
+  | 'cancelling'
+  | 'awaiting_finish'
+  | 'reconciling'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'unknown';
 
 export type PayoutOutcome = 'succeeded' | 'failed' | 'cancelled' | 'unknown';
 
@@ -96,18 +112,13 @@ export type CancelReason =
   /** The bank refused our confirm and still awaited a decision: we cancelled so nothing can move later. */
   | 'confirm_rejected';
 
-export type PolicyDecision =
-  | { action: 'confirm'; checks: string[] }
-  | { action: 'await_approval'; reason: string; checks: string[] }
-  | { action: 'cancel'; violations: string[] };
-
 export interface PayoutEvent {
   at: string;
   kind: string;
   detail?: string;
 }
 
-export interface Approval {
+interface Approval {
   decision: 'approved' | 'rejected';
   by: string;
   at: string;
@@ -201,7 +212,7 @@ export interface PayoutReturnsInput {
 }
 
 /** Money the recipient's bank sent back after the payout finished. */
-export interface PayoutReturn {
+interface PayoutReturn {
   refundId: string;
   status: string;
   /** Minor units, as the bank reported it. */
@@ -214,7 +225,7 @@ export interface PayoutReturn {
 }
 
 /** A refund webhook naming this payout whose session, by `session/status`, belongs to another one. */
-export interface ForeignRefund {
+interface ForeignRefund {
   sessionId: string;
   refundIds: string[];
   at: string;

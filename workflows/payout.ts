@@ -23,7 +23,7 @@ import {
 import type { BankRejectionDetails, PayoutActivities, SessionStepResult } from '../activities/types';
 import { FAILURE_TYPES } from '../activities/types';
 import { classifySession, UNKNOWN_STATUS, type SessionSnapshot } from '../bank131/session';
-import type { PayoutSettings, PayoutTimeouts } from '../config';
+import type { PayoutSettings, PayoutTimeouts, PolicyDecision } from '../policy/settings';
 import { decidePayout } from '../policy/payout-policy';
 import {
   approveUpdate,
@@ -40,7 +40,6 @@ import {
   type PayoutResult,
   type PayoutStep,
   type PayoutWorkflowInput,
-  type PolicyDecision,
   type WebhookSignal,
 } from './messages';
 import {

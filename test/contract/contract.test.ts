@@ -22,7 +22,7 @@ import {
 } from '../../bank131/schemas';
 import { metadataOf, toSessionSnapshot } from '../../bank131/session';
 import { generateKeyPairPem } from '../../bank131/signature';
-import type { PayoutSettings } from '../../config';
+import type { PayoutSettings } from '../../policy/settings';
 import { createLogger } from '../../observability/logger';
 import { CORPUS, type CorpusEntry, type Endpoint, type Expect } from './corpus';
 

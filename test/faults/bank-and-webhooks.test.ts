@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bank131Client } from '../../bank131/client';
-import { InvalidPayoutRequestError } from '../../client/payout-request';
+import { InvalidPayoutRequestError, payoutWorkflowId } from '../../client/payout-request';
 import { PayoutConflictError } from '../../client/payouts';
-import type { LocalStack } from '../../scripts/local-stack';
+import type { LocalStack } from '../../harness/local-stack';
 import type { ScenarioName } from '../../simulator/server';
 import { FAULT_KINDS, seededRandom } from '../../simulator/faults';
 import { PayoutStatusKey } from '../../workflows/search-attributes';
@@ -20,8 +20,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-const wf = (id: string) => `payout-${id}`;
-const summaryOf = (id: string) => stack.simulator.ledger.summaryFor(wf(id));
+const summaryOf = (id: string) => stack.simulator.ledger.summaryFor(payoutWorkflowId(id));
 
 describe('Bank 131 faults on every endpoint', () => {
   const kinds = FAULT_KINDS;
@@ -39,14 +38,14 @@ describe('Bank 131 faults on every endpoint', () => {
     const runs = await Promise.all(
       cases.map(async (c) => {
         const payoutId = uniquePayoutId(`fault-${c.kind}`);
-        stack.simulator.setScenario(wf(payoutId), c.scenario);
+        stack.simulator.setScenario(payoutWorkflowId(payoutId), c.scenario);
         // two faults in a row: the retry after the first must not be the one that succeeds by luck
         stack.simulator.injectFault({
           endpoint: c.endpoint,
           kind: c.kind,
           times: 2,
           delayMs: c.kind === 'timeout' ? 3_500 : 500,
-          workflowId: wf(payoutId),
+          workflowId: payoutWorkflowId(payoutId),
         });
         await stack.payouts.startPayout(accountRequest(payoutId));
         return { c, payoutId, result: await stack.payouts.result(payoutId) };
@@ -58,7 +57,10 @@ describe('Bank 131 faults on every endpoint', () => {
       expect(s.initsProcessed).toBe(1);
       expect(s.confirmsProcessed).toBe(c.expected === 'succeeded' ? 1 : 0);
       const faulted = stack.simulator.ledger.entries.filter(
-        (e) => e.kind === 'request' && e.workflowId === wf(payoutId) && e.outcome === `fault:${c.kind}`,
+        (e) =>
+          e.kind === 'request' &&
+          e.workflowId === payoutWorkflowId(payoutId) &&
+          e.outcome === `fault:${c.kind}`,
       );
       // a slow answer still succeeds, so only it is followed by no retry
       expect(faulted.length).toBe(c.kind === 'slow' ? 1 : 2);
@@ -119,7 +121,7 @@ describe('Bank 131 faults on token/info (payouts by token)', () => {
 describe('webhook storms', () => {
   it('every webhook ten times: applied once, one confirm', async () => {
     const payoutId = uniquePayoutId('storm-x10');
-    stack.simulator.setScenario(wf(payoutId), { webhookCopies: 10 });
+    stack.simulator.setScenario(payoutWorkflowId(payoutId), { webhookCopies: 10 });
     await stack.payouts.startPayout(accountRequest(payoutId));
     expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
     const { state } = await stack.payouts.getPayout(payoutId);
@@ -133,7 +135,7 @@ describe('webhook storms', () => {
 
   it('out of order and with duplicates at once', async () => {
     const payoutId = uniquePayoutId('storm-ooo');
-    stack.simulator.setScenario(wf(payoutId), {
+    stack.simulator.setScenario(payoutWorkflowId(payoutId), {
       finishedBeforeConfirmResponse: true,
       staleReadyAfterFinish: true,
       webhookCopies: 3,
@@ -158,20 +160,20 @@ describe('webhook storms', () => {
 
   it('a payment_finished that never comes: reconciliation by session/status finishes the payout', async () => {
     const payoutId = uniquePayoutId('storm-no-finish');
-    stack.simulator.setScenario(wf(payoutId), 'lose_finished_webhook');
+    stack.simulator.setScenario(payoutWorkflowId(payoutId), 'lose_finished_webhook');
     await stack.payouts.startPayout(accountRequest(payoutId));
     expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
   });
 
   it('a session stuck in error: ends unknown, visible to operators, never retried', async () => {
     const payoutId = uniquePayoutId('storm-error');
-    stack.simulator.setScenario(wf(payoutId), 'session_error_after_confirm');
+    stack.simulator.setScenario(payoutWorkflowId(payoutId), 'session_error_after_confirm');
     await stack.payouts.startPayout(accountRequest(payoutId));
     expect((await stack.payouts.result(payoutId)).outcome).toBe('unknown');
     expect(summaryOf(payoutId)).toMatchObject({ initsProcessed: 1, confirmsProcessed: 1 });
     const found = await waitFor(async () => {
       for await (const w of stack.client.workflow.list({
-        query: `PayoutStatus = "unknown" AND WorkflowId = "${wf(payoutId)}"`,
+        query: `PayoutStatus = "unknown" AND WorkflowId = "${payoutWorkflowId(payoutId)}"`,
       }))
         return w;
       return undefined;
@@ -204,7 +206,9 @@ describe('bad input at the boundary', () => {
     await expect(stack.payouts.startPayout({ ...accountRequest(payoutId), ...patch })).rejects.toBeInstanceOf(
       InvalidPayoutRequestError,
     );
-    await expect(stack.client.workflow.getHandle(wf(payoutId)).describe()).rejects.toThrow(/not found/i);
+    await expect(stack.client.workflow.getHandle(payoutWorkflowId(payoutId)).describe()).rejects.toThrow(
+      /not found/i,
+    );
   });
 
   it('the same payout ID with different input is refused', async () => {
@@ -263,11 +267,17 @@ async function loadWhileFaulting(stack: LocalStack): Promise<void> {
         ['lost_response', 0.03],
       ] as const) {
         for (const id of ids)
-          stack.simulator.injectFault({ endpoint, kind, probability, times: 1, workflowId: wf(id) });
+          stack.simulator.injectFault({
+            endpoint,
+            kind,
+            probability,
+            times: 1,
+            workflowId: payoutWorkflowId(id),
+          });
       }
     }
     for (const id of ids)
-      stack.simulator.setScenario(wf(id), scenarios[Math.floor(random() * scenarios.length)]!);
+      stack.simulator.setScenario(payoutWorkflowId(id), scenarios[Math.floor(random() * scenarios.length)]!);
     await Promise.all(ids.map((id) => stack.payouts.startPayout(accountRequest(id))));
     const results = await Promise.all(ids.map((id) => stack.payouts.result(id)));
 
@@ -275,7 +285,7 @@ async function loadWhileFaulting(stack: LocalStack): Promise<void> {
     const outcomes: Record<string, number> = {};
     results.forEach((r, i) => {
       outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-      const bank = summary[wf(ids[i]!)]!;
+      const bank = summary[payoutWorkflowId(ids[i]!)]!;
       expect(bank.confirmsProcessed).toBeLessThanOrEqual(1);
       expect(bank.initsProcessed).toBe(1);
       // succeeded here ⇔ succeeded at the bank
@@ -286,7 +296,7 @@ async function loadWhileFaulting(stack: LocalStack): Promise<void> {
     // and the bank never moved the money; production's 72 h window would then see the bank cancel it.
     const unknowns = ids
       .filter((_, i) => results[i]!.outcome === 'unknown')
-      .map((id) => ({ id, bank: summary[wf(id)]! }));
+      .map((id) => ({ id, bank: summary[payoutWorkflowId(id)]! }));
     for (const u of unknowns) {
       expect(u.bank.confirmsProcessed, JSON.stringify(u)).toBe(0);
       expect(u.bank.finalPayoutStatus, JSON.stringify(u)).not.toBe('succeeded');

@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, startDevServer, type DevServer } from '../../temporal/dev-server';
-import { spawnGateway, type ChildService } from '../../scripts/child-services';
+import { freePort, startDevServer, type DevServer } from '../../harness/dev-server';
+import { spawnGateway, type ChildService } from '../../harness/child-services';
 import { accountRequest, FAST_SETTINGS, startTestStack, uniquePayoutId } from '../helpers/stack';
+import { payoutWorkflowId } from '../../client/payout-request';
 
 const slowWebhooksOnly = {
   ...FAST_SETTINGS,
@@ -53,7 +54,7 @@ describe('restarts', () => {
     expect(results.map((r) => r.outcome)).toEqual(ids.map(() => 'succeeded'));
     const summary = stack.simulator.ledger.summary();
     for (const id of ids)
-      expect(summary[`payout-${id}`]).toMatchObject({
+      expect(summary[payoutWorkflowId(id)]).toMatchObject({
         initsProcessed: 1,
         confirmsProcessed: 1,
         finalPayoutStatus: 'succeeded',
@@ -101,6 +102,6 @@ describe('restarts', () => {
     }
     const summary = stack.simulator.ledger.summary();
     for (const id of ids)
-      expect(summary[`payout-${id}`]).toMatchObject({ initsProcessed: 1, confirmsProcessed: 1 });
+      expect(summary[payoutWorkflowId(id)]).toMatchObject({ initsProcessed: 1, confirmsProcessed: 1 });
   });
 });

@@ -3,9 +3,10 @@
  * and the simulated bank saw exactly one init and at most one confirm.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { LocalStack } from '../../scripts/local-stack';
-import { spawnWorker, type ChildService } from '../../scripts/child-services';
+import type { LocalStack } from '../../harness/local-stack';
+import { spawnWorker, type ChildService } from '../../harness/child-services';
 import { accountRequest, FAST_SETTINGS, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
+import { payoutWorkflowId } from '../../client/payout-request';
 
 let stack: LocalStack;
 let worker: ChildService | undefined;
@@ -38,7 +39,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const wf = (id: string) => `payout-${id}`;
 const requestsTo = (endpoint: string, workflowId: string) =>
   stack.simulator.ledger.entries.filter(
     (e) => e.kind === 'request' && e.endpoint === endpoint && e.workflowId === workflowId,
@@ -50,7 +50,7 @@ async function crashDuring(
   crashed: (payoutId: string, workflowId: string) => Promise<boolean>,
 ) {
   const payoutId = uniquePayoutId(prefix);
-  const workflowId = wf(payoutId);
+  const workflowId = payoutWorkflowId(payoutId);
   arm(workflowId);
   worker = await spawnWorker(stack, bundle());
   await stack.payouts.startPayout(accountRequest(payoutId));

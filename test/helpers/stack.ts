@@ -3,21 +3,17 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { inject } from 'vitest';
-import type { PayoutSettings } from '../../config';
-import { demoPayoutRequest } from '../../scripts/demo-payout';
-import {
-  DEFAULT_PAYOUT_SETTINGS,
-  startLocalStack,
-  type LocalStack,
-  type LocalStackOptions,
-} from '../../scripts/local-stack';
+import type { PayoutSettings } from '../../policy/settings';
+import { loadPayoutSettings } from '../../config';
+import { demoPayoutRequest } from '../../harness/demo-payout';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../harness/local-stack';
 
 /** A fixed, test-only codec key, so recorded histories can be replayed by later runs. */
 export const TEST_CODEC_KEYS = 'test-1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
 
 /** Timeouts short enough for tests to exercise every timer path on the real server. */
 export const FAST_SETTINGS: PayoutSettings = {
-  policy: { ...DEFAULT_PAYOUT_SETTINGS.policy },
+  policy: loadPayoutSettings({}).policy,
   timeouts: {
     approvalTimeoutMs: 2_000,
     readyTimeoutMs: 2_000,

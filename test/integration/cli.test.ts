@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../scripts/local-stack';
+import type { LocalStack } from '../../harness/local-stack';
 import type { PayoutView } from '../../client/payouts';
 import { startTestStack, TEST_CODEC_KEYS, uniquePayoutId, waitFor } from '../helpers/stack';
 import { refundedWebhook, sendWebhook } from '../helpers/webhooks';

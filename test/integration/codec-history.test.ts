@@ -9,7 +9,7 @@ import { AesGcmPayloadCodec, parseCodecKeys } from '../../codec/aes-gcm-codec';
 import { startCodecServer } from '../../codec/server';
 import { createLogger } from '../../observability/logger';
 import { payoutWorkflowId } from '../../client/payout-request';
-import type { LocalStack } from '../../scripts/local-stack';
+import type { LocalStack } from '../../harness/local-stack';
 import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
 
 const ACCOUNT = '40817810099910004312';
@@ -43,7 +43,7 @@ describe('payload encryption', () => {
 
     // A client without the codec sees what the server stores.
     const raw = new Client({ connection: stack.connection });
-    const history = await raw.workflow.getHandle(`payout-${payoutId}`).fetchHistory();
+    const history = await raw.workflow.getHandle(payoutWorkflowId(payoutId)).fetchHistory();
     const text = historyToJSON(history);
     for (const secret of [ACCOUNT, 'Иванов', 'Выплата по договору']) {
       expect(text).not.toContain(secret);

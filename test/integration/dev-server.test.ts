@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, startDevServer, type DevServer } from '../../temporal/dev-server';
+import { freePort, startDevServer, type DevServer } from '../../harness/dev-server';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 describe('the project-built Temporal dev server', () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payoutWorkflowId } from '../../client/payout-request';
 import { PayoutActionRejectedError } from '../../client/payouts';
-import type { LocalStack } from '../../scripts/local-stack';
+import type { LocalStack } from '../../harness/local-stack';
 import { accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
 
 let stack: LocalStack;

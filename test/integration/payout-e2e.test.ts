@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bank131Client } from '../../bank131/client';
-import { InvalidPayoutRequestError } from '../../client/payout-request';
+import { InvalidPayoutRequestError, payoutWorkflowId } from '../../client/payout-request';
 import { PayoutActionRejectedError, PayoutConflictError } from '../../client/payouts';
-import type { LocalStack } from '../../scripts/local-stack';
+import type { LocalStack } from '../../harness/local-stack';
 import { accountRequest, recordHistory, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
 
 let stack: LocalStack;
@@ -17,19 +17,18 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const wf = (payoutId: string) => `payout-${payoutId}`;
-const ledgerOf = (payoutId: string) => stack.simulator.ledger.summaryFor(wf(payoutId));
+const ledgerOf = (payoutId: string) => stack.simulator.ledger.summaryFor(payoutWorkflowId(payoutId));
 
 async function run(
   prefix: string,
   opts: { scenario?: Parameters<LocalStack['simulator']['setScenario']>[1]; amount?: number } = {},
 ) {
   const payoutId = uniquePayoutId(prefix);
-  if (opts.scenario) stack.simulator.setScenario(wf(payoutId), opts.scenario);
+  if (opts.scenario) stack.simulator.setScenario(payoutWorkflowId(payoutId), opts.scenario);
   await stack.payouts.startPayout(accountRequest(payoutId, opts.amount));
   const result = await stack.payouts.result(payoutId);
   const { state } = await stack.payouts.getPayout(payoutId);
-  await recordHistory(stack, wf(payoutId), prefix);
+  await recordHistory(stack, payoutWorkflowId(payoutId), prefix);
   return { payoutId, result, state, ledger: ledgerOf(payoutId) };
 }
 
@@ -80,7 +79,7 @@ describe('payout workflow end to end', () => {
     expect(tokenizeCalls()).toBe(before);
     const { state } = await stack.payouts.getPayout(payoutId);
     expect(state.recipientMaskedAccount).toBe('40702***0025');
-    await recordHistory(stack, wf(payoutId), 'by-token');
+    await recordHistory(stack, payoutWorkflowId(payoutId), 'by-token');
   });
 
   it('fails with the bank code when the recipient bank declines', async () => {
@@ -150,7 +149,7 @@ describe('payout workflow end to end', () => {
 
   it('retries transport faults without a second session or confirm', async () => {
     const payoutId = uniquePayoutId('faults');
-    const workflowId = wf(payoutId);
+    const workflowId = payoutWorkflowId(payoutId);
     stack.simulator.injectFault({ endpoint: 'tokenize', kind: 'http_500', times: 1, workflowId });
     stack.simulator.injectFault({ endpoint: 'session/init/payout', kind: 'http_503', times: 2, workflowId });
     stack.simulator.injectFault({ endpoint: 'session/confirm', kind: 'reset', times: 1, workflowId });
@@ -191,7 +190,7 @@ describe('payout workflow end to end', () => {
       const result = await stack.payouts.result(payoutId);
       expect(result.outcome).toBe('succeeded');
       expect(ledgerOf(payoutId).confirmsProcessed).toBe(1);
-      await recordHistory(stack, wf(payoutId), 'approval-approved');
+      await recordHistory(stack, payoutWorkflowId(payoutId), 'approval-approved');
     });
 
     it('cancels when rejected', async () => {
@@ -200,7 +199,7 @@ describe('payout workflow end to end', () => {
       const result = await stack.payouts.result(payoutId);
       expect(result).toMatchObject({ outcome: 'cancelled', cancelReason: 'approval_rejected' });
       expect(ledgerOf(payoutId)).toMatchObject({ confirmsProcessed: 0, cancelsProcessed: 1 });
-      await recordHistory(stack, wf(payoutId), 'approval-rejected');
+      await recordHistory(stack, payoutWorkflowId(payoutId), 'approval-rejected');
     });
 
     it('cancels when nobody answers in time', async () => {
@@ -208,7 +207,7 @@ describe('payout workflow end to end', () => {
       const result = await stack.payouts.result(payoutId);
       expect(result).toMatchObject({ outcome: 'cancelled', cancelReason: 'approval_timeout' });
       expect(ledgerOf(payoutId).confirmsProcessed).toBe(0);
-      await recordHistory(stack, wf(payoutId), 'approval-timeout');
+      await recordHistory(stack, payoutWorkflowId(payoutId), 'approval-timeout');
     });
 
     it('lets an operator cancel while it waits, and refuses approval afterwards', async () => {
@@ -247,7 +246,9 @@ describe('payout workflow end to end', () => {
       await expect(
         stack.payouts.startPayout({ ...accountRequest(payoutId), amount: -1 }),
       ).rejects.toBeInstanceOf(InvalidPayoutRequestError);
-      await expect(stack.client.workflow.getHandle(wf(payoutId)).describe()).rejects.toThrow(/not found/i);
+      await expect(stack.client.workflow.getHandle(payoutWorkflowId(payoutId)).describe()).rejects.toThrow(
+        /not found/i,
+      );
     });
 
     it('refuses an operator action without a name', async () => {

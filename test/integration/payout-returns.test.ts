@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payoutWorkflowId } from '../../client/payout-request';
-import type { LocalStack } from '../../scripts/local-stack';
+import type { LocalStack } from '../../harness/local-stack';
 import { payoutReturnsWorkflowId } from '../../workflows/messages';
 import { accountRequest, recordHistory, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
 import { refundedWebhook, sendWebhook } from '../helpers/webhooks';

@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AesGcmPayloadCodec, parseCodecKeys } from '../../codec/aes-gcm-codec';
 import { AUTH_DISABLED_FOR_LOCAL_DEV, startCodecServer } from '../../codec/server';
 import { createLogger } from '../../observability/logger';
-import type { LocalStack } from '../../scripts/local-stack';
-import { freePort } from '../../temporal/dev-server';
+import type { LocalStack } from '../../harness/local-stack';
+import { freePort } from '../../harness/dev-server';
 import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
+import { payoutWorkflowId } from '../../client/payout-request';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS = path.resolve(__dirname, '../../test-results');
@@ -69,10 +70,12 @@ describe('Temporal Web UI', () => {
     // The list, filtered by our search attribute, as an operator would look it up.
     const query = encodeURIComponent(`PayoutId="${payoutId}"`);
     await page.goto(`${uiUrl}/namespaces/default/workflows?query=${query}`, { waitUntil: 'networkidle' });
-    await page.getByText(`payout-${payoutId}`).first().waitFor({ state: 'attached', timeout: 30_000 });
+    await page.getByText(payoutWorkflowId(payoutId)).first().waitFor({ state: 'attached', timeout: 30_000 });
     mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: path.join(RESULTS, 'temporal-ui-search.png') });
-    await page.goto(`${uiUrl}/namespaces/default/workflows/payout-${payoutId}`, { waitUntil: 'networkidle' });
+    await page.goto(`${uiUrl}/namespaces/default/workflows/${payoutWorkflowId(payoutId)}`, {
+      waitUntil: 'networkidle',
+    });
     // The input card shows the payload decoded by the codec server: the account number is readable.
     await page.getByText('40817810099910004312').first().waitFor({ state: 'attached', timeout: 30_000 });
     await page.screenshot({ path: path.join(RESULTS, 'temporal-ui-payout.png'), fullPage: true });

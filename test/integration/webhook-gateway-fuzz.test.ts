@@ -15,6 +15,7 @@ import { WEBHOOK_INBOX_WORKFLOW_TYPE } from '../../workflows/messages';
 import { recordedQuery, type Recorded } from '../fixtures/gateway-workflows';
 import { startGatewayFixture, type GatewayFixture } from '../helpers/gateway-fixture';
 import { readyWebhook, signRaw } from '../helpers/webhooks';
+import { payoutWorkflowId } from '../../client/payout-request';
 
 const bankKey = generateKeyPairPem();
 const strangerKey = generateKeyPairPem();
@@ -25,7 +26,7 @@ let fixture: GatewayFixture;
 let client: Client;
 let gateway: RunningGateway;
 let url: string;
-const target = `payout-fuzz-${randomUUID()}`;
+const target = payoutWorkflowId(`fuzz-${randomUUID()}`);
 const events: WebhookEvent[] = [];
 
 beforeAll(async () => {
@@ -90,7 +91,7 @@ const webhookType = fc.oneof(
 const metadata = fc.oneof(
   fc.constant(undefined),
   fc.constant(target), // a live payout: must be signalled, never refused
-  oddString.map((s) => `payout-${s}`),
+  oddString.map((s) => payoutWorkflowId(s)),
   fc.jsonValue({ maxDepth: 2 }),
 );
 

@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateKeyPairPem } from '../../bank131/signature';
-import type { LocalStack } from '../../scripts/local-stack';
-import { startDevServer, type DevServer } from '../../temporal/dev-server';
+import type { LocalStack } from '../../harness/local-stack';
+import { startDevServer, type DevServer } from '../../harness/dev-server';
 import { recordedQuery, type Recorded } from '../fixtures/gateway-workflows';
 import { startGatewayFixture } from '../helpers/gateway-fixture';
 import { FAST_SETTINGS, accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
 import { postWebhook, readyWebhook, signed } from '../helpers/webhooks';
+import { payoutWorkflowId } from '../../client/payout-request';
 
 describe('gateway while Temporal is down, with the recording workflow', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'outage-direct-'));
@@ -39,7 +40,7 @@ describe('gateway while Temporal is down, with the recording workflow', () => {
     const { client, gateway, taskQueue } = fixture;
     const url = `${gateway.url}/webhooks/bank131`;
 
-    const workflowId = `payout-outage-${randomUUID()}`;
+    const workflowId = payoutWorkflowId(`outage-${randomUUID()}`);
     await client.workflow.start('payoutWorkflow', { taskQueue, workflowId });
     const sessionId = `ps_${randomUUID().slice(0, 8)}`;
     const ready = signed(readyWebhook(sessionId, workflowId), bankKey.privateKeyPem);
@@ -129,7 +130,7 @@ describe('gateway while Temporal is down', () => {
     expect(statuses.at(-1)).toBe(200);
     const { state } = await stack.payouts.getPayout(payoutId);
     expect(state.events.map((e) => e.kind)).toContain('webhook:ready_to_confirm');
-    expect(stack.simulator.ledger.summary()[`payout-${payoutId}`]).toMatchObject({
+    expect(stack.simulator.ledger.summary()[payoutWorkflowId(payoutId)]).toMatchObject({
       initsProcessed: 1,
       confirmsProcessed: 1,
     });

@@ -19,6 +19,7 @@ import { finishSignal, recordedQuery, type Recorded } from '../fixtures/gateway-
 import { startGatewayFixture, type GatewayFixture } from '../helpers/gateway-fixture';
 import { waitFor } from '../helpers/stack';
 import { postWebhook, readyWebhook, signed, signRaw } from '../helpers/webhooks';
+import { payoutWorkflowId } from '../../client/payout-request';
 
 const bankKey = generateKeyPairPem();
 const rotatedKey = generateKeyPairPem();
@@ -39,7 +40,7 @@ beforeAll(async () => {
 afterAll(() => fixture?.stop());
 
 async function startRecorder(sessionId?: string): Promise<string> {
-  const workflowId = `payout-rec-${randomUUID()}`;
+  const workflowId = payoutWorkflowId(`rec-${randomUUID()}`);
   await client.workflow.start('payoutWorkflow', {
     taskQueue,
     workflowId,

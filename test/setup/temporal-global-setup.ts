@@ -1,12 +1,12 @@
 /**
- * Starts one real Temporal dev server (the binary built by scripts/temporal-cli.ts) for the whole run and
+ * Starts one real Temporal dev server (the binary built by harness/temporal-cli.ts) for the whole run and
  * bundles the workflow code once; tests connect to it and create their own workers and task queues.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { startDevServer, type DevServer } from '../../temporal/dev-server';
+import { startDevServer, type DevServer } from '../../harness/dev-server';
 import { workflowBundleSources } from '../../workers/workflows-entry';
 
 let server: DevServer | undefined;

@@ -1,13 +1,13 @@
 /**
  * For the `workflows` project: makes sure the Java time-skipping test server is available (resolving its jars
- * once, see scripts/temporal-test-server.ts) and bundles the workflow code once for the whole run. Each test
+ * once, see harness/temporal-test-server.ts) and bundles the workflow code once for the whole run. Each test
  * file starts its own test server through `TestWorkflowEnvironment.createTimeSkipping`.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { resolveTemporalTestServer } from '../../scripts/temporal-test-server';
+import { resolveTemporalTestServer } from '../../harness/temporal-test-server';
 import { workflowBundleSources } from '../../workers/workflows-entry';
 
 let bundlePath: string | undefined;

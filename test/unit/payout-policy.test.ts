@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionSnapshot } from '../../bank131/session';
-import type { PolicyConfig } from '../../config';
+import type { PolicyConfig } from '../../policy/settings';
 import { decidePayout, type PolicyInput } from '../../policy/payout-policy';
 import type { PayoutRequest } from '../../workflows/messages';
 

@@ -24,6 +24,7 @@ import {
 } from '../../simulator/wire';
 import { waitFor } from '../helpers/stack';
 import { simulatorHarness } from './simulator-harness';
+import { payoutWorkflowId } from '../../client/payout-request';
 
 const h = simulatorHarness();
 const ACCOUNT = '40817810099910004312';
@@ -442,7 +443,7 @@ describe('ledger verdicts', () => {
       Object.fromEntries(
         ['paid', 'failed', 'error', 'rejected', 'waiting'].map((id) => [
           id,
-          ledger.moneyMoved(`payout-${id}`),
+          ledger.moneyMoved(payoutWorkflowId(id)),
         ]),
       ),
     ).toEqual({ paid: 'yes', failed: 'no', error: 'ambiguous', rejected: 'no', waiting: 'pending' });

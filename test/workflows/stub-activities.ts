@@ -10,8 +10,10 @@ import { Context } from '@temporalio/activity';
 import type { InitPayoutResult, PayoutActivities, SessionStepResult } from '../../activities/types';
 import { maskAccount } from '../../bank131/accounts';
 import { webhookDedupKey, type SessionSnapshot } from '../../bank131/session';
-import { loadPayoutSettings, type PayoutSettings } from '../../config';
+import { loadPayoutSettings } from '../../config';
+import type { PayoutSettings } from '../../policy/settings';
 import type { PayoutRequest, WebhookSignal } from '../../workflows/messages';
+import { payoutWorkflowId } from '../../client/payout-request';
 
 export type BankOperation = 'tokenize' | 'tokenInfo' | 'init' | 'confirm' | 'cancel' | 'status';
 
@@ -68,7 +70,7 @@ export class FakeBank {
     payouts += 1;
     const payoutId = `${opts.name}-${payouts}-${Date.now().toString(36)}`;
     const account = '40817810099910004312';
-    this.workflowId = `payout-${payoutId}`;
+    this.workflowId = payoutWorkflowId(payoutId);
     this.sessionId = `ps_${payoutId}`;
     this.token = `tok_${payoutId}`;
     this.maskedAccount = maskAccount(account);

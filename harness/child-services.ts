@@ -3,11 +3,9 @@
  * again, as happens in production; the benchmark measures their CPU and memory apart from everything else.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import type { PayoutSettings } from '../config';
+import type { PayoutSettings } from '../policy/settings';
+import { PROJECT_ROOT } from '../config/local-demo';
 import type { LocalStack } from './local-stack';
-
-const ROOT = path.resolve(__dirname, '..');
 
 export interface ChildService {
   process: ChildProcess;
@@ -25,7 +23,7 @@ function spawnService(
   nodeArgs: string[] = [],
 ): Promise<ChildService> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
-    cwd: ROOT,
+    cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -65,6 +63,9 @@ export function settingsEnv(settings: PayoutSettings): NodeJS.ProcessEnv {
     PAYOUT_MIN_AMOUNT: String(settings.policy.minAmount),
     PAYOUT_MAX_AMOUNT: String(settings.policy.maxAmount),
     PAYOUT_APPROVAL_THRESHOLD: String(settings.policy.approvalThreshold),
+    ...(settings.policy.unverifiedDetails
+      ? { PAYOUT_UNVERIFIED_DETAILS: settings.policy.unverifiedDetails }
+      : {}),
     PAYOUT_APPROVAL_TIMEOUT: String(t.approvalTimeoutMs),
     PAYOUT_READY_TIMEOUT: String(t.readyTimeoutMs),
     PAYOUT_FINISH_TIMEOUT: String(t.finishTimeoutMs),
@@ -72,6 +73,16 @@ export function settingsEnv(settings: PayoutSettings): NodeJS.ProcessEnv {
     PAYOUT_RECONCILE_MAX_INTERVAL: String(t.reconcileMaxIntervalMs),
     PAYOUT_RECONCILE_MAX_DURATION: String(t.reconcileMaxDurationMs),
     PAYOUT_BANK_CALL_TIMEOUT: String(t.bankCallTimeoutMs),
+  };
+}
+
+/** The variables config/temporal.ts reads, for the stack's Temporal. */
+function temporalEnv(stack: LocalStack): NodeJS.ProcessEnv {
+  return {
+    TEMPORAL_ADDRESS: stack.temporal.address,
+    TEMPORAL_NAMESPACE: stack.temporal.namespace,
+    TEMPORAL_TASK_QUEUE: stack.temporal.taskQueue,
+    PAYLOAD_CODEC_KEYS: stack.temporal.codecKeys,
   };
 }
 
@@ -84,10 +95,7 @@ export function spawnWorker(
   return spawnService(
     'workers/main.ts',
     {
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      TEMPORAL_NAMESPACE: stack.temporal.namespace,
-      TEMPORAL_TASK_QUEUE: stack.temporal.taskQueue,
-      PAYLOAD_CODEC_KEYS: stack.temporal.codecKeys,
+      ...temporalEnv(stack),
       BANK131_BASE_URL: stack.simulator.url,
       BANK131_PROJECT_ID: 'demo-project',
       BANK131_PRIVATE_KEY: stack.keys.partner.privateKeyPem,
@@ -112,10 +120,7 @@ export function spawnGateway(
   return spawnService(
     'webhook-gateway/main.ts',
     {
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      TEMPORAL_NAMESPACE: stack.temporal.namespace,
-      TEMPORAL_TASK_QUEUE: stack.temporal.taskQueue,
-      PAYLOAD_CODEC_KEYS: stack.temporal.codecKeys,
+      ...temporalEnv(stack),
       BANK131_PUBLIC_KEYS: stack.keys.bank.publicKeyPem,
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),

@@ -9,28 +9,16 @@ import { createActivities } from '../activities';
 import { Bank131Client } from '../bank131/client';
 import { generateKeyPairPem } from '../bank131/signature';
 import { generateCodecKeySpec } from '../codec/aes-gcm-codec';
-import type { PayoutSettings, TemporalConfig } from '../config';
+import { loadPayoutSettings, type TemporalConfig } from '../config';
 import { PayoutsClient } from '../client/payouts';
 import { createLogger, type Logger } from '../observability/logger';
 import { bank131CallRecorder } from '../observability/metrics';
+import type { PayoutSettings } from '../policy/settings';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../simulator/server';
 import { connectClient } from '../temporal/client';
-import { startDevServer, type DevServer, type DevServerOptions } from '../temporal/dev-server';
+import { startDevServer, type DevServer, type DevServerOptions } from './dev-server';
 import { startGateway } from '../webhook-gateway/server';
 import { createPayoutWorker, type PayoutWorkerOptions } from '../workers/payout-worker';
-
-export const DEFAULT_PAYOUT_SETTINGS: PayoutSettings = {
-  policy: { currencies: ['rub'], minAmount: 100, maxAmount: 100_000_000, approvalThreshold: 10_000_000 },
-  timeouts: {
-    approvalTimeoutMs: 3 * 3600_000,
-    readyTimeoutMs: 30 * 60_000,
-    finishTimeoutMs: 2 * 3600_000,
-    reconcileInitialIntervalMs: 30_000,
-    reconcileMaxIntervalMs: 15 * 60_000,
-    reconcileMaxDurationMs: 72 * 3600_000,
-    bankCallTimeoutMs: 45_000,
-  },
-};
 
 export interface LocalStackOptions {
   /** Use this Temporal server instead of starting one. */
@@ -39,6 +27,7 @@ export interface LocalStackOptions {
   namespace?: string;
   taskQueue?: string;
   codecKeys?: string;
+  /** The payout settings the worker hands each payout; the production defaults (`loadPayoutSettings({})`) when omitted. */
   settings?: PayoutSettings;
   simulator?: Partial<SimulatorOptions>;
   gatewayPort?: number;
@@ -97,7 +86,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       tls: false,
       codecKeys: opts.codecKeys ?? generateCodecKeySpec(),
     };
-    const settings = opts.settings ?? DEFAULT_PAYOUT_SETTINGS;
+    const settings = opts.settings ?? loadPayoutSettings({});
     const keys = { partner: generateKeyPairPem(), bank: generateKeyPairPem() };
 
     const { client, connection } = await connectClient(temporal);

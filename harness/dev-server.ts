@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
-import { resolveTemporalCli } from '../scripts/temporal-cli';
+import { resolveTemporalCli } from './temporal-cli';
 import { SEARCH_ATTRIBUTE_CLI_ARGS } from '../workflows/search-attributes';
 
 export interface DevServerOptions {

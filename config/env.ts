@@ -1,0 +1,97 @@
+/**
+ * What every process's configuration shares: reading the environment with zod (durations, ports, lists,
+ * PEMs inline or from files), one error type, and how a loader declares what a deployment must set.
+ */
+import { readFileSync } from 'node:fs';
+import ms from 'ms';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Variables a deployment must set, each a list of alternatives (one of them is enough). Declared next to
+ * the schema that reads them; `REQUIRED_ENV` (config/index.ts) is built from these, and a test checks
+ * docker-compose.yml against it.
+ */
+export type RequiredEnv = readonly (readonly string[])[];
+
+export const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const parsed = /^\d+$/.test(value) ? Number(value) : ms(value as ms.StringValue);
+      if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `not a duration: "${value}" (use e.g. 500ms, 30s, 15m, 3h)`,
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+export const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+export const list = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+
+/** A PEM given inline (`NAME`, `\n` escapes allowed) or as a file (`NAME_FILE`): either satisfies a requirement. */
+export const pemVariables = (name: string): string[] => [name, `${name}_FILE`];
+
+/** PEM from `NAME` (literal, `\n` escapes allowed) or from the file at `NAME_FILE`. */
+function pemFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const inline = env[name];
+  if (inline) return inline.replace(/\\n/g, '\n');
+  const file = env[`${name}_FILE`];
+  if (file) return readFileSync(file, 'utf8');
+  return undefined;
+}
+
+export function requirePem(env: NodeJS.ProcessEnv, name: string, purpose: string): string {
+  const pem = pemFrom(env, name);
+  if (!pem) throw new ConfigError(`missing ${name} (or ${name}_FILE): ${purpose}`);
+  return pem;
+}
+
+/** Several PEMs (key rotation): `NAME` holds PEMs back to back, `NAME_FILES` a comma-separated list of paths. */
+export function pemsFrom(env: NodeJS.ProcessEnv, name: string): string[] {
+  const pems: string[] = [];
+  const inline = env[name]?.replace(/\\n/g, '\n');
+  if (inline) pems.push(...(inline.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? []));
+  for (const file of (env[`${name}_FILES`] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    pems.push(readFileSync(file, 'utf8'));
+  }
+  return pems;
+}
+
+export function parse<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, what: string): z.output<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`invalid ${what} configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const LogSchema = z.object({
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+export function loadLogLevel(env: NodeJS.ProcessEnv = process.env): string {
+  return parse(LogSchema, env, 'logging').LOG_LEVEL;
+}

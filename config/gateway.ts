@@ -1,0 +1,47 @@
+/** The webhook gateway process: Temporal, where it listens, and Bank 131's webhook-signing keys. */
+import { z } from 'zod';
+import { ConfigError, duration, int, loadLogLevel, parse, pemsFrom, port, type RequiredEnv } from './env';
+import { loadTemporalConfig, TEMPORAL_REQUIRED_ENV, type TemporalConfig } from './temporal';
+
+export interface GatewayConfig {
+  temporal: TemporalConfig;
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+  /** Bank 131's webhook-signing public keys; more than one during rotation. */
+  bankPublicKeysPem: string[];
+  shutdownGraceMs: number;
+  logLevel: string;
+}
+
+const GatewaySchema = z.object({
+  GATEWAY_HOST: z.string().default('127.0.0.1'),
+  GATEWAY_PORT: port(8080),
+  GATEWAY_BODY_LIMIT_BYTES: int(256 * 1024, 1),
+  GATEWAY_SHUTDOWN_GRACE: duration('10s'),
+});
+const BANK131_PUBLIC_KEYS = 'BANK131_PUBLIC_KEYS';
+
+export const GATEWAY_REQUIRED_ENV: RequiredEnv = [
+  [BANK131_PUBLIC_KEYS, `${BANK131_PUBLIC_KEYS}_FILES`],
+  ...TEMPORAL_REQUIRED_ENV,
+];
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const g = parse(GatewaySchema, env, 'webhook gateway');
+  const keys = pemsFrom(env, BANK131_PUBLIC_KEYS);
+  if (keys.length === 0) {
+    throw new ConfigError(
+      'missing BANK131_PUBLIC_KEYS (or BANK131_PUBLIC_KEYS_FILES): Bank 131 public key(s) that sign webhooks',
+    );
+  }
+  return {
+    temporal: loadTemporalConfig(env),
+    host: g.GATEWAY_HOST,
+    port: g.GATEWAY_PORT,
+    bodyLimitBytes: g.GATEWAY_BODY_LIMIT_BYTES,
+    bankPublicKeysPem: keys,
+    shutdownGraceMs: g.GATEWAY_SHUTDOWN_GRACE,
+    logLevel: loadLogLevel(env),
+  };
+}

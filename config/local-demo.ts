@@ -1,0 +1,75 @@
+/**
+ * The local demo (`npm start`, `npm run temporal`): where it keeps its state on this machine (git-ignored),
+ * and its settings. The payout CLI reads the demo's payload key from here, so a terminal next to `npm start`
+ * can decode its payloads.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { LOG_LEVELS, parse, port } from './env';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const LOCAL_DATA_DIR = path.join(PROJECT_ROOT, '.data');
+/** The demo's codec key outlives one run: the SQLite history it encrypted is kept too. */
+export const DEMO_CODEC_KEYS_FILE = path.join(LOCAL_DATA_DIR, 'demo-codec-keys');
+export const DEMO_TEMPORAL_DB_FILE = path.join(LOCAL_DATA_DIR, 'temporal.sqlite');
+
+const DevServerSchema = z.object({
+  TEMPORAL_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_DB_FILE: z.string().default(DEMO_TEMPORAL_DB_FILE),
+  TEMPORAL_UI_CODEC_ENDPOINT: z.string().optional(),
+});
+
+export interface DevServerConfig {
+  port: number;
+  uiPort: number;
+  dbFilename: string;
+  uiCodecEndpoint?: string;
+}
+
+/** `npm run temporal`: the dev server alone. */
+export function loadDevServerConfig(env: NodeJS.ProcessEnv = process.env): DevServerConfig {
+  const d = parse(DevServerSchema, env, 'Temporal dev server');
+  return {
+    port: d.TEMPORAL_PORT,
+    uiPort: d.TEMPORAL_UI_PORT,
+    dbFilename: d.TEMPORAL_DB_FILE,
+    uiCodecEndpoint: d.TEMPORAL_UI_CODEC_ENDPOINT,
+  };
+}
+
+const DemoSchema = z.object({
+  /** Overrides the demo's own key in `DEMO_CODEC_KEYS_FILE`. */
+  PAYLOAD_CODEC_KEYS: z.string().default(''),
+  CODEC_SERVER_PORT: port(8888),
+  GATEWAY_PORT: port(8080),
+  WORKER_METRICS_PORT: port(9464),
+  SIMULATOR_PORT: port(8131),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('warn'),
+  /** `1`: stop once the demo payout finished (the CLI test and CI smoke runs). */
+  DEMO_EXIT_AFTER_PAYOUT: z.string().default(''),
+});
+
+export interface DemoConfig {
+  codecKeys?: string;
+  codecServerPort: number;
+  gatewayPort: number;
+  workerMetricsPort: number;
+  simulatorPort: number;
+  logLevel: string;
+  exitAfterPayout: boolean;
+}
+
+/** `npm start`: the whole service on this machine (scripts/start.ts). */
+export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
+  const d = parse(DemoSchema, env, 'local demo');
+  return {
+    codecKeys: d.PAYLOAD_CODEC_KEYS || undefined,
+    codecServerPort: d.CODEC_SERVER_PORT,
+    gatewayPort: d.GATEWAY_PORT,
+    workerMetricsPort: d.WORKER_METRICS_PORT,
+    simulatorPort: d.SIMULATOR_PORT,
+    logLevel: d.LOG_LEVEL,
+    exitAfterPayout: d.DEMO_EXIT_AFTER_PAYOUT === '1',
+  };
+}

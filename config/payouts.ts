@@ -1,0 +1,56 @@
+/**
+ * The payout policy's limits and the workflow's timeouts (policy/settings.ts), read by the worker (which
+ * hands them to each payout) and by the payout client (which checks requests against the same limits).
+ */
+import { z } from 'zod';
+import type { PayoutSettings } from '../policy/settings';
+import { ConfigError, duration, int, list, parse } from './env';
+
+const PolicySchema = z.object({
+  PAYOUT_CURRENCIES: list('rub'),
+  PAYOUT_MIN_AMOUNT: int(100, 1),
+  PAYOUT_MAX_AMOUNT: int(100_000_000, 1),
+  PAYOUT_APPROVAL_THRESHOLD: int(10_000_000, 1),
+  PAYOUT_UNVERIFIED_DETAILS: z.enum(['review', 'cancel']).default('review'),
+  PAYOUT_APPROVAL_TIMEOUT: duration('3h'),
+  PAYOUT_READY_TIMEOUT: duration('30m'),
+  PAYOUT_FINISH_TIMEOUT: duration('2h'),
+  PAYOUT_RECONCILE_INITIAL_INTERVAL: duration('30s'),
+  PAYOUT_RECONCILE_MAX_INTERVAL: duration('15m'),
+  PAYOUT_RECONCILE_MAX_DURATION: duration('72h'),
+  PAYOUT_BANK_CALL_TIMEOUT: duration('45s'),
+});
+
+/** `loadPayoutSettings({})` is the one set of defaults (the local stack and the workflow tests use it). */
+export function loadPayoutSettings(env: NodeJS.ProcessEnv = process.env): PayoutSettings {
+  const p = parse(PolicySchema, env, 'payout policy');
+  const settings: PayoutSettings = {
+    policy: {
+      currencies: p.PAYOUT_CURRENCIES.map((c) => c.toLowerCase()),
+      minAmount: p.PAYOUT_MIN_AMOUNT,
+      maxAmount: p.PAYOUT_MAX_AMOUNT,
+      approvalThreshold: p.PAYOUT_APPROVAL_THRESHOLD,
+      unverifiedDetails: p.PAYOUT_UNVERIFIED_DETAILS,
+    },
+    timeouts: {
+      approvalTimeoutMs: p.PAYOUT_APPROVAL_TIMEOUT,
+      readyTimeoutMs: p.PAYOUT_READY_TIMEOUT,
+      finishTimeoutMs: p.PAYOUT_FINISH_TIMEOUT,
+      reconcileInitialIntervalMs: p.PAYOUT_RECONCILE_INITIAL_INTERVAL,
+      reconcileMaxIntervalMs: p.PAYOUT_RECONCILE_MAX_INTERVAL,
+      reconcileMaxDurationMs: p.PAYOUT_RECONCILE_MAX_DURATION,
+      bankCallTimeoutMs: p.PAYOUT_BANK_CALL_TIMEOUT,
+    },
+  };
+  if (settings.policy.minAmount > settings.policy.maxAmount) {
+    throw new ConfigError(
+      'invalid payout policy configuration: PAYOUT_MIN_AMOUNT is above PAYOUT_MAX_AMOUNT',
+    );
+  }
+  if (settings.timeouts.reconcileInitialIntervalMs > settings.timeouts.reconcileMaxIntervalMs) {
+    throw new ConfigError(
+      'invalid payout policy configuration: PAYOUT_RECONCILE_INITIAL_INTERVAL is above PAYOUT_RECONCILE_MAX_INTERVAL',
+    );
+  }
+  return settings;
+}

@@ -1,0 +1,64 @@
+/** The worker process: Temporal, the Bank 131 client, the payout settings it hands each payout, metrics. */
+import { z } from 'zod';
+import type { Bank131ClientConfig } from '../bank131/client';
+import type { PayoutSettings } from '../policy/settings';
+import { duration, int, loadLogLevel, parse, pemVariables, port, requirePem, type RequiredEnv } from './env';
+import { loadPayoutSettings } from './payouts';
+import { loadTemporalConfig, TEMPORAL_REQUIRED_ENV, type TemporalConfig } from './temporal';
+
+const Bank131ClientSchema = z.object({
+  BANK131_BASE_URL: z.url().default('http://127.0.0.1:8131'),
+  BANK131_PROJECT_ID: z.string().min(1).default('demo-project'),
+  BANK131_CONNECT_TIMEOUT: duration('5s'),
+  BANK131_REQUEST_TIMEOUT: duration('30s'),
+  BANK131_MAX_CONNECTIONS: int(64, 1),
+});
+const BANK131_PRIVATE_KEY = 'BANK131_PRIVATE_KEY';
+
+export function loadBank131ClientConfig(env: NodeJS.ProcessEnv = process.env): Bank131ClientConfig {
+  const b = parse(Bank131ClientSchema, env, 'Bank 131 client');
+  return {
+    baseUrl: b.BANK131_BASE_URL.replace(/\/+$/, ''),
+    projectId: b.BANK131_PROJECT_ID,
+    privateKeyPem: requirePem(
+      env,
+      BANK131_PRIVATE_KEY,
+      'our RSA private key that signs requests to Bank 131',
+    ),
+    connectTimeoutMs: b.BANK131_CONNECT_TIMEOUT,
+    requestTimeoutMs: b.BANK131_REQUEST_TIMEOUT,
+    maxConnections: b.BANK131_MAX_CONNECTIONS,
+  };
+}
+
+const WorkerSchema = z.object({
+  WORKER_METRICS_PORT: port(9464),
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  /** A bundle from scripts/build-workflow-bundle.ts (the image sets it); the workflows are bundled at start when absent. */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+});
+
+export const WORKER_REQUIRED_ENV: RequiredEnv = [pemVariables(BANK131_PRIVATE_KEY), ...TEMPORAL_REQUIRED_ENV];
+
+export interface WorkerConfig {
+  temporal: TemporalConfig;
+  bank131: Bank131ClientConfig;
+  payouts: PayoutSettings;
+  metricsPort: number;
+  metricsHost: string;
+  workflowBundlePath?: string;
+  logLevel: string;
+}
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const w = parse(WorkerSchema, env, 'worker');
+  return {
+    temporal: loadTemporalConfig(env),
+    bank131: loadBank131ClientConfig(env),
+    payouts: loadPayoutSettings(env),
+    metricsPort: w.WORKER_METRICS_PORT,
+    metricsHost: w.WORKER_METRICS_HOST,
+    workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,
+    logLevel: loadLogLevel(env),
+  };
+}
