@@ -4,9 +4,9 @@
  * One run on one machine, against a real dev server: our payouts end to end (worker and gateway as their
  * own processes, the simulator with no artificial delay), the same-shaped baseline workflow (the engine's
  * ceiling), the gateway against a direct signal and against a bare Express handler, and the CPU and memory
- * our processes spend. Prints a table and writes bench/results/latest.json.
+ * our processes spend. Prints a table and writes bench/results/latest.json. Phases, in order: startBench,
+ * measurePayouts, measureBaseline, measureSignalLatency, measureSaturation, then buildResults and printReport.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,11 +15,11 @@ import { parseArgs } from 'node:util';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import sdkPackage from '@temporalio/worker/package.json';
 import autocannon from 'autocannon';
-import { spawnGateway, spawnWorker, type ChildService } from '../harness/child-services';
+import { spawnGateway, spawnService, spawnWorker, type ChildService } from '../harness/child-services';
 import { demoPayoutRequest } from '../harness/demo-payout';
+import { loadPayoutSettings } from '../config';
 import { startLocalStack, type LocalStack } from '../harness/local-stack';
 import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../harness/temporal-cli';
-import { loadPayoutSettings } from '../config';
 import { loadPrivateKey, signBody } from '../bank131/signature';
 import { freePort, startDevServer, type DevServer } from '../harness/dev-server';
 import { workflowBundleSources } from '../workers/workflows-entry';
@@ -44,32 +44,15 @@ const REPS = Number(args.reps ?? { smoke: 1, quick: 3, full: 3 }[profile]);
 const SIGNALS = { smoke: 20, quick: 200, full: 500 }[profile];
 const CANNON_SECONDS = { smoke: 1, quick: 3, full: 10 }[profile];
 const START_CONCURRENCY = 100;
+const SINK_WORKFLOWS = 50;
+const SATURATION_BODIES = 500;
+const SATURATION_CONNECTIONS = 32;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
-function spawnChild(
-  file: string,
-  env: NodeJS.ProcessEnv,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out = (out + d.toString()).slice(-16_384);
-      const m = ready.exec(out);
-      if (m) resolve({ child, line: m[0] });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${file} exited ${code}: ${out}`)));
-  });
-}
+/** Stops whatever a phase started, last first, also when a phase fails. */
+type Cleanups = (() => Promise<unknown>)[];
 
 interface RunFigures {
   throughput: number;
@@ -77,23 +60,39 @@ interface RunFigures {
   wallSeconds: number;
 }
 
+/**
+ * Starts `n` runs, at most START_CONCURRENCY starts at a time, and times each from its start to its end.
+ * Every run's end is awaited (a failed one is caught at once, so it cannot surface as an unhandled
+ * rejection) and any failure fails the batch.
+ */
 async function timedBatch(
   n: number,
   start: (i: number) => Promise<() => Promise<unknown>>,
 ): Promise<RunFigures> {
   const latencies: number[] = [];
+  const failures: unknown[] = [];
+  const ends: Promise<void>[] = [];
   const t0 = performance.now();
-  await mapWithConcurrency(
-    Array.from({ length: n }, (_, i) => i),
-    START_CONCURRENCY,
-    async (i) => {
-      const started = performance.now();
-      const wait = await start(i);
-      // Waiting for the end does not hold a start slot.
-      void wait().then(() => latencies.push(performance.now() - started));
-    },
-  );
-  while (latencies.length < n) await new Promise((r) => setTimeout(r, 20));
+  try {
+    await mapWithConcurrency(
+      Array.from({ length: n }, (_, i) => i),
+      START_CONCURRENCY,
+      async (i) => {
+        const started = performance.now();
+        const wait = await start(i);
+        // Waiting for the end does not hold a start slot.
+        ends.push(
+          wait().then(
+            () => void latencies.push(performance.now() - started),
+            (err: unknown) => void failures.push(err),
+          ),
+        );
+      },
+    );
+  } finally {
+    await Promise.all(ends);
+  }
+  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} of ${n} runs failed`);
   const wallSeconds = (performance.now() - t0) / 1000;
   return { throughput: n / wallSeconds, latency: summarize(latencies), wallSeconds };
 }
@@ -105,377 +104,421 @@ function usageDelta(before: ProcessUsage, after: ProcessUsage, payouts: number) 
     peakRssMb: after.peakRssMb,
   };
 }
+type Usage = ReturnType<typeof usageDelta>;
 
-async function main(): Promise<void> {
-  log(`bench profile=${profile} N=${N} reps=${REPS}`);
-  resolveTemporalCli((l) => log(l));
-  const server: DevServer = await startDevServer({});
-  const cleanups: (() => Promise<unknown>)[] = [() => server.stop()];
-  const children: ChildProcess[] = [];
-  try {
-    const gatewayPort = await freePort();
-    const stack: LocalStack = await startLocalStack({
-      temporalAddress: server.address,
-      taskQueue: `bench-${randomUUID()}`,
-      withoutWorker: true,
-      withoutGateway: true,
-      webhookUrl: `http://127.0.0.1:${gatewayPort}/webhooks/bank131`,
-      settings: loadPayoutSettings({}),
-      simulator: { processingDelayMs: 0, scenariosByAmount: false },
+/** The system under test: a dev server, the simulator, and our worker and gateway as their own processes. */
+interface Bench {
+  server: DevServer;
+  stack: LocalStack;
+  worker: ChildService;
+  gateway: ChildService;
+  gatewayUrl: string;
+  profileDirs: { worker: string; gateway: string };
+}
+
+async function startBench(cleanups: Cleanups): Promise<Bench> {
+  const server = await startDevServer({});
+  cleanups.push(() => server.stop());
+  const gatewayPort = await freePort();
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}/webhooks/bank131`;
+  const stack = await startLocalStack({
+    temporalAddress: server.address,
+    taskQueue: `bench-${randomUUID()}`,
+    withoutWorker: true,
+    withoutGateway: true,
+    webhookUrl: gatewayUrl,
+    settings: loadPayoutSettings({}),
+    simulator: { processingDelayMs: 0, scenariosByAmount: false },
+  });
+  cleanups.push(() => stack.stop());
+  const bundlePath = path.join(ROOT, '.cache', 'bench-workflow-bundle.js');
+  mkdirSync(path.dirname(bundlePath), { recursive: true });
+  writeFileSync(
+    bundlePath,
+    (await bundleWorkflowCode({ ...workflowBundleSources(), logger: quietLogger })).code,
+  );
+  const profileDirs = {
+    gateway: path.join(ROOT, '.cache', 'profiles', `gateway-${randomUUID().slice(0, 8)}`),
+    worker: path.join(ROOT, '.cache', 'profiles', randomUUID().slice(0, 8)),
+  };
+  const cpuProfile = (dir: string) => (args.profile ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
+  // Production's default log level (info): logging is part of what a payout costs.
+  const gateway = await spawnGateway(stack, gatewayPort, {}, cpuProfile(profileDirs.gateway));
+  cleanups.push(() => gateway.stop());
+  const worker = await spawnWorker(stack, bundlePath, {}, cpuProfile(profileDirs.worker));
+  cleanups.push(() => worker.stop());
+  return { server, stack, worker, gateway, gatewayUrl, profileDirs };
+}
+
+/** Phase 1: our payouts end to end, and the CPU each process spends on them. */
+async function measurePayouts({ server, stack, worker, gateway }: Bench) {
+  const runPayouts = (n: number, tag: string) =>
+    timedBatch(n, async (i) => {
+      const id = `bench-${tag}-${i}`;
+      await stack.payouts.startPayout(demoPayoutRequest(id));
+      return async () => {
+        const r = await stack.payouts.result(id);
+        if (r.outcome !== 'succeeded') throw new Error(`payout ${id} ended ${r.outcome}`);
+      };
     });
-    cleanups.push(() => stack.stop());
-    const bundlePath = path.join(ROOT, '.cache', 'bench-workflow-bundle.js');
-    mkdirSync(path.dirname(bundlePath), { recursive: true });
-    writeFileSync(
-      bundlePath,
-      (await bundleWorkflowCode({ ...workflowBundleSources(), logger: quietLogger })).code,
-    );
-    // Production's default log level (info): logging is part of what a payout costs.
-    const gatewayProfileDir = path.join(ROOT, '.cache', 'profiles', `gateway-${randomUUID().slice(0, 8)}`);
-    const gateway: ChildService = await spawnGateway(
-      stack,
-      gatewayPort,
-      {},
-      args.profile ? ['--cpu-prof', `--cpu-prof-dir=${gatewayProfileDir}`] : [],
-    );
-    const profileDir = path.join(ROOT, '.cache', 'profiles', randomUUID().slice(0, 8));
-    const worker: ChildService = await spawnWorker(
-      stack,
-      bundlePath,
-      {},
-      args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-    );
-    cleanups.push(
-      () => worker.stop(),
-      () => gateway.stop(),
-    );
-
-    const runPayouts = (n: number, tag: string) =>
-      timedBatch(n, async (i) => {
-        const id = `bench-${tag}-${i}`;
-        await stack.payouts.startPayout(demoPayoutRequest(id));
-        return async () => {
-          const r = await stack.payouts.result(id);
-          if (r.outcome !== 'succeeded') throw new Error(`payout ${id} ended ${r.outcome}`);
-        };
-      });
-
-    // 1. Our payouts end to end.
-    log('warm-up...');
-    await runPayouts(Math.min(20, N), `warm-${randomUUID().slice(0, 8)}`);
-    const ours: RunFigures[] = [];
-    type Usage = ReturnType<typeof usageDelta>;
-    const usage: { worker: Usage; gateway: Usage; temporal: Usage; benchAndSimulator: Usage }[] = [];
-    const serverPid = server.process.pid!;
-    for (let rep = 0; rep < REPS; rep++) {
-      const w0 = processUsage(worker.process.pid!);
-      const g0 = processUsage(gateway.process.pid!);
-      const t0 = processUsage(serverPid);
-      const b0 = processUsage(process.pid);
-      const figures = await runPayouts(N, `r${rep}-${randomUUID().slice(0, 8)}`);
-      usage.push({
-        worker: usageDelta(w0, processUsage(worker.process.pid!), N),
-        gateway: usageDelta(g0, processUsage(gateway.process.pid!), N),
-        temporal: usageDelta(t0, processUsage(serverPid), N),
-        benchAndSimulator: usageDelta(b0, processUsage(process.pid), N),
-      });
-      ours.push(figures);
-      const u = usage.at(-1)!;
-      log(
-        `  payouts rep ${rep + 1}: ${figures.throughput.toFixed(1)}/s, p50 ${ms(figures.latency.p50)}, p99 ${ms(figures.latency.p99)}; ` +
-          `CPU s/1000: worker ${u.worker.cpuSecondsPer1000.toFixed(1)}, gateway ${u.gateway.cpuSecondsPer1000.toFixed(1)}, ` +
-          `temporal ${u.temporal.cpuSecondsPer1000.toFixed(1)}, bench+simulator ${u.benchAndSimulator.cpuSecondsPer1000.toFixed(1)}`,
-      );
-    }
-    const summary = stack.simulator.ledger.summary();
-    const doubleConfirms = Object.values(summary).filter((s) => s.confirmsProcessed > 1).length;
-    await worker.stop();
-    if (args.profile) reportProfile(profileDir, 'worker');
-
-    // 2. The engine's ceiling: the same shape with nothing of ours in it.
-    const baselineQueue = `baseline-${randomUUID()}`;
-    const baselineWorker = await spawnChild(
-      'bench/baseline/worker.ts',
-      { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: baselineQueue },
-      /baseline worker started/,
-    );
-    children.push(baselineWorker.child);
-    const runBaseline = (n: number, tag: string) =>
-      timedBatch(n, async (i) => {
-        const handle = await stack.client.workflow.start('baselineWorkflow', {
-          taskQueue: baselineQueue,
-          workflowId: `baseline-${tag}-${i}`,
-        });
-        return () => handle.result();
-      });
-    await runBaseline(Math.min(20, N), `warm-${randomUUID().slice(0, 8)}`);
-    const baseline: RunFigures[] = [];
-    const baselineTemporalCpu: number[] = [];
-    for (let rep = 0; rep < REPS; rep++) {
-      const t0 = processUsage(serverPid);
-      const figures = await runBaseline(N, `r${rep}-${randomUUID().slice(0, 8)}`);
-      baselineTemporalCpu.push(usageDelta(t0, processUsage(serverPid), N).cpuSecondsPer1000);
-      baseline.push(figures);
-      log(
-        `  baseline rep ${rep + 1}: ${figures.throughput.toFixed(1)}/s, p50 ${ms(figures.latency.p50)}, p99 ${ms(figures.latency.p99)}`,
-      );
-    }
-    baselineWorker.child.kill('SIGTERM');
-
-    // 3. Gateway vs a direct signal, to the same running workflows (no worker needed to accept a signal).
-    const sinkQueue = `sink-${randomUUID()}`;
-    const sinks = await Promise.all(
-      Array.from({ length: 50 }, async (_, i) => {
-        const workflowId = `payout-bench-sink-${randomUUID().slice(0, 8)}-${i}`;
-        await stack.client.workflow.start('sinkWorkflow', { taskQueue: sinkQueue, workflowId });
-        return workflowId;
-      }),
-    );
-    const bankKey = loadPrivateKey(stack.keys.bank.privateKeyPem);
-    const webhook = (i: number) => {
-      const workflowId = sinks[i % sinks.length]!;
-      const raw = JSON.stringify({
-        type: 'ready_to_confirm',
-        session: {
-          id: `ps_${1_000_000 + i}`,
-          status: 'in_progress',
-          next_action: 'confirm',
-          payments: [
-            {
-              id: `po_${i}`,
-              status: 'pending',
-              amount_details: { amount: 150_000, currency: 'rub' },
-              metadata: workflowId,
-            },
-          ],
-        },
-      });
-      return {
-        raw,
-        signature: signBody(Buffer.from(raw), bankKey),
-        workflowId,
-        sessionId: `ps_${1_000_000 + i}`,
-      };
+  log('warm-up...');
+  await runPayouts(Math.min(20, N), `warm-${randomUUID().slice(0, 8)}`);
+  const figures: RunFigures[] = [];
+  const usage: { worker: Usage; gateway: Usage; temporal: Usage; benchAndSimulator: Usage }[] = [];
+  const pids = { worker: worker.process.pid!, gateway: gateway.process.pid!, temporal: server.process.pid! };
+  for (let rep = 0; rep < REPS; rep++) {
+    const w0 = processUsage(pids.worker);
+    const g0 = processUsage(pids.gateway);
+    const t0 = processUsage(pids.temporal);
+    const b0 = processUsage(process.pid);
+    const f = await runPayouts(N, `r${rep}-${randomUUID().slice(0, 8)}`);
+    const u = {
+      worker: usageDelta(w0, processUsage(pids.worker), N),
+      gateway: usageDelta(g0, processUsage(pids.gateway), N),
+      temporal: usageDelta(t0, processUsage(pids.temporal), N),
+      benchAndSimulator: usageDelta(b0, processUsage(process.pid), N),
     };
-    const gatewayUrl = `http://127.0.0.1:${gatewayPort}/webhooks/bank131`;
-    const viaGateway: number[] = [];
-    const direct: number[] = [];
-    await mapWithConcurrency(
-      Array.from({ length: SIGNALS }, (_, i) => i),
-      8,
-      async (i) => {
-        const w = webhook(i);
-        const t0 = performance.now();
-        const res = await fetch(gatewayUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-partner-sign': w.signature },
-          body: w.raw,
-        });
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error(`gateway answered ${res.status}`);
-        viaGateway.push(performance.now() - t0);
-        const payload: WebhookSignal = {
-          type: 'ready_to_confirm',
-          dedupKey: `direct-${i}`,
-          receivedAt: new Date().toISOString(),
-          session: { sessionId: w.sessionId, status: 'in_progress', nextAction: 'confirm' },
-        };
-        const t1 = performance.now();
-        await stack.client.workflow.getHandle(w.workflowId).signal(readyToConfirmSignal, payload);
-        direct.push(performance.now() - t1);
-      },
+    figures.push(f);
+    usage.push(u);
+    log(
+      `  payouts rep ${rep + 1}: ${f.throughput.toFixed(1)}/s, p50 ${ms(f.latency.p50)}, p99 ${ms(f.latency.p99)}; ` +
+        `CPU s/1000: worker ${u.worker.cpuSecondsPer1000.toFixed(1)}, gateway ${u.gateway.cpuSecondsPer1000.toFixed(1)}, ` +
+        `temporal ${u.temporal.cpuSecondsPer1000.toFixed(1)}, bench+simulator ${u.benchAndSimulator.cpuSecondsPer1000.toFixed(1)}`,
     );
-    const gatewayLatency = summarize(viaGateway);
-    const directLatency = summarize(direct);
+  }
+  const summary = stack.simulator.ledger.summary();
+  const doubleConfirms = Object.values(summary).filter((s) => s.confirmsProcessed > 1).length;
+  return { figures, usage, doubleConfirms };
+}
 
-    // 4. Saturation: signed webhooks through the gateway vs a bare Express handler.
-    const bodies = Array.from({ length: 500 }, (_, i) => webhook(SIGNALS + i));
-    const cannon = async (url: string) => {
-      let k = 0;
-      const result = await autocannon({
-        url,
-        connections: 32,
-        duration: CANNON_SECONDS,
-        requests: [
-          {
-            method: 'POST',
-            setupRequest: (req) => {
-              const b = bodies[k++ % bodies.length]!;
-              return {
-                ...req,
-                body: b.raw,
-                headers: { 'content-type': 'application/json', 'x-partner-sign': b.signature },
-              };
-            },
-          },
-        ],
+/** Phase 2: the engine's ceiling, the same workflow shape with nothing of ours in it. */
+async function measureBaseline({ server, stack }: Bench, cleanups: Cleanups) {
+  const baselineQueue = `baseline-${randomUUID()}`;
+  const baselineWorker = await spawnService(
+    'bench/baseline/worker.ts',
+    { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: baselineQueue },
+    /baseline worker started/,
+  );
+  cleanups.push(() => baselineWorker.kill());
+  const runBaseline = (n: number, tag: string) =>
+    timedBatch(n, async (i) => {
+      const handle = await stack.client.workflow.start('baselineWorkflow', {
+        taskQueue: baselineQueue,
+        workflowId: `baseline-${tag}-${i}`,
       });
-      return {
-        requestsPerSecond: result.requests.average,
-        p99Ms: result.latency.p99,
-        non2xx: result.non2xx,
-        errors: result.errors,
-      };
-    };
-    const gatewaySaturation = await cannon(gatewayUrl);
-    const bare = await spawnChild('bench/bare-express.ts', { PORT: '0' }, /bare express listening (\d+)/);
-    children.push(bare.child);
-    const barePort = /(\d+)$/.exec(bare.line)![1]!;
-    const bareSaturation = await cannon(`http://127.0.0.1:${barePort}/webhooks/bank131`);
-    bare.child.kill('SIGTERM');
-    // The same load as direct signals from this process: if the gateway roughly matches it, the ceiling is
-    // Temporal accepting signals, not the gateway.
-    let sent = 0;
-    let k = 0;
-    const until = performance.now() + CANNON_SECONDS * 1000;
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (performance.now() < until) {
-          const w = webhook(SIGNALS + (k++ % bodies.length));
-          const payload: WebhookSignal = {
-            type: 'ready_to_confirm',
-            dedupKey: `saturation-${k}`,
-            receivedAt: new Date().toISOString(),
-            session: { sessionId: w.sessionId, status: 'in_progress' },
-          };
-          await stack.client.workflow.getHandle(w.workflowId).signal(readyToConfirmSignal, payload);
-          sent += 1;
-        }
-      }),
+      return () => handle.result();
+    });
+  await runBaseline(Math.min(20, N), `warm-${randomUUID().slice(0, 8)}`);
+  const figures: RunFigures[] = [];
+  const temporalCpu: number[] = [];
+  const serverPid = server.process.pid!;
+  for (let rep = 0; rep < REPS; rep++) {
+    const t0 = processUsage(serverPid);
+    const f = await runBaseline(N, `r${rep}-${randomUUID().slice(0, 8)}`);
+    temporalCpu.push(usageDelta(t0, processUsage(serverPid), N).cpuSecondsPer1000);
+    figures.push(f);
+    log(
+      `  baseline rep ${rep + 1}: ${f.throughput.toFixed(1)}/s, p50 ${ms(f.latency.p50)}, p99 ${ms(f.latency.p99)}`,
     );
-    const directSaturation = { requestsPerSecond: sent / CANNON_SECONDS };
-    if (args.profile) {
-      await gateway.stop();
-      reportProfile(gatewayProfileDir, 'gateway');
-    }
-    await Promise.all(
-      sinks.map((id) =>
+  }
+  baselineWorker.process.kill('SIGTERM');
+  return { figures, temporalCpu };
+}
+
+/** Running workflows that take signals (no worker needed to accept one), and signed webhooks for them. */
+interface Sinks {
+  workflowIds: string[];
+  webhook(i: number): { raw: string; signature: string; workflowId: string; sessionId: string };
+}
+
+async function startSinks({ stack }: Bench, cleanups: Cleanups): Promise<Sinks> {
+  const sinkQueue = `sink-${randomUUID()}`;
+  const workflowIds = await Promise.all(
+    Array.from({ length: SINK_WORKFLOWS }, async (_, i) => {
+      const workflowId = `payout-bench-sink-${randomUUID().slice(0, 8)}-${i}`;
+      await stack.client.workflow.start('sinkWorkflow', { taskQueue: sinkQueue, workflowId });
+      return workflowId;
+    }),
+  );
+  cleanups.push(() =>
+    Promise.all(
+      workflowIds.map((id) =>
         stack.client.workflow
           .getHandle(id)
           .terminate('bench done')
           .catch(() => undefined),
       ),
-    );
+    ),
+  );
+  const bankKey = loadPrivateKey(stack.keys.bank.privateKeyPem);
+  const webhook = (i: number) => {
+    const workflowId = workflowIds[i % workflowIds.length]!;
+    const sessionId = `ps_${1_000_000 + i}`;
+    const raw = JSON.stringify({
+      type: 'ready_to_confirm',
+      session: {
+        id: sessionId,
+        status: 'in_progress',
+        next_action: 'confirm',
+        payments: [
+          {
+            id: `po_${i}`,
+            status: 'pending',
+            amount_details: { amount: 150_000, currency: 'rub' },
+            metadata: workflowId,
+          },
+        ],
+      },
+    });
+    return { raw, signature: signBody(Buffer.from(raw), bankKey), workflowId, sessionId };
+  };
+  return { workflowIds, webhook };
+}
 
-    // Report.
-    const oursThroughput = spread(ours.map((r) => r.throughput));
-    const baseThroughput = spread(baseline.map((r) => r.throughput));
-    const ratio = spread(ours.map((r, i) => r.throughput / baseline[i]!.throughput));
-    const results = {
-      profile,
-      when: new Date().toISOString(),
-      machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model,
-        memoryGb: Math.round(os.totalmem() / 2 ** 30),
-        platform: `${os.platform()} ${os.release()}`,
-      },
-      versions: {
-        node: process.version,
-        temporalCli: TEMPORAL_CLI_VERSION,
-        temporalSdk: sdkPackage.version,
-      },
-      n: N,
-      repetitions: REPS,
-      payouts: {
-        throughputPerSecond: oursThroughput,
-        latencyMs: {
-          p50: spread(ours.map((r) => r.latency.p50)),
-          p95: spread(ours.map((r) => r.latency.p95)),
-          p99: spread(ours.map((r) => r.latency.p99)),
+/** The signal our gateway would send for a webhook, sent straight from this process. */
+function directSignal(
+  { stack }: Bench,
+  w: ReturnType<Sinks['webhook']>,
+  dedupKey: string,
+  nextAction = false,
+) {
+  const payload: WebhookSignal = {
+    type: 'ready_to_confirm',
+    dedupKey,
+    receivedAt: new Date().toISOString(),
+    session: {
+      sessionId: w.sessionId,
+      status: 'in_progress',
+      ...(nextAction ? { nextAction: 'confirm' as const } : {}),
+    },
+  };
+  return stack.client.workflow.getHandle(w.workflowId).signal(readyToConfirmSignal, payload);
+}
+
+/** Phase 3: one webhook through the gateway vs the same signal sent directly, to the same workflows. */
+async function measureSignalLatency(bench: Bench, sinks: Sinks) {
+  const viaGateway: number[] = [];
+  const direct: number[] = [];
+  await mapWithConcurrency(
+    Array.from({ length: SIGNALS }, (_, i) => i),
+    8,
+    async (i) => {
+      const w = sinks.webhook(i);
+      const t0 = performance.now();
+      const res = await fetch(bench.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-partner-sign': w.signature },
+        body: w.raw,
+      });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`gateway answered ${res.status}`);
+      viaGateway.push(performance.now() - t0);
+      const t1 = performance.now();
+      await directSignal(bench, w, `direct-${i}`, true);
+      direct.push(performance.now() - t1);
+    },
+  );
+  return { viaGateway: summarize(viaGateway), direct: summarize(direct) };
+}
+
+/** Phase 4: saturation, signed webhooks through the gateway vs a bare Express handler vs direct signals. */
+async function measureSaturation(bench: Bench, sinks: Sinks, cleanups: Cleanups) {
+  const bodies = Array.from({ length: SATURATION_BODIES }, (_, i) => sinks.webhook(SIGNALS + i));
+  const cannon = async (url: string) => {
+    let k = 0;
+    const result = await autocannon({
+      url,
+      connections: SATURATION_CONNECTIONS,
+      duration: CANNON_SECONDS,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => {
+            const b = bodies[k++ % bodies.length]!;
+            return {
+              ...req,
+              body: b.raw,
+              headers: { 'content-type': 'application/json', 'x-partner-sign': b.signature },
+            };
+          },
         },
-        doubleConfirms,
-      },
-      baseline: {
-        throughputPerSecond: baseThroughput,
-        latencyMs: {
-          p50: spread(baseline.map((r) => r.latency.p50)),
-          p99: spread(baseline.map((r) => r.latency.p99)),
-        },
-      },
-      throughputRatioToBaseline: ratio,
-      gateway: {
-        signalLatencyMs: {
-          viaGateway: gatewayLatency,
-          direct: directLatency,
-          p99Ratio: gatewayLatency.p99 / directLatency.p99,
-          p50Ratio: gatewayLatency.p50 / directLatency.p50,
-        },
-        saturation: {
-          gateway: gatewaySaturation,
-          bareExpress: bareSaturation,
-          directSignals: directSaturation,
-          ratio: gatewaySaturation.requestsPerSecond / bareSaturation.requestsPerSecond,
-          ratioToDirectSignals: gatewaySaturation.requestsPerSecond / directSaturation.requestsPerSecond,
-        },
-      },
-      resources: {
-        worker: {
-          cpuSecondsPer1000Payouts: spread(usage.map((u) => u.worker.cpuSecondsPer1000)),
-          peakRssMb: Math.max(...usage.map((u) => u.worker.peakRssMb)),
-        },
-        gateway: {
-          cpuSecondsPer1000Payouts: spread(usage.map((u) => u.gateway.cpuSecondsPer1000)),
-          peakRssMb: Math.max(...usage.map((u) => u.gateway.peakRssMb)),
-        },
-        temporalServer: {
-          cpuSecondsPer1000Payouts: spread(usage.map((u) => u.temporal.cpuSecondsPer1000)),
-          cpuSecondsPer1000BaselineWorkflows: spread(baselineTemporalCpu),
-        },
-        benchAndSimulator: {
-          cpuSecondsPer1000Payouts: spread(usage.map((u) => u.benchAndSimulator.cpuSecondsPer1000)),
-        },
-      },
+      ],
+    });
+    return {
+      requestsPerSecond: result.requests.average,
+      p99Ms: result.latency.p99,
+      non2xx: result.non2xx,
+      errors: result.errors,
     };
+  };
+  const gateway = await cannon(bench.gatewayUrl);
+  const bare = await spawnService('bench/bare-express.ts', { PORT: '0' }, /bare express listening (\d+)/);
+  cleanups.push(() => bare.kill());
+  const barePort = /bare express listening (\d+)/.exec(bare.output())![1]!;
+  const bareExpress = await cannon(`http://127.0.0.1:${barePort}/webhooks/bank131`);
+  bare.process.kill('SIGTERM');
+  // The same load as direct signals from this process: if the gateway roughly matches it, the ceiling is
+  // Temporal accepting signals, not the gateway.
+  let sent = 0;
+  let k = 0;
+  const until = performance.now() + CANNON_SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: SATURATION_CONNECTIONS }, async () => {
+      while (performance.now() < until) {
+        await directSignal(bench, sinks.webhook(SIGNALS + (k++ % bodies.length)), `saturation-${k}`);
+        sent += 1;
+      }
+    }),
+  );
+  return { gateway, bareExpress, directSignals: { requestsPerSecond: sent / CANNON_SECONDS } };
+}
+
+type Payouts = Awaited<ReturnType<typeof measurePayouts>>;
+type Baseline = Awaited<ReturnType<typeof measureBaseline>>;
+type Signals = Awaited<ReturnType<typeof measureSignalLatency>>;
+type Saturation = Awaited<ReturnType<typeof measureSaturation>>;
+
+function buildResults(ours: Payouts, baseline: Baseline, signals: Signals, saturation: Saturation) {
+  const { viaGateway, direct } = signals;
+  return {
+    profile,
+    when: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      platform: `${os.platform()} ${os.release()}`,
+    },
+    versions: {
+      node: process.version,
+      temporalCli: TEMPORAL_CLI_VERSION,
+      temporalSdk: sdkPackage.version,
+    },
+    n: N,
+    repetitions: REPS,
+    payouts: {
+      throughputPerSecond: spread(ours.figures.map((r) => r.throughput)),
+      latencyMs: {
+        p50: spread(ours.figures.map((r) => r.latency.p50)),
+        p95: spread(ours.figures.map((r) => r.latency.p95)),
+        p99: spread(ours.figures.map((r) => r.latency.p99)),
+      },
+      doubleConfirms: ours.doubleConfirms,
+    },
+    baseline: {
+      throughputPerSecond: spread(baseline.figures.map((r) => r.throughput)),
+      latencyMs: {
+        p50: spread(baseline.figures.map((r) => r.latency.p50)),
+        p99: spread(baseline.figures.map((r) => r.latency.p99)),
+      },
+    },
+    throughputRatioToBaseline: spread(
+      ours.figures.map((r, i) => r.throughput / baseline.figures[i]!.throughput),
+    ),
+    gateway: {
+      signalLatencyMs: {
+        viaGateway,
+        direct,
+        p99Ratio: viaGateway.p99 / direct.p99,
+        p50Ratio: viaGateway.p50 / direct.p50,
+      },
+      saturation: {
+        ...saturation,
+        ratio: saturation.gateway.requestsPerSecond / saturation.bareExpress.requestsPerSecond,
+        ratioToDirectSignals:
+          saturation.gateway.requestsPerSecond / saturation.directSignals.requestsPerSecond,
+      },
+    },
+    resources: {
+      worker: {
+        cpuSecondsPer1000Payouts: spread(ours.usage.map((u) => u.worker.cpuSecondsPer1000)),
+        peakRssMb: Math.max(...ours.usage.map((u) => u.worker.peakRssMb)),
+      },
+      gateway: {
+        cpuSecondsPer1000Payouts: spread(ours.usage.map((u) => u.gateway.cpuSecondsPer1000)),
+        peakRssMb: Math.max(...ours.usage.map((u) => u.gateway.peakRssMb)),
+      },
+      temporalServer: {
+        cpuSecondsPer1000Payouts: spread(ours.usage.map((u) => u.temporal.cpuSecondsPer1000)),
+        cpuSecondsPer1000BaselineWorkflows: spread(baseline.temporalCpu),
+      },
+      benchAndSimulator: {
+        cpuSecondsPer1000Payouts: spread(ours.usage.map((u) => u.benchAndSimulator.cpuSecondsPer1000)),
+      },
+    },
+  };
+}
+type Results = ReturnType<typeof buildResults>;
+
+function printReport(results: Results): void {
+  const row = (name: string, value: string, target = '') =>
+    log(`${name.padEnd(44)} ${value.padEnd(36)} ${target}`);
+  const sp = (s: { median: number; min: number; max: number }, f = (x: number) => x.toFixed(1)) =>
+    `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
+  const { viaGateway, direct } = results.gateway.signalLatencyMs;
+  const { saturation } = results.gateway;
+  log('');
+  log(`${'figure'.padEnd(44)} ${'median (min–max)'.padEnd(36)} target`);
+  row('payouts/s end to end', sp(results.payouts.throughputPerSecond));
+  row(
+    'payout latency p50 / p95 / p99 (ms)',
+    `${results.payouts.latencyMs.p50.median.toFixed(0)} / ${results.payouts.latencyMs.p95.median.toFixed(0)} / ${results.payouts.latencyMs.p99.median.toFixed(0)}`,
+  );
+  row('baseline workflows/s (same shape)', sp(results.baseline.throughputPerSecond));
+  row(
+    'throughput ratio ours / baseline',
+    sp(results.throughputRatioToBaseline, (x) => x.toFixed(2)),
+    '>= 0.8',
+  );
+  row('signal p50: gateway / direct (ms)', `${viaGateway.p50.toFixed(1)} / ${direct.p50.toFixed(1)}`);
+  row(
+    'signal p99: gateway / direct (ms)',
+    `${viaGateway.p99.toFixed(1)} / ${direct.p99.toFixed(1)} = ${(viaGateway.p99 / direct.p99).toFixed(2)}x`,
+    '<= 1.5x',
+  );
+  row(
+    'gateway req/s at saturation (signed)',
+    `${saturation.gateway.requestsPerSecond.toFixed(0)} (non-2xx ${saturation.gateway.non2xx})`,
+  );
+  row('bare Express req/s', `${saturation.bareExpress.requestsPerSecond.toFixed(0)}`);
+  row('gateway / bare Express', saturation.ratio.toFixed(3));
+  row('direct signals/s, same connections', saturation.directSignals.requestsPerSecond.toFixed(0));
+  row('gateway / direct signals', saturation.ratioToDirectSignals.toFixed(2));
+  row('worker CPU s per 1000 payouts', sp(results.resources.worker.cpuSecondsPer1000Payouts));
+  row('gateway CPU s per 1000 payouts', sp(results.resources.gateway.cpuSecondsPer1000Payouts));
+  row(
+    'peak RSS worker / gateway (MB)',
+    `${results.resources.worker.peakRssMb.toFixed(0)} / ${results.resources.gateway.peakRssMb.toFixed(0)}`,
+  );
+  row('double confirms', String(results.payouts.doubleConfirms), '0');
+}
+
+async function main(): Promise<void> {
+  log(`bench profile=${profile} N=${N} reps=${REPS}`);
+  resolveTemporalCli((l) => log(l));
+  const cleanups: Cleanups = [];
+  try {
+    const bench = await startBench(cleanups);
+    const payouts = await measurePayouts(bench);
+    await bench.worker.stop();
+    if (args.profile) reportProfile(bench.profileDirs.worker, 'worker');
+    const baseline = await measureBaseline(bench, cleanups);
+    const sinks = await startSinks(bench, cleanups);
+    const signals = await measureSignalLatency(bench, sinks);
+    const saturation = await measureSaturation(bench, sinks, cleanups);
+    if (args.profile) {
+      await bench.gateway.stop();
+      reportProfile(bench.profileDirs.gateway, 'gateway');
+    }
+
+    const results = buildResults(payouts, baseline, signals, saturation);
     const outDir = path.join(ROOT, 'bench', 'results');
     mkdirSync(outDir, { recursive: true });
     writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(results, null, 2));
-
-    const row = (name: string, value: string, target = '') =>
-      log(`${name.padEnd(44)} ${value.padEnd(36)} ${target}`);
-    const sp = (s: { median: number; min: number; max: number }, f = (x: number) => x.toFixed(1)) =>
-      `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
-    log('');
-    log(`${'figure'.padEnd(44)} ${'median (min–max)'.padEnd(36)} target`);
-    row('payouts/s end to end', sp(oursThroughput));
-    row(
-      'payout latency p50 / p95 / p99 (ms)',
-      `${results.payouts.latencyMs.p50.median.toFixed(0)} / ${results.payouts.latencyMs.p95.median.toFixed(0)} / ${results.payouts.latencyMs.p99.median.toFixed(0)}`,
-    );
-    row('baseline workflows/s (same shape)', sp(baseThroughput));
-    row(
-      'throughput ratio ours / baseline',
-      sp(ratio, (x) => x.toFixed(2)),
-      '>= 0.8',
-    );
-    row(
-      'signal p50: gateway / direct (ms)',
-      `${gatewayLatency.p50.toFixed(1)} / ${directLatency.p50.toFixed(1)}`,
-    );
-    row(
-      'signal p99: gateway / direct (ms)',
-      `${gatewayLatency.p99.toFixed(1)} / ${directLatency.p99.toFixed(1)} = ${(gatewayLatency.p99 / directLatency.p99).toFixed(2)}x`,
-      '<= 1.5x',
-    );
-    row(
-      'gateway req/s at saturation (signed)',
-      `${gatewaySaturation.requestsPerSecond.toFixed(0)} (non-2xx ${gatewaySaturation.non2xx})`,
-    );
-    row('bare Express req/s', `${bareSaturation.requestsPerSecond.toFixed(0)}`);
-    row('gateway / bare Express', results.gateway.saturation.ratio.toFixed(3));
-    row('direct signals/s, same connections', directSaturation.requestsPerSecond.toFixed(0));
-    row('gateway / direct signals', results.gateway.saturation.ratioToDirectSignals.toFixed(2));
-    row('worker CPU s per 1000 payouts', sp(results.resources.worker.cpuSecondsPer1000Payouts));
-    row('gateway CPU s per 1000 payouts', sp(results.resources.gateway.cpuSecondsPer1000Payouts));
-    row(
-      'peak RSS worker / gateway (MB)',
-      `${results.resources.worker.peakRssMb.toFixed(0)} / ${results.resources.gateway.peakRssMb.toFixed(0)}`,
-    );
-    row('double confirms', String(doubleConfirms), '0');
+    printReport(results);
     log(`\nwritten to ${path.relative(ROOT, path.join(outDir, 'latest.json'))}`);
-    if (doubleConfirms > 0) process.exitCode = 1;
+    if (results.payouts.doubleConfirms > 0) process.exitCode = 1;
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   }
 }

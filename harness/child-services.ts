@@ -16,7 +16,8 @@ export interface ChildService {
   stop(): Promise<void>;
 }
 
-function spawnService(
+/** Runs a TypeScript entry point under tsx; resolves once its output matches `readyLine`. */
+export function spawnService(
   entry: string,
   env: NodeJS.ProcessEnv,
   readyLine: RegExp,

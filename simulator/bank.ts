@@ -40,7 +40,7 @@ export interface HttpAnswer {
 }
 export type BankAnswer = HttpAnswer | { destroySocket: true };
 
-interface SimSession extends WireSession {
+export interface SimSession extends WireSession {
   workflowId: string;
   scenario: Scenario;
   timers: NodeJS.Timeout[];

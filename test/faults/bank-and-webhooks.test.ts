@@ -9,8 +9,18 @@ import { PayoutConflictError } from '../../client/payouts';
 import type { LocalStack } from '../../harness/local-stack';
 import type { ScenarioName } from '../../simulator/server';
 import { FAULT_KINDS, seededRandom } from '../../simulator/faults';
+import { AesGcmPayloadCodec, parseCodecKeys } from '../../codec/aes-gcm-codec';
+import { inboxWorkflowId } from '../../webhook-gateway/mapping';
+import { inboxQuery } from '../../workflows/messages';
 import { PayoutStatusKey } from '../../workflows/search-attributes';
-import { accountRequest, FAST_SETTINGS, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
+import {
+  accountRequest,
+  FAST_SETTINGS,
+  startTestStack,
+  TEST_CODEC_KEYS,
+  uniquePayoutId,
+  waitFor,
+} from '../helpers/stack';
 import { postWebhook, readyWebhook, signed } from '../helpers/webhooks';
 
 let stack: LocalStack;
@@ -146,16 +156,50 @@ describe('webhook storms', () => {
   });
 
   it('webhooks for sessions nobody knows: 200, kept, and no payout touched', async () => {
+    // A payout waiting for its webhooks while the strangers arrive: the one a misrouted webhook would reach.
+    const payoutId = uniquePayoutId('storm-bystander');
+    stack.simulator.setScenario(payoutWorkflowId(payoutId), 'lose_ready_webhook');
+    await stack.payouts.startPayout(accountRequest(payoutId));
+    await waitFor(async () => {
+      const { state } = await stack.payouts.getPayout(payoutId);
+      return state.step === 'awaiting_ready' ? true : undefined;
+    }, 'the bystander awaiting_ready');
+
+    const prefix = `ps_unknown_${Date.now()}_`;
+    const sessionIds = Array.from({ length: 20 }, (_, i) => `${prefix}${i}`);
     const statuses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => {
-        const { raw, signature } = signed(
-          readyWebhook(`ps_unknown_${Date.now()}_${i}`),
-          stack.keys.bank.privateKeyPem,
-        );
+      sessionIds.map((sid) => {
+        const { raw, signature } = signed(readyWebhook(sid), stack.keys.bank.privateKeyPem);
         return postWebhook(`${stack.gatewayUrl!}/webhooks/bank131`, raw, signature).then((r) => r.status);
       }),
     );
     expect(statuses).toEqual(statuses.map(() => 200));
+    // Kept: each in its session's inbox, as a webhook for an unknown session.
+    for (const sid of sessionIds) {
+      const inbox = await stack.client.workflow.getHandle(inboxWorkflowId(sid)).query(inboxQuery);
+      expect(inbox.webhooks.map((w) => [w.reason, w.workflowId])).toEqual([['unknown_session', undefined]]);
+    }
+    // No payout touched: no signal in any payout's history (decrypted) names one of these sessions.
+    expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
+    const codec = new AesGcmPayloadCodec(parseCodecKeys(TEST_CODEC_KEYS));
+    const query = `WorkflowType = 'payoutWorkflow' AND TaskQueue = '${stack.temporal.taskQueue}'`;
+    const payouts = await waitFor(async () => {
+      const ids: string[] = [];
+      for await (const w of stack.client.workflow.list({ query })) ids.push(w.workflowId);
+      return ids.includes(payoutWorkflowId(payoutId)) ? ids : undefined;
+    }, 'the payouts in visibility');
+    const signals: string[] = [];
+    for (const workflowId of payouts) {
+      const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+      for (const event of history.events ?? []) {
+        const payloads = event.workflowExecutionSignaledEventAttributes?.input?.payloads ?? [];
+        for (const p of await codec.decode(payloads))
+          signals.push(Buffer.from(p.data ?? []).toString('utf8'));
+      }
+    }
+    // The bystander's own payment_finished is there, decrypted: the search below can see a session ID.
+    expect(signals.some((text) => text.includes('payment_finished'))).toBe(true);
+    expect(signals.filter((text) => text.includes(prefix))).toEqual([]);
   });
 
   it('a payment_finished that never comes: reconciliation by session/status finishes the payout', async () => {

@@ -7,15 +7,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, startDevServer, type DevServer } from '../../harness/dev-server';
-import { spawnGateway, type ChildService } from '../../harness/child-services';
-import { accountRequest, FAST_SETTINGS, startTestStack, uniquePayoutId } from '../helpers/stack';
 import { payoutWorkflowId } from '../../client/payout-request';
+import { spawnGateway, type ChildService } from '../../harness/child-services';
+import { freePort, startDevServer, type DevServer } from '../../harness/dev-server';
+import type { LocalStack } from '../../harness/local-stack';
+import { accountRequest, FAST_SETTINGS, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
 
 const slowWebhooksOnly = {
   ...FAST_SETTINGS,
   timeouts: { ...FAST_SETTINGS.timeouts, readyTimeoutMs: 120_000, finishTimeoutMs: 120_000 },
 };
+
+/** Waits until the bank has a session for every payout, and checks it has finished none: all are in flight. */
+async function inFlight(stack: LocalStack, payoutIds: string[]): Promise<void> {
+  const bank = () => payoutIds.map((id) => stack.simulator.ledger.summaryFor(`payout-${id}`));
+  await waitFor(
+    () => (bank().every((s) => s.initsProcessed === 1) ? true : undefined),
+    'every payout initiated at the bank',
+  );
+  expect(bank().filter((s) => s.finalPayoutStatus !== undefined)).toEqual([]);
+}
 
 describe('restarts', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'restarts-'));
@@ -43,7 +54,7 @@ describe('restarts', () => {
     cleanups.push(() => stack.stop());
     const ids = Array.from({ length: 20 }, () => uniquePayoutId('server-restart'));
     await Promise.all(ids.map((id) => stack.payouts.startPayout(accountRequest(id))));
-    await new Promise((r) => setTimeout(r, 500));
+    await inFlight(stack, ids);
 
     const port = server.port;
     await server.stop();
@@ -82,7 +93,7 @@ describe('restarts', () => {
     const ids = Array.from({ length: 10 }, () => uniquePayoutId('gateway-restart'));
     await Promise.all(ids.map((id) => stack.payouts.startPayout(accountRequest(id))));
     // kill it while the first webhooks are in flight
-    await new Promise((r) => setTimeout(r, 350));
+    await inFlight(stack, ids);
     await gateway.kill();
     await new Promise((r) => setTimeout(r, 1_500));
     gateway = await spawnGateway(stack, port);

@@ -330,13 +330,41 @@ describe('POST /webhooks/bank131', () => {
 
 describe('GET /metrics', () => {
   it('counts webhooks by type, status and outcome', async () => {
-    const text = await (await fetch(`${gateway.url}/metrics`)).text();
-    expect(text).toMatch(/webhooks_total\{type="ready_to_confirm",status="200",outcome="signalled"\} \d+/);
-    expect(text).toMatch(/webhooks_total\{type="unknown",status="413",outcome="entity.too.large"\} 1/);
-    expect(text).toMatch(/webhooks_total\{type="unknown",status="401",outcome="bad_signature"\} 4/);
-    // the refund for a finished payout, above
-    expect(text).toMatch(/webhooks_total\{type="payment_refunded",status="200",outcome="returns"\} 1/);
-    expect(text).toMatch(/webhook_payout_returns_total 1/);
+    // A gateway of its own, so the counts are this test's and no other test's.
+    const own = await startGateway({ client, config: fixture.config(), logger, taskQueue });
+    try {
+      const ownUrl = `${own.url}/webhooks/bank131`;
+      const running = await startRecorder();
+      const ready = signed(readyWebhook(sessionId(), running), bankKey.privateKeyPem);
+      expect((await postWebhook(ownUrl, ready.raw, ready.signature)).status).toBe(200);
+      for (let i = 0; i < 4; i++)
+        expect((await postWebhook(ownUrl, ready.raw, 'AAAA' + ready.signature.slice(4))).status).toBe(401);
+      const oversize = JSON.stringify({
+        ...readyWebhook(sessionId(), running),
+        padding: 'x'.repeat(300 * 1024),
+      });
+      expect((await postWebhook(ownUrl, oversize, signRaw(oversize, bankKey.privateKeyPem))).status).toBe(
+        413,
+      );
+      const finished = await startRecorder();
+      await client.workflow.getHandle(finished).signal(finishSignal);
+      await client.workflow.getHandle(finished).result();
+      const refund = signed(
+        { ...readyWebhook(sessionId(), finished), type: 'payment_refunded' },
+        bankKey.privateKeyPem,
+      );
+      expect((await postWebhook(ownUrl, refund.raw, refund.signature)).status).toBe(200);
+      await client.workflow.getHandle(payoutReturnsWorkflowId(finished)).terminate('test done');
+
+      const text = await (await fetch(`${own.url}/metrics`)).text();
+      expect(text).toMatch(/webhooks_total\{type="ready_to_confirm",status="200",outcome="signalled"\} 1\n/);
+      expect(text).toMatch(/webhooks_total\{type="unknown",status="413",outcome="entity.too.large"\} 1\n/);
+      expect(text).toMatch(/webhooks_total\{type="unknown",status="401",outcome="bad_signature"\} 4\n/);
+      expect(text).toMatch(/webhooks_total\{type="payment_refunded",status="200",outcome="returns"\} 1\n/);
+      expect(text).toMatch(/webhook_payout_returns_total 1\n/);
+    } finally {
+      await own.close();
+    }
   });
 });
 
