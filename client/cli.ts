@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadPayoutSettings, loadTemporalConfig } from '../config';
 import { DEMO_CODEC_KEYS_FILE } from '../config/local-demo';
 import { connectClient } from '../temporal/client';
-import { InvalidPayoutRequestError } from './payout-request';
+import { InvalidPayoutRequestError } from '../policy/payout-request';
 import {
   PayoutActionRejectedError,
   PayoutConflictError,

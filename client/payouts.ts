@@ -27,7 +27,7 @@ import {
   type PayoutWorkflowInput,
 } from '../workflows/messages';
 import { PayoutAmountKey, PayoutIdKey, PayoutStatusKey, PayoutStepKey } from '../workflows/search-attributes';
-import { parsePayoutRequest, payoutWorkflowId, requestHash } from './payout-request';
+import { parsePayoutRequest, payoutWorkflowId, requestHash } from '../policy/payout-request';
 
 export class PayoutConflictError extends Error {
   override readonly name = 'PayoutConflictError';

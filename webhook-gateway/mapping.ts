@@ -38,7 +38,7 @@ export type WebhookRoute =
   | { kind: 'inbox'; reason: 'unsupported_type'; workflowId?: string; payload: WebhookSignal };
 
 /**
- * Our payout workflow IDs are `payout-<payoutId>` (client/payout-request.ts). Anything else in `metadata` is
+ * Our payout workflow IDs are `payout-<payoutId>` (policy/payout-request.ts). Anything else in `metadata` is
  * not trusted as a route: a signed webhook must not be able to signal arbitrary workflows, and an ID
  * Temporal would reject must not turn into a 500.
  */

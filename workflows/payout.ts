@@ -23,8 +23,14 @@ import {
 import type { BankRejectionDetails, PayoutActivities, SessionStepResult } from '../activities/types';
 import { FAILURE_TYPES } from '../activities/types';
 import { classifySession, UNKNOWN_STATUS, type SessionSnapshot } from '../bank131/session';
-import type { PayoutSettings, PayoutTimeouts, PolicyDecision } from '../policy/settings';
+import type { PayoutSettings, PayoutTimeouts, PolicyConfig, PolicyDecision } from '../policy/settings';
 import { decidePayout } from '../policy/payout-policy';
+import {
+  InvalidPayoutRequestError,
+  parsePayoutRequest,
+  payoutWorkflowId,
+  requestHash,
+} from '../policy/payout-request';
 import {
   approveUpdate,
   cancelUpdate,
@@ -139,7 +145,9 @@ class Payout {
   }
 
   async run(): Promise<PayoutResult> {
+    this.refuseInvalidInput();
     this.settings = await settingsActivity.loadPayoutSettings();
+    this.refuseInvalidInput(this.settings.policy);
     this.banking = bankActivities(this.t.bankCallTimeoutMs ?? LEGACY_BANK_CALL_TIMEOUT_MS);
 
     const token = await this.obtainToken();
@@ -157,6 +165,33 @@ class Payout {
     if (cancelReason === 'finished') return this.endFromFinal(this.m.final!);
     if (cancelReason) return this.cancelSession(ready.sessionId, cancelReason);
     return this.confirmAndAwaitFinish(ready.sessionId);
+  }
+
+  /**
+   * The workflow trusts no starter: the request must pass the client's own rules (and, once the worker's
+   * settings are known, its limits), carry the hash of itself, and run under its own workflow ID. Fails
+   * before any bank call; nothing is retried.
+   */
+  private refuseInvalidInput(policy?: PolicyConfig): void {
+    const { request, requestHash: hash } = this.input;
+    const problems: string[] = [];
+    try {
+      parsePayoutRequest(request, policy);
+    } catch (err) {
+      if (!(err instanceof InvalidPayoutRequestError)) throw err;
+      problems.push(...err.problems);
+    }
+    if (problems.length === 0) {
+      if (hash !== requestHash(request)) problems.push('requestHash: does not match the request');
+      if (this.workflowId !== payoutWorkflowId(request.payoutId))
+        problems.push(`workflow ID: must be ${payoutWorkflowId(request.payoutId)}`);
+    }
+    if (problems.length > 0) {
+      throw ApplicationFailure.nonRetryable(
+        `invalid payout request: ${problems.join('; ')}`,
+        'InvalidPayoutRequest',
+      );
+    }
   }
 
   // ---- handlers ----

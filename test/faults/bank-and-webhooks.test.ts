@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bank131Client } from '../../bank131/client';
-import { InvalidPayoutRequestError, payoutWorkflowId } from '../../client/payout-request';
+import { InvalidPayoutRequestError, payoutWorkflowId } from '../../policy/payout-request';
 import { PayoutConflictError } from '../../client/payouts';
 import type { LocalStack } from '../../harness/local-stack';
 import type { ScenarioName } from '../../simulator/server';

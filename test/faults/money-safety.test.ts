@@ -15,7 +15,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionSchema } from '../../bank131/schemas';
 import { toSessionSnapshot, webhookDedupKey } from '../../bank131/session';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 import type { LocalStack } from '../../harness/local-stack';
 import { ALL_FAULT_KINDS, seededRandom, type FaultKind } from '../../simulator/faults';
 import type { ScenarioName } from '../../simulator/server';

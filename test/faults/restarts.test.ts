@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 import { spawnGateway, type ChildService } from '../../harness/child-services';
 import { freePort, startDevServer, type DevServer } from '../../harness/dev-server';
 import type { LocalStack } from '../../harness/local-stack';

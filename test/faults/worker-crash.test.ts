@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { LocalStack } from '../../harness/local-stack';
 import { spawnWorker, type ChildService } from '../../harness/child-services';
 import { accountRequest, FAST_SETTINGS, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 
 let stack: LocalStack;
 let worker: ChildService | undefined;

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bank131Client } from '../../bank131/client';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 import type { LocalStack } from '../../harness/local-stack';
 import type { FaultKind } from '../../simulator/faults';
 import type { WireVariant } from '../../simulator/wire';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AesGcmPayloadCodec, parseCodecKeys } from '../../codec/aes-gcm-codec';
 import { startCodecServer } from '../../codec/server';
 import { createLogger } from '../../observability/logger';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 import type { LocalStack } from '../../harness/local-stack';
 import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
 

@@ -4,7 +4,7 @@
  * operator was told always agrees with what happened to the money.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 import { PayoutActionRejectedError } from '../../client/payouts';
 import type { LocalStack } from '../../harness/local-stack';
 import { accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';

@@ -4,7 +4,7 @@
  * visible from the client and in visibility (`PayoutReturned = true`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 import type { LocalStack } from '../../harness/local-stack';
 import { payoutReturnsWorkflowId } from '../../workflows/messages';
 import { accountRequest, recordHistory, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';

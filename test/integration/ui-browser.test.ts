@@ -12,7 +12,7 @@ import { createLogger } from '../../observability/logger';
 import type { LocalStack } from '../../harness/local-stack';
 import { freePort } from '../../harness/dev-server';
 import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS = path.resolve(__dirname, '../../test-results');

@@ -15,7 +15,7 @@ import { WEBHOOK_INBOX_WORKFLOW_TYPE } from '../../workflows/messages';
 import { recordedQuery, type Recorded } from '../fixtures/gateway-workflows';
 import { startGatewayFixture, type GatewayFixture } from '../helpers/gateway-fixture';
 import { readyWebhook, signRaw } from '../helpers/webhooks';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 
 const bankKey = generateKeyPairPem();
 const strangerKey = generateKeyPairPem();

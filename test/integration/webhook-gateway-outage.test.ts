@@ -15,7 +15,7 @@ import { recordedQuery, type Recorded } from '../fixtures/gateway-workflows';
 import { startGatewayFixture } from '../helpers/gateway-fixture';
 import { FAST_SETTINGS, accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
 import { postWebhook, readyWebhook, signed } from '../helpers/webhooks';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 
 describe('gateway while Temporal is down, with the recording workflow', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'outage-direct-'));

@@ -19,7 +19,7 @@ import { finishSignal, recordedQuery, type Recorded } from '../fixtures/gateway-
 import { startGatewayFixture, type GatewayFixture } from '../helpers/gateway-fixture';
 import { waitFor } from '../helpers/stack';
 import { postWebhook, readyWebhook, signed, signRaw } from '../helpers/webhooks';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 
 const bankKey = generateKeyPairPem();
 const rotatedKey = generateKeyPairPem();

@@ -4,7 +4,7 @@ import {
   parsePayoutRequest,
   payoutWorkflowId,
   requestHash,
-} from '../../client/payout-request';
+} from '../../policy/payout-request';
 
 const valid = {
   payoutId: 'order-2026-0001',

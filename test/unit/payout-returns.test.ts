@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionSnapshot } from '../../bank131/session';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 import { payoutReturnsWorkflowId } from '../../workflows/messages';
 import { sessionBelongsTo, sessionWorkflowId } from '../../workflows/payout-returns';
 

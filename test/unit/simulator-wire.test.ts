@@ -24,7 +24,7 @@ import {
 } from '../../simulator/wire';
 import { waitFor } from '../helpers/stack';
 import { simulatorHarness } from './simulator-harness';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 
 const h = simulatorHarness();
 const ACCOUNT = '40817810099910004312';

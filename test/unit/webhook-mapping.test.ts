@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WebhookSchema } from '../../bank131/schemas';
-import { PayoutRequestSchema, payoutWorkflowId } from '../../client/payout-request';
+import { PayoutRequestSchema, payoutWorkflowId } from '../../policy/payout-request';
 import {
   inboxWorkflowId,
   PAYOUT_WORKFLOW_ID_PATTERN,

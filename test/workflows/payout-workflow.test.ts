@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import ms from 'ms';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { webhookDedupKey } from '../../bank131/session';
+import { requestHash } from '../../policy/payout-request';
 import {
   PAYOUT_WORKFLOW_TYPE,
   WEBHOOK_INBOX_WORKFLOW_TYPE,
@@ -84,7 +85,7 @@ function runPayout(
   return withWorker(bank, async (taskQueue) => {
     const input: PayoutWorkflowInput = {
       request: bank.request,
-      requestHash: `hash-${bank.request.payoutId}`,
+      requestHash: requestHash(bank.request),
     };
     const handle = await env.client.workflow.start(PAYOUT_WORKFLOW_TYPE, {
       workflowId: bank.workflowId,

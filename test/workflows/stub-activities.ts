@@ -13,7 +13,7 @@ import { webhookDedupKey, type SessionSnapshot } from '../../bank131/session';
 import { loadPayoutSettings } from '../../config';
 import type { PayoutSettings } from '../../policy/settings';
 import type { PayoutRequest, WebhookSignal } from '../../workflows/messages';
-import { payoutWorkflowId } from '../../client/payout-request';
+import { payoutWorkflowId } from '../../policy/payout-request';
 
 export type BankOperation = 'tokenize' | 'tokenInfo' | 'init' | 'confirm' | 'cancel' | 'status';
 

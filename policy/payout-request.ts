@@ -1,11 +1,14 @@
 /**
- * The boundary where backend services hand us a payout: validated with zod before any workflow starts,
- * so bad input gets a clear error and never reaches the bank.
+ * What a valid payout request is, in one pure module: the client checks it before any workflow starts (so
+ * a caller learns every problem at once), and the workflow checks it again before any bank call, so a
+ * payout started by other means (the CLI, the UI, a stolen credential) cannot reach the bank with bad input.
+ * Deterministic: no Node built-ins, safe in the workflow sandbox.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 import { z } from 'zod';
 import { hasPayablePrefix, isAccountNumber, isBik, PAYABLE_ACCOUNT_PREFIXES } from '../bank131/accounts';
-import type { PolicyConfig } from '../policy/settings';
+import type { PolicyConfig } from './settings';
 import type { PayoutRequest } from '../workflows/messages';
 
 /** A hard ceiling independent of configuration: 10 billion roubles in kopecks. */
@@ -99,8 +102,9 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** sha256 of the canonical request: the client stores it with the run, the workflow checks it. */
 export function requestHash(request: PayoutRequest): string {
-  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+  return bytesToHex(sha256(utf8ToBytes(canonicalJson(request))));
 }
 
 export function payoutWorkflowId(payoutId: string): string {
