@@ -10,9 +10,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { PROJECT_ROOT, resolveTemporalCli } from '../../scripts/temporal-cli';
-import { freePort, waitForFrontend } from '../../temporal/dev-server';
+import { waitForFrontend } from '../../temporal/dev-server';
 import { resolveServerBinaries, type ServerBinaries } from './binaries';
 import {
   CLUSTER_SERVICES,
@@ -73,12 +74,26 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-async function freePorts(): Promise<ClusterPorts> {
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Free loopback ports below 32768: Temporal keeps membership ports in a SMALLINT column
+ * (cluster_membership.rpc_port), so the kernel's ephemeral ports (32768+) fail with
+ * 'value "42601" is out of range for type smallint'.
+ */
+export async function freePorts(): Promise<ClusterPorts> {
   const seen = new Set<number>();
   const next = async () => {
     for (;;) {
-      const p = await freePort();
-      if (!seen.has(p)) {
+      const p = 20_000 + Math.floor(Math.random() * 12_000);
+      if (!seen.has(p) && (await canListen(p))) {
         seen.add(p);
         return p;
       }
