@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--n 500] [--reps 3]`
+ * `npm run bench [-- --quick | --smoke] [--n 500] [--reps 3] [--target dev|cluster]`
  *
  * One run on one machine, against a real dev server: our payouts end to end (worker and gateway as their
  * own processes, the simulator with no artificial delay), the same-shaped baseline workflow (the engine's
@@ -22,6 +22,7 @@ import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../scripts/temporal-cl
 import { loadPrivateKey, signBody } from '../bank131/signature';
 import { freePort, startDevServer, type DevServer } from '../temporal/dev-server';
 import { workflowsEntryPath } from '../workers/workflows-entry';
+import { startCluster } from '../harness/cluster/cluster';
 import { readyToConfirmSignal, type WebhookSignal } from '../workflows/messages';
 import { summarizeCpuProfile } from './cpu-profile';
 import { processUsage, type ProcessUsage } from './process-usage';
@@ -35,8 +36,11 @@ const { values: args } = parseArgs({
     n: { type: 'string' },
     reps: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    /** `cluster`: against the production-shaped cluster (harness/cluster) instead of the dev server. */
+    target: { type: 'string', default: 'dev' },
   },
 });
+if (args.target !== 'dev' && args.target !== 'cluster') throw new Error('--target is dev or cluster');
 const profile = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
 const N = Number(args.n ?? { smoke: 10, quick: 100, full: 500 }[profile]);
 const REPS = Number(args.reps ?? { smoke: 1, quick: 3, full: 3 }[profile]);
@@ -106,9 +110,17 @@ function usageDelta(before: ProcessUsage, after: ProcessUsage, payouts: number) 
 }
 
 async function main(): Promise<void> {
-  log(`bench profile=${profile} N=${N} reps=${REPS}`);
+  log(`bench profile=${profile} N=${N} reps=${REPS} target=${args.target}`);
   resolveTemporalCli((l) => log(l));
-  const server: DevServer = await startDevServer({});
+  const server: Pick<DevServer, 'address' | 'stop'> =
+    args.target === 'cluster'
+      ? await startCluster({
+          dataDir: path.join(ROOT, '.data', 'cluster-bench'),
+          reset: true,
+          ports: 'free',
+          log,
+        })
+      : await startDevServer({});
   const cleanups: (() => Promise<unknown>)[] = [() => server.stop()];
   const children: ChildProcess[] = [];
   try {
@@ -362,6 +374,7 @@ async function main(): Promise<void> {
     const ratio = spread(ours.map((r, i) => r.throughput / baseline[i]!.throughput));
     const results = {
       profile,
+      target: args.target,
       when: new Date().toISOString(),
       machine: {
         cpus: os.cpus().length,
