@@ -22,7 +22,8 @@ import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../scripts/temporal-cl
 import { loadPrivateKey, signBody } from '../bank131/signature';
 import { freePort, startDevServer, type DevServer } from '../temporal/dev-server';
 import { workflowsEntryPath } from '../workers/workflows-entry';
-import { startCluster } from '../harness/cluster/cluster';
+import { startCluster, type Cluster } from '../harness/cluster/cluster';
+import { CLUSTER_SERVICES } from '../harness/cluster/config';
 import { readyToConfirmSignal, type WebhookSignal } from '../workflows/messages';
 import { summarizeCpuProfile } from './cpu-profile';
 import { processUsage, type ProcessUsage } from './process-usage';
@@ -112,7 +113,7 @@ function usageDelta(before: ProcessUsage, after: ProcessUsage, payouts: number) 
 async function main(): Promise<void> {
   log(`bench profile=${profile} N=${N} reps=${REPS} target=${args.target}`);
   resolveTemporalCli((l) => log(l));
-  const server: Pick<DevServer, 'address' | 'stop'> =
+  const server: DevServer | Cluster =
     args.target === 'cluster'
       ? await startCluster({
           dataDir: path.join(ROOT, '.data', 'cluster-bench'),
@@ -177,17 +178,25 @@ async function main(): Promise<void> {
     const ours: RunFigures[] = [];
     type Usage = ReturnType<typeof usageDelta>;
     const usage: { worker: Usage; gateway: Usage; temporal: Usage; benchAndSimulator: Usage }[] = [];
-    const serverPid = server.process.pid!;
+    // The cluster's CPU and memory: its four service processes together (PostgreSQL is not counted).
+    const serverPids =
+      'services' in server ? CLUSTER_SERVICES.map((s) => server.services[s].pid!) : [server.process.pid!];
+    const serverUsage = () =>
+      serverPids.map(processUsage).reduce((a, b) => ({
+        cpuSeconds: a.cpuSeconds + b.cpuSeconds,
+        rssMb: a.rssMb + b.rssMb,
+        peakRssMb: a.peakRssMb + b.peakRssMb,
+      }));
     for (let rep = 0; rep < REPS; rep++) {
       const w0 = processUsage(worker.process.pid!);
       const g0 = processUsage(gateway.process.pid!);
-      const t0 = processUsage(serverPid);
+      const t0 = serverUsage();
       const b0 = processUsage(process.pid);
       const figures = await runPayouts(N, `r${rep}-${randomUUID().slice(0, 8)}`);
       usage.push({
         worker: usageDelta(w0, processUsage(worker.process.pid!), N),
         gateway: usageDelta(g0, processUsage(gateway.process.pid!), N),
-        temporal: usageDelta(t0, processUsage(serverPid), N),
+        temporal: usageDelta(t0, serverUsage(), N),
         benchAndSimulator: usageDelta(b0, processUsage(process.pid), N),
       });
       ours.push(figures);
@@ -223,9 +232,9 @@ async function main(): Promise<void> {
     const baseline: RunFigures[] = [];
     const baselineTemporalCpu: number[] = [];
     for (let rep = 0; rep < REPS; rep++) {
-      const t0 = processUsage(serverPid);
+      const t0 = serverUsage();
       const figures = await runBaseline(N, `r${rep}-${randomUUID().slice(0, 8)}`);
-      baselineTemporalCpu.push(usageDelta(t0, processUsage(serverPid), N).cpuSecondsPer1000);
+      baselineTemporalCpu.push(usageDelta(t0, serverUsage(), N).cpuSecondsPer1000);
       baseline.push(figures);
       log(
         `  baseline rep ${rep + 1}: ${figures.throughput.toFixed(1)}/s, p50 ${ms(figures.latency.p50)}, p99 ${ms(figures.latency.p99)}`,
