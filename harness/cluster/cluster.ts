@@ -160,6 +160,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const ports: ClusterPorts =
     options.ports === 'free' ? await freePorts() : { ...DEFAULT_CLUSTER_PORTS, ...options.ports };
 
+  if (options.ports !== 'free') {
+    // Fixed ports: say which one is taken before anything starts (a dev server on 7233, say).
+    const pidFileRunning = existsSync(path.join(dataDir, 'pids.json'));
+    for (const [name, port] of Object.entries(ports) as [keyof ClusterPorts, number][]) {
+      if (name === 'postgres' || pidFileRunning) continue; // ours from an earlier run: handled below
+      if (!(await canListen(port)))
+        throw new Error(
+          `port ${port} (${name}) on 127.0.0.1 is in use: stop whatever listens there (a dev server from ` +
+            '`npm run temporal`, another cluster) or move the frontend with --port',
+        );
+    }
+  }
+
   log('[cluster] 1/5 binaries');
   const binaries = resolveServerBinaries(log);
   const cli = resolveTemporalCli(log);
@@ -270,10 +283,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     try {
       await waitForFrontend(address, timeoutMs, frontendAlive);
     } catch (err) {
-      const tail = existsSync(services.frontend.logFile)
-        ? readFileSync(services.frontend.logFile, 'utf8').split('\n').slice(-20).join('\n')
-        : '';
-      throw new Error(`temporal frontend at ${address} not ready: ${(err as Error).message}\n${tail}`);
+      const dead = CLUSTER_SERVICES.filter((n) => {
+        const p = services[n].process;
+        return !p || p.exitCode !== null || p.signalCode !== null;
+      });
+      const tails = dead
+        .map((n) => services[n].logFile)
+        .filter((f) => existsSync(f))
+        .map((f) => `--- ${f} (tail) ---\n${readFileSync(f, 'utf8').split('\n').slice(-8).join('\n')}`);
+      throw new Error(
+        dead.length
+          ? `temporal-server ${dead.join(', ')} exited during startup:\n${tails.join('\n')}`
+          : `temporal frontend at ${address} not ready after ${timeoutMs}ms: ${(err as Error).message}`,
+      );
     }
   };
 
