@@ -9,8 +9,9 @@ RETRY_SECONDS="${RETRY_SECONDS:-2}"
 TEMPORAL_CLI="${TEMPORAL_CLI:-temporal}"
 op() { "$TEMPORAL_CLI" operator "$@" --address "$TEMPORAL_ADDRESS"; }
 
-# Keep in step with workflows/search-attributes.ts (checked by test/unit/compose.test.ts).
-ATTRIBUTES="PayoutId=Keyword PayoutStatus=Keyword PayoutStep=Keyword Bank131SessionId=Keyword PayoutAmount=Int PayoutReturned=Bool"
+# Name=Type pairs. The default is workflows/search-attributes.ts's SEARCH_ATTRIBUTE_CLI_ARGS (kept in step by
+# test/unit/compose.test.ts); `npm run cluster` passes that list itself.
+ATTRIBUTES="${SEARCH_ATTRIBUTES:-PayoutId=Keyword PayoutStatus=Keyword PayoutStep=Keyword Bank131SessionId=Keyword PayoutAmount=Int PayoutReturned=Bool}"
 
 # Runs "$@" until it succeeds; prints its last error and returns 1 after MAX_ATTEMPTS.
 retry() {

@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { PROJECT_ROOT, resolveTemporalCli } from '../../scripts/temporal-cli';
 import { waitForFrontend } from '../../temporal/dev-server';
+import { SEARCH_ATTRIBUTE_CLI_ARGS } from '../../workflows/search-attributes';
 import { resolveServerBinaries, type ServerBinaries } from './binaries';
 import {
   CLUSTER_SERVICES,
@@ -323,6 +324,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       {
         TEMPORAL_ADDRESS: address,
         DEFAULT_NAMESPACE: namespace,
+        SEARCH_ATTRIBUTES: SEARCH_ATTRIBUTE_CLI_ARGS.join(' '),
         TEMPORAL_CLI: cli,
         RETRY_SECONDS: '1',
         MAX_ATTEMPTS: '60',

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { TEMPORAL_SERVER_VERSION } from '../../harness/cluster/binaries';
 import { DEPLOY_DIR } from '../../harness/cluster/cluster';
 import { clusterControl } from '../../harness/cluster/control';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
@@ -65,6 +66,17 @@ function createNamespace(namespace: string, extraEnv: Record<string, string> = {
 }
 
 describe('setup scripts on a fresh cluster', () => {
+  it('is the compose stack: server 1.29.1, PostgreSQL persistence and SQL visibility, at least 4 shards', async () => {
+    const info = await connection.workflowService.getClusterInfo({});
+    expect(info.serverVersion).toBe(TEMPORAL_SERVER_VERSION.replace(/^v/, ''));
+    expect(info.persistenceStore).toBe('postgres12');
+    expect(info.visibilityStore).toBe('postgres12');
+    expect(info.historyShardCount).toBeGreaterThanOrEqual(4);
+    const { services } = await control.status();
+    expect(Object.values(services).every((pid) => typeof pid === 'number')).toBe(true);
+    expect(new Set(Object.values(services)).size).toBe(4); // four processes
+  });
+
   it('the default namespace has every search attribute, with its type', async () => {
     expectAll(await customAttributes('default'));
   });
