@@ -300,7 +300,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     }
   };
 
+  // If this process exits without stop() (an uncaught error, vitest torn down hard), take the cluster along.
+  const onExit = () => {
+    for (const n of CLUSTER_SERVICES) services[n].process?.kill('SIGKILL');
+    try {
+      postgres.stop();
+    } catch {
+      /* best effort while exiting */
+    }
+  };
+  process.once('exit', onExit);
+
   const stop = async () => {
+    process.removeListener('exit', onExit);
     stopping = true;
     // The frontend first, so clients see it go; then the rest together.
     await signalService('frontend', 'SIGTERM', 10_000);
