@@ -10,11 +10,13 @@ import { startCluster } from '../harness/cluster/cluster';
 import { CLUSTER_SERVICES } from '../harness/cluster/config';
 import { PROJECT_ROOT } from './temporal-cli';
 
-const HELP = `usage: npm run cluster [-- --reset] [--build-only] [--port N] [--namespace NS]
+const HELP = `usage: npm run cluster [-- --reset] [--build-only] [--port N] [--namespace NS] [--bind-ip IP --broadcast-address IP]
   --reset         wipe .data/cluster (PostgreSQL data, config, logs) before starting
   --build-only    build or find temporal-server and temporal-sql-tool, print where, and exit
   --port N        the frontend's gRPC port (default 7233; TEMPORAL_PORT also works)
-  --namespace NS  namespace to create (default: default; TEMPORAL_NAMESPACE also works)`;
+  --namespace NS  namespace to create (default: default; TEMPORAL_NAMESPACE also works)
+  --bind-ip IP    where the services listen (default 127.0.0.1; 0.0.0.0 serves workers on other machines)
+  --broadcast-address IP  this host's address as other nodes reach it (with --bind-ip 0.0.0.0)`;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -37,6 +39,8 @@ async function main(): Promise<void> {
     reset: args.includes('--reset'),
     namespace: value('--namespace') ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
     ports: { frontendGrpc: port },
+    bindIp: value('--bind-ip'),
+    broadcastAddress: value('--broadcast-address'),
   });
   const rel = (p: string) => path.relative(PROJECT_ROOT, p);
   process.stdout.write(

@@ -41,6 +41,10 @@ export interface ClusterOptions {
   namespace?: string;
   /** Progress lines; default stderr. */
   log?: (line: string) => void;
+  /** Where the services listen: loopback by default; 0.0.0.0 to serve workers on other machines. */
+  bindIp?: string;
+  /** With bindIp 0.0.0.0: this host's address as the other nodes reach it (TEMPORAL_BROADCAST_ADDRESS). */
+  broadcastAddress?: string;
   /** The server's log level (its logs go to <dataDir>/logs/<service>.log). */
   logLevel?: string;
   startupTimeoutMs?: number;
@@ -216,6 +220,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     ports,
     postgres,
     dynamicConfigFile: DYNAMIC_CONFIG_FILE,
+    bindIp: options.bindIp,
+    broadcastAddress: options.broadcastAddress,
     logLevel: options.logLevel ?? process.env.CLUSTER_LOG_LEVEL ?? 'warn',
   });
   const services = Object.fromEntries(

@@ -54,6 +54,8 @@ export interface ServerEnvOptions {
   postgres: { host: string; port: number; user: string; password: string };
   dynamicConfigFile: string;
   bindIp?: string;
+  /** The address other nodes reach this one at; needed when bindIp is 0.0.0.0 and services span hosts. */
+  broadcastAddress?: string;
   logLevel?: string;
 }
 
@@ -71,6 +73,7 @@ export function serverEnv(opts: ServerEnvOptions): Record<string, string> {
     POSTGRES_PWD: opts.postgres.password,
     POSTGRES_SEEDS: opts.postgres.host,
     BIND_ON_IP: opts.bindIp ?? '127.0.0.1',
+    ...(opts.broadcastAddress ? { TEMPORAL_BROADCAST_ADDRESS: opts.broadcastAddress } : {}),
     DYNAMIC_CONFIG_FILE_PATH: opts.dynamicConfigFile,
     LOG_LEVEL: opts.logLevel ?? 'warn',
     FRONTEND_GRPC_PORT: String(p.frontendGrpc),

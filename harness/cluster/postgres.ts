@@ -65,7 +65,9 @@ export function ensurePostgresInstalled(log: (line: string) => void): string {
   const found = findPostgresBinDir();
   if (found) return found;
   if (process.env.PG_BIN_DIR)
-    throw new Error(`PG_BIN_DIR=${process.env.PG_BIN_DIR} holds no pg_ctl: point it at PostgreSQL's bin folder`);
+    throw new Error(
+      `PG_BIN_DIR=${process.env.PG_BIN_DIR} holds no pg_ctl: point it at PostgreSQL's bin folder`,
+    );
   const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
   if (!asRoot() || !hasApt) {
     throw new Error(

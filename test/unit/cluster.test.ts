@@ -40,6 +40,16 @@ describe('cluster and docker-compose.yml', () => {
     for (const name of Object.keys(composeEnv)) expect(env, name).toHaveProperty(name);
     expect(env.DB).toBe(composeEnv.DB);
     expect(env.POSTGRES_USER).toBe(composeEnv.POSTGRES_USER);
+    expect(env.BIND_ON_IP).toBe('127.0.0.1'); // loopback unless asked
+    expect(env).not.toHaveProperty('TEMPORAL_BROADCAST_ADDRESS');
+    const shared = serverEnv({
+      ports: DEFAULT_CLUSTER_PORTS,
+      postgres: { host: '127.0.0.1', port: 55432, user: 'temporal', password: 'pw' },
+      dynamicConfigFile: DYNAMIC_CONFIG_FILE,
+      bindIp: '0.0.0.0',
+      broadcastAddress: '192.0.2.10',
+    });
+    expect(shared).toMatchObject({ BIND_ON_IP: '0.0.0.0', TEMPORAL_BROADCAST_ADDRESS: '192.0.2.10' });
   });
 
   it('uses the dynamic config file compose mounts', () => {
