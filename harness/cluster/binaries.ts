@@ -123,7 +123,7 @@ function buildInto(target: ServerBinaries, log: (line: string) => void): void {
   ];
   log(
     `[cluster] building temporal-server and temporal-sql-tool ${TEMPORAL_SERVER_VERSION} into ${bin} ` +
-      '(first run only; about 10 minutes on 2 cores)...',
+      '(first run only; about 3-4 minutes on 2 cores)...',
   );
   const started = Date.now();
   const result = spawnSync('go', ['install', '-trimpath', ...modules], {
