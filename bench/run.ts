@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--n 500] [--reps 3]`
+ * `npm run bench [-- --quick | --smoke] [--n 500] [--reps 3] [--target dev|cluster]`
  *
  * One run on one machine, against a real dev server: our payouts end to end (worker and gateway as their
  * own processes, the simulator with no artificial delay), the same-shaped baseline workflow (the engine's
@@ -21,6 +21,8 @@ import { loadPayoutSettings } from '../config';
 import { startLocalStack, type LocalStack } from '../harness/local-stack';
 import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../harness/temporal-cli';
 import { loadPrivateKey, signBody } from '../bank131/signature';
+import { startCluster, type Cluster } from '../harness/cluster/cluster';
+import { CLUSTER_SERVICES } from '../harness/cluster/config';
 import { freePort, startDevServer, type DevServer } from '../harness/dev-server';
 import { workflowBundleSources } from '../workers/workflows-entry';
 import { readyToConfirmSignal, type WebhookSignal } from '../workflows/messages';
@@ -36,8 +38,11 @@ const { values: args } = parseArgs({
     n: { type: 'string' },
     reps: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    /** `cluster`: against the production-shaped cluster (harness/cluster) instead of the dev server. */
+    target: { type: 'string', default: 'dev' },
   },
 });
+if (args.target !== 'dev' && args.target !== 'cluster') throw new Error('--target is dev or cluster');
 const profile = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
 const N = Number(args.n ?? { smoke: 10, quick: 100, full: 500 }[profile]);
 const REPS = Number(args.reps ?? { smoke: 1, quick: 3, full: 3 }[profile]);
@@ -106,9 +111,11 @@ function usageDelta(before: ProcessUsage, after: ProcessUsage, payouts: number) 
 }
 type Usage = ReturnType<typeof usageDelta>;
 
-/** The system under test: a dev server, the simulator, and our worker and gateway as their own processes. */
+/** The system under test: a Temporal server, the simulator, and our worker and gateway as their own processes. */
 interface Bench {
-  server: DevServer;
+  server: DevServer | Cluster;
+  /** Temporal's CPU and memory: the dev server, or the cluster's four service processes (not PostgreSQL). */
+  serverUsage: () => ProcessUsage;
   stack: LocalStack;
   worker: ChildService;
   gateway: ChildService;
@@ -117,8 +124,24 @@ interface Bench {
 }
 
 async function startBench(cleanups: Cleanups): Promise<Bench> {
-  const server = await startDevServer({});
+  const server: DevServer | Cluster =
+    args.target === 'cluster'
+      ? await startCluster({
+          dataDir: path.join(ROOT, '.data', 'cluster-bench'),
+          reset: true,
+          ports: 'free',
+          log,
+        })
+      : await startDevServer({});
   cleanups.push(() => server.stop());
+  const serverPids =
+    'services' in server ? CLUSTER_SERVICES.map((s) => server.services[s].pid!) : [server.process.pid!];
+  const serverUsage = () =>
+    serverPids.map(processUsage).reduce((a, b) => ({
+      cpuSeconds: a.cpuSeconds + b.cpuSeconds,
+      rssMb: a.rssMb + b.rssMb,
+      peakRssMb: a.peakRssMb + b.peakRssMb,
+    }));
   const gatewayPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}/webhooks/bank131`;
   const stack = await startLocalStack({
@@ -147,11 +170,11 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
   cleanups.push(() => gateway.stop());
   const worker = await spawnWorker(stack, bundlePath, {}, cpuProfile(profileDirs.worker));
   cleanups.push(() => worker.stop());
-  return { server, stack, worker, gateway, gatewayUrl, profileDirs };
+  return { server, serverUsage, stack, worker, gateway, gatewayUrl, profileDirs };
 }
 
 /** Phase 1: our payouts end to end, and the CPU each process spends on them. */
-async function measurePayouts({ server, stack, worker, gateway }: Bench) {
+async function measurePayouts({ serverUsage, stack, worker, gateway }: Bench) {
   const runPayouts = (n: number, tag: string) =>
     timedBatch(n, async (i) => {
       const id = `bench-${tag}-${i}`;
@@ -165,17 +188,17 @@ async function measurePayouts({ server, stack, worker, gateway }: Bench) {
   await runPayouts(Math.min(20, N), `warm-${randomUUID().slice(0, 8)}`);
   const figures: RunFigures[] = [];
   const usage: { worker: Usage; gateway: Usage; temporal: Usage; benchAndSimulator: Usage }[] = [];
-  const pids = { worker: worker.process.pid!, gateway: gateway.process.pid!, temporal: server.process.pid! };
+  const pids = { worker: worker.process.pid!, gateway: gateway.process.pid! };
   for (let rep = 0; rep < REPS; rep++) {
     const w0 = processUsage(pids.worker);
     const g0 = processUsage(pids.gateway);
-    const t0 = processUsage(pids.temporal);
+    const t0 = serverUsage();
     const b0 = processUsage(process.pid);
     const f = await runPayouts(N, `r${rep}-${randomUUID().slice(0, 8)}`);
     const u = {
       worker: usageDelta(w0, processUsage(pids.worker), N),
       gateway: usageDelta(g0, processUsage(pids.gateway), N),
-      temporal: usageDelta(t0, processUsage(pids.temporal), N),
+      temporal: usageDelta(t0, serverUsage(), N),
       benchAndSimulator: usageDelta(b0, processUsage(process.pid), N),
     };
     figures.push(f);
@@ -192,7 +215,7 @@ async function measurePayouts({ server, stack, worker, gateway }: Bench) {
 }
 
 /** Phase 2: the engine's ceiling, the same workflow shape with nothing of ours in it. */
-async function measureBaseline({ server, stack }: Bench, cleanups: Cleanups) {
+async function measureBaseline({ server, serverUsage, stack }: Bench, cleanups: Cleanups) {
   const baselineQueue = `baseline-${randomUUID()}`;
   const baselineWorker = await spawnService(
     'bench/baseline/worker.ts',
@@ -211,11 +234,10 @@ async function measureBaseline({ server, stack }: Bench, cleanups: Cleanups) {
   await runBaseline(Math.min(20, N), `warm-${randomUUID().slice(0, 8)}`);
   const figures: RunFigures[] = [];
   const temporalCpu: number[] = [];
-  const serverPid = server.process.pid!;
   for (let rep = 0; rep < REPS; rep++) {
-    const t0 = processUsage(serverPid);
+    const t0 = serverUsage();
     const f = await runBaseline(N, `r${rep}-${randomUUID().slice(0, 8)}`);
-    temporalCpu.push(usageDelta(t0, processUsage(serverPid), N).cpuSecondsPer1000);
+    temporalCpu.push(usageDelta(t0, serverUsage(), N).cpuSecondsPer1000);
     figures.push(f);
     log(
       `  baseline rep ${rep + 1}: ${f.throughput.toFixed(1)}/s, p50 ${ms(f.latency.p50)}, p99 ${ms(f.latency.p99)}`,
@@ -382,6 +404,7 @@ function buildResults(ours: Payouts, baseline: Baseline, signals: Signals, satur
   const { viaGateway, direct } = signals;
   return {
     profile,
+    target: args.target,
     when: new Date().toISOString(),
     machine: {
       cpus: os.cpus().length,
@@ -494,7 +517,7 @@ function printReport(results: Results): void {
 }
 
 async function main(): Promise<void> {
-  log(`bench profile=${profile} N=${N} reps=${REPS}`);
+  log(`bench profile=${profile} N=${N} reps=${REPS} target=${args.target}`);
   resolveTemporalCli((l) => log(l));
   const cleanups: Cleanups = [];
   try {

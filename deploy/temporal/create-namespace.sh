@@ -1,27 +1,69 @@
 #!/usr/bin/env bash
-# One-shot: create the namespace and our custom search attributes (run by temporal-create-namespace).
+# One-shot: create the namespace and our custom search attributes (run by temporal-create-namespace, and by
+# `npm run cluster` with TEMPORAL_CLI pointing at our CLI build). Fails unless every attribute really exists.
 set -euo pipefail
 : "${TEMPORAL_ADDRESS:?}"
 NAMESPACE="${DEFAULT_NAMESPACE:-default}"
 MAX_ATTEMPTS="${MAX_ATTEMPTS:-30}"
+RETRY_SECONDS="${RETRY_SECONDS:-2}"
+TEMPORAL_CLI="${TEMPORAL_CLI:-temporal}"
+op() { "$TEMPORAL_CLI" operator "$@" --address "$TEMPORAL_ADDRESS"; }
 
-for attempt in $(seq 1 "$MAX_ATTEMPTS"); do
-  if temporal operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1; then break; fi
-  if [ "$attempt" -eq "$MAX_ATTEMPTS" ]; then
-    echo "temporal at $TEMPORAL_ADDRESS not healthy after $MAX_ATTEMPTS attempts" >&2
-    exit 1
-  fi
-  sleep 2
-done
+# Name=Type pairs. The default is workflows/search-attributes.ts's SEARCH_ATTRIBUTE_CLI_ARGS (kept in step by
+# test/unit/compose.test.ts); `npm run cluster` passes that list itself.
+ATTRIBUTES="${SEARCH_ATTRIBUTES:-PayoutId=Keyword PayoutStatus=Keyword PayoutStep=Keyword Bank131SessionId=Keyword PayoutAmount=Int PayoutReturned=Bool}"
 
-temporal operator namespace describe -n "$NAMESPACE" --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 ||
-  temporal operator namespace create -n "$NAMESPACE" --retention 30d --address "$TEMPORAL_ADDRESS"
+# Runs "$@" until it succeeds; prints its last error and returns 1 after MAX_ATTEMPTS.
+retry() {
+  local what="$1" out attempt
+  shift
+  for attempt in $(seq 1 "$MAX_ATTEMPTS"); do
+    if out=$("$@" 2>&1); then return 0; fi
+    if [ "$attempt" -eq "$MAX_ATTEMPTS" ]; then
+      echo "error: $what failed after $MAX_ATTEMPTS attempts: $out" >&2
+      return 1
+    fi
+    echo "waiting: $what (attempt $attempt): $(printf '%s' "$out" | tail -n 1)"
+    sleep "$RETRY_SECONDS"
+  done
+}
 
-# Keep in step with workflows/search-attributes.ts (checked by test/unit/compose.test.ts).
-for attribute in PayoutId=Keyword PayoutStatus=Keyword PayoutStep=Keyword Bank131SessionId=Keyword PayoutAmount=Int PayoutReturned=Bool; do
+retry "health check of temporal at $TEMPORAL_ADDRESS" op cluster health
+echo "temporal at $TEMPORAL_ADDRESS is healthy"
+
+if op namespace describe -n "$NAMESPACE" >/dev/null 2>&1; then
+  echo "namespace $NAMESPACE exists"
+else
+  # A concurrent creator may win: then create fails with "already exists" and describe below still passes.
+  op namespace create -n "$NAMESPACE" --retention 30d || true
+fi
+# Every frontend (and its namespace cache) must know the namespace before attributes can be added to it.
+retry "namespace $NAMESPACE to become visible" op namespace describe -n "$NAMESPACE"
+
+for attribute in $ATTRIBUTES; do
   name="${attribute%%=*}"
   type="${attribute##*=}"
-  temporal operator search-attribute create -n "$NAMESPACE" --name "$name" --type "$type" --address "$TEMPORAL_ADDRESS" 2>/dev/null ||
-    echo "search attribute $name exists"
+  # Creating an existing attribute of the same type succeeds; "Namespace ... is not found" right after the
+  # namespace was created is retried.
+  retry "creating search attribute $name ($type) in $NAMESPACE" \
+    op search-attribute create -n "$NAMESPACE" --name "$name" --type "$type"
 done
+
+# Check, never assume: every attribute must be listed with its type.
+listed=$(op search-attribute list -n "$NAMESPACE" -o json)
+missing=()
+for attribute in $ATTRIBUTES; do
+  name="${attribute%%=*}"
+  type=$(printf '%s' "${attribute##*=}" | tr '[:lower:]' '[:upper:]')
+  if printf '%s' "$listed" | grep -q "\"$name\": *\"INDEXED_VALUE_TYPE_$type\""; then
+    echo "search attribute $name ($type) exists"
+  else
+    missing+=("$name=$type")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "error: search attributes missing in namespace $NAMESPACE after setup: ${missing[*]}" >&2
+  echo "$listed" >&2
+  exit 1
+fi
 echo "namespace $NAMESPACE ready"

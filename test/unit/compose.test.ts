@@ -39,6 +39,9 @@ describe('docker-compose.yml', () => {
   it('registers every custom search attribute the workflows use', () => {
     const script = readFileSync(path.join(root, 'deploy/temporal/create-namespace.sh'), 'utf8');
     for (const attribute of SEARCH_ATTRIBUTE_CLI_ARGS) expect(script).toContain(attribute);
+    // and exactly those: the script's default list is what the compose one-shot registers
+    const defaults = /ATTRIBUTES="\$\{SEARCH_ATTRIBUTES:-([^}]*)\}"/.exec(script)?.[1];
+    expect(defaults?.split(' ')).toEqual(SEARCH_ATTRIBUTE_CLI_ARGS);
   });
 
   it('does not use the deprecated auto-setup image', () => {

@@ -1,0 +1,8 @@
+import 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Set by test/setup/cluster-global-setup.ts only: see harness/cluster/control.ts. */
+    clusterControlUrl: string;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The cluster test target (`npm run test:cluster`): instead of the dev server, a fresh production-shaped
+ * cluster (harness/cluster: PostgreSQL, the compose one-shot scripts, temporal-server's four services as
+ * processes) on free loopback ports. Provides the same `temporalAddress` and `workflowBundlePath` as
+ * temporal-global-setup.ts, plus `clusterControlUrl` for the cluster-only fault tests.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startCluster, type Cluster } from '../../harness/cluster/cluster';
+import { startClusterControl, type ClusterControlServer } from '../../harness/cluster/control';
+import { workflowBundleSources } from '../../workers/workflows-entry';
+
+let cluster: Cluster | undefined;
+let control: ClusterControlServer | undefined;
+const dataDir = path.resolve(__dirname, '../../.data', `cluster-test-${process.pid}`);
+
+export async function setup(project: TestProject): Promise<void> {
+  const log = (line: string) => process.stderr.write(line + '\n');
+  cluster = await startCluster({ dataDir, reset: true, ports: 'free', log });
+  control = await startClusterControl(cluster);
+  const cacheDir = path.resolve(__dirname, '../../.cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const { code } = await bundleWorkflowCode(workflowBundleSources());
+  const bundlePath = path.join(cacheDir, `workflow-bundle-${process.pid}.js`);
+  writeFileSync(bundlePath, code);
+  project.provide('temporalAddress', cluster.address);
+  project.provide('workflowBundlePath', bundlePath);
+  project.provide('clusterControlUrl', control.url);
+}
+
+export async function teardown(): Promise<void> {
+  await control?.close();
+  await cluster?.stop();
+  if (process.env.KEEP_CLUSTER_DATA !== '1') rmSync(dataDir, { recursive: true, force: true });
+}
