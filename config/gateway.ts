@@ -11,6 +11,14 @@ export interface GatewayConfig {
   /** Bank 131's webhook-signing public keys; more than one during rotation. */
   bankPublicKeysPem: string[];
   shutdownGraceMs: number;
+  /** Identical signed bodies are delivered once within this window (replays answer 200, no signal). */
+  replayWindowMs: number;
+  replayCacheEntries: number;
+  /** Above this many webhooks being handled at once, 503 with Retry-After (the bank retries). */
+  maxInFlight: number;
+  /** A request (headers and body) must arrive within these, or the connection is closed. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   logLevel: string;
 }
 
@@ -19,6 +27,11 @@ const GatewaySchema = z.object({
   GATEWAY_PORT: port(8080),
   GATEWAY_BODY_LIMIT_BYTES: int(256 * 1024, 1),
   GATEWAY_SHUTDOWN_GRACE: duration('10s'),
+  GATEWAY_REPLAY_WINDOW: duration('15m'),
+  GATEWAY_REPLAY_CACHE_ENTRIES: int(50_000, 1),
+  GATEWAY_MAX_IN_FLIGHT: int(256, 1),
+  GATEWAY_HEADERS_TIMEOUT: duration('10s'),
+  GATEWAY_REQUEST_TIMEOUT: duration('20s'),
 });
 const BANK131_PUBLIC_KEYS = 'BANK131_PUBLIC_KEYS';
 
@@ -42,6 +55,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     bodyLimitBytes: g.GATEWAY_BODY_LIMIT_BYTES,
     bankPublicKeysPem: keys,
     shutdownGraceMs: g.GATEWAY_SHUTDOWN_GRACE,
+    replayWindowMs: g.GATEWAY_REPLAY_WINDOW,
+    replayCacheEntries: g.GATEWAY_REPLAY_CACHE_ENTRIES,
+    maxInFlight: g.GATEWAY_MAX_IN_FLIGHT,
+    headersTimeoutMs: g.GATEWAY_HEADERS_TIMEOUT,
+    requestTimeoutMs: g.GATEWAY_REQUEST_TIMEOUT,
     logLevel: loadLogLevel(env),
   };
 }

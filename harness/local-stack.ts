@@ -9,7 +9,7 @@ import { createActivities } from '../activities';
 import { Bank131Client } from '../bank131/client';
 import { generateKeyPairPem } from '../bank131/signature';
 import { generateCodecKeySpec } from '../codec/aes-gcm-codec';
-import { loadPayoutSettings, type TemporalConfig } from '../config';
+import { loadGatewayConfig, loadPayoutSettings, type TemporalConfig } from '../config';
 import { PayoutsClient } from '../client/payouts';
 import { createLogger, type Logger } from '../observability/logger';
 import { bank131CallRecorder } from '../observability/metrics';
@@ -100,14 +100,16 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         logger: logger.child({ component: 'gateway' }),
         host: '127.0.0.1',
         port: opts.gatewayPort ?? 0,
+        // The production defaults, with this stack's Temporal, keys and port.
         config: {
+          ...loadGatewayConfig({
+            BANK131_PUBLIC_KEYS: keys.bank.publicKeyPem,
+            GATEWAY_SHUTDOWN_GRACE: '5s',
+            LOG_LEVEL: 'silent',
+          }),
           temporal,
           host: '127.0.0.1',
           port: opts.gatewayPort ?? 0,
-          bodyLimitBytes: 256 * 1024,
-          bankPublicKeysPem: [keys.bank.publicKeyPem],
-          shutdownGraceMs: 5_000,
-          logLevel: 'silent',
         },
       });
       cleanups.push(() => gateway.close());

@@ -14,6 +14,7 @@ import type { Logger } from '../observability/logger';
 import { createGatewayMetrics, type GatewayMetrics, type WebhookEvent } from '../observability/metrics';
 import { WebhookDelivery, type WebhookContext } from './deliver';
 import { healthRouter } from './health';
+import { ReplayGuard } from './replay-guard';
 import { isTemporalUnavailable } from './temporal-errors';
 import { readWebhook, verifySignature, WebhookRefusedError } from './verify';
 
@@ -62,6 +63,7 @@ export function createGatewayApp(deps: GatewayDeps): {
   });
   const publicKeys = config.bankPublicKeysPem.map((pem) => loadPublicKey(pem));
   const delivery = new WebhookDelivery(client, taskQueue);
+  const replays = new ReplayGuard({ windowMs: config.replayWindowMs, maxEntries: config.replayCacheEntries });
 
   const app = express();
   app.disable('x-powered-by');
@@ -69,9 +71,9 @@ export function createGatewayApp(deps: GatewayDeps): {
   app.use(healthRouter({ client, logger, metrics, isShuttingDown: () => state.shuttingDown }));
   app.post(
     WEBHOOK_PATH,
-    admitWebhook(state, logger, report),
+    admitWebhook(state, config.maxInFlight, logger, report),
     express.raw({ type: () => true, limit: config.bodyLimitBytes }),
-    answerWebhook((req, ctx) => handleWebhook(req, ctx, publicKeys, delivery), report),
+    answerWebhook((req, ctx) => handleWebhook(req, ctx, publicKeys, delivery, replays), report),
   );
   app.use(requestErrorHandler(logger, report));
 
@@ -94,14 +96,27 @@ function assignRequestId(req: Request, res: Response, next: NextFunction): void 
   next();
 }
 
-/** Once shutdown began, 503 and close the connection; otherwise count the webhook as in flight. */
-function admitWebhook(state: GatewayState, logger: Logger, report: ReportWebhook): RequestHandler {
+/**
+ * Once shutdown began, or with too many webhooks already being handled, 503 with Retry-After (the bank
+ * retries); otherwise count the webhook as in flight.
+ */
+function admitWebhook(
+  state: GatewayState,
+  maxInFlight: number,
+  logger: Logger,
+  report: ReportWebhook,
+): RequestHandler {
   return (_req, res, next) => {
-    if (state.shuttingDown) {
-      res.setHeader('connection', 'close');
+    const refusal = state.shuttingDown
+      ? 'shutting_down'
+      : state.inFlight >= maxInFlight
+        ? 'overloaded'
+        : undefined;
+    if (refusal) {
+      if (state.shuttingDown) res.setHeader('connection', 'close');
       res.setHeader('retry-after', RETRY_AFTER_SECONDS);
-      res.status(503).json({ error: 'shutting_down' });
-      report(res, 503, 'shutting_down', {});
+      res.status(503).json({ error: refusal });
+      report(res, 503, refusal, {});
       return;
     }
     // Counted from here, so a graceful close also waits for bodies still being read.
@@ -120,14 +135,18 @@ async function handleWebhook(
   ctx: WebhookContext,
   publicKeys: KeyObject[],
   delivery: WebhookDelivery,
+  replays: ReplayGuard,
 ): Promise<string> {
   // Verify the exact bytes the bank signed, before anything looks inside them.
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   verifySignature(raw, req.header(SIGNATURE_HEADER), publicKeys);
   // From here the body is authentic: whatever it holds is accepted and kept, never refused.
-  const read = readWebhook(raw);
-  if ('parseError' in read) return delivery.keepUnreadable(raw, read.json, read.parseError, ctx);
-  return delivery.deliver(read.webhook, ctx);
+  const { outcome } = await replays.once(raw, () => {
+    const read = readWebhook(raw);
+    if ('parseError' in read) return delivery.keepUnreadable(raw, read.json, read.parseError, ctx);
+    return delivery.deliver(read.webhook, ctx);
+  });
+  return outcome;
 }
 
 /** 200 once Temporal holds the webhook; a refusal as it says; 503 when Temporal is down; else 500. */

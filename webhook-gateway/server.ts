@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGatewayApp, type GatewayDeps } from './app';
@@ -19,7 +20,17 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const { app, beginShutdown, inFlight } = createGatewayApp(deps);
   const host = deps.host ?? deps.config.host;
-  const server = app.listen(deps.port ?? deps.config.port, host);
+  // A client that dribbles its headers or body holds a connection and an in-flight slot: cut it off
+  // (checked every second; Node's default check runs every 30 s).
+  const server = createServer(
+    {
+      // Node requires headersTimeout <= requestTimeout.
+      headersTimeout: Math.min(deps.config.headersTimeoutMs, deps.config.requestTimeoutMs),
+      requestTimeout: deps.config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, deps.config.requestTimeoutMs),
+    },
+    app,
+  ).listen(deps.port ?? deps.config.port, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

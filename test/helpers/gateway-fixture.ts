@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import type { GatewayConfig } from '../../config';
+import { loadGatewayConfig, type GatewayConfig } from '../../config';
 import { createLogger } from '../../observability/logger';
 import type { GatewayDeps } from '../../webhook-gateway/app';
 import { startGateway, type RunningGateway } from '../../webhook-gateway/server';
@@ -37,13 +37,17 @@ export async function startGatewayFixture(
     workflowsPath: path.resolve(__dirname, '../fixtures/gateway-workflows.ts'),
   });
   const running = worker.run();
+  // The production defaults (one home: config/gateway.ts), with this test's Temporal and port.
+  const defaults = loadGatewayConfig({
+    BANK131_PUBLIC_KEYS: overrides.bankPublicKeysPem.join('\n'),
+    GATEWAY_SHUTDOWN_GRACE: '2s',
+    LOG_LEVEL: 'silent',
+  });
   const config = (more: Partial<GatewayConfig> = {}): GatewayConfig => ({
+    ...defaults,
     temporal: { address, namespace: 'default', taskQueue, tls: false, codecKeys: '' },
     host: '127.0.0.1',
     port: 0,
-    bodyLimitBytes: 256 * 1024,
-    shutdownGraceMs: 2_000,
-    logLevel: 'silent',
     ...overrides,
     ...more,
   });

@@ -80,12 +80,26 @@ describe('POST /webhooks/bank131', () => {
     ]);
   });
 
-  it('has one effect when the same webhook arrives 5 times', async () => {
+  it('a replayed flood of one signed webhook (30 copies, in turn and at once) adds one signal', async () => {
     const workflowId = await startRecorder();
     const { raw, signature } = signed(readyWebhook(sessionId(), workflowId), bankKey.privateKeyPem);
-    for (let i = 0; i < 5; i++) expect((await postWebhook(url, raw, signature)).status).toBe(200);
+    for (let i = 0; i < 15; i++) expect((await postWebhook(url, raw, signature)).status).toBe(200);
+    const atOnce = await Promise.all(Array.from({ length: 15 }, () => postWebhook(url, raw, signature)));
+    expect(atOnce.map((r) => r.status)).toEqual(Array(15).fill(200));
     const r = await recorded(workflowId);
-    expect(r.deliveries).toBe(5);
+    expect(r.deliveries).toBe(1);
+    expect(r.applied).toHaveLength(1);
+  });
+
+  it('the same webhook in other bytes still reaches the payout, which applies it once', async () => {
+    const workflowId = await startRecorder();
+    const body = readyWebhook(sessionId(), workflowId);
+    const first = signed(body, bankKey.privateKeyPem);
+    const respaced = JSON.stringify(body, null, 1);
+    expect((await postWebhook(url, first.raw, first.signature)).status).toBe(200);
+    expect((await postWebhook(url, respaced, signRaw(respaced, bankKey.privateKeyPem))).status).toBe(200);
+    const r = await recorded(workflowId);
+    expect(r.deliveries).toBe(2);
     expect(r.applied).toHaveLength(1);
   });
 
@@ -318,6 +332,37 @@ describe('POST /webhooks/bank131', () => {
     expect((await request.response).status).toBe(200);
     await closed;
     expect((await recorded(workflowId)).deliveries).toBe(1);
+  });
+
+  it("answers 503 with Retry-After above the in-flight cap, and the bank's retry lands", async () => {
+    const { running, workflowId, request } = await gatewayWithHeldWebhook({ maxInFlight: 1 });
+    const other = await startRecorder();
+    const { raw, signature } = signed(readyWebhook(sessionId(), other), bankKey.privateKeyPem);
+    const refused = await fetch(`${running.url}/webhooks/bank131`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-partner-sign': signature },
+      body: raw,
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    request.finishBody();
+    expect((await request.response).status).toBe(200);
+    expect((await postWebhook(`${running.url}/webhooks/bank131`, raw, signature)).status).toBe(200);
+    expect((await recorded(other)).deliveries).toBe(1);
+    expect((await recorded(workflowId)).deliveries).toBe(1);
+    await running.close();
+  });
+
+  it('cuts off a client that dribbles its body past the request timeout', async () => {
+    const { running, workflowId, request } = await gatewayWithHeldWebhook({ requestTimeoutMs: 500 });
+    // Node answers 408 and closes, or just closes if the answer cannot be written: either way, cut off.
+    const outcome = await request.response.then(
+      (res) => res.status,
+      () => 'closed',
+    );
+    expect([408, 'closed']).toContain(outcome);
+    expect((await recorded(workflowId)).deliveries).toBe(0);
+    await running.close();
   });
 
   it('close() cuts off a request still unfinished after the grace period', async () => {

@@ -1,0 +1,62 @@
+/**
+ * A captured signed webhook replayed many times must not become many signals: each signal is a history
+ * event, and Temporal caps signals per execution, so a flood could stop a payout from hearing real
+ * webhooks. Identical authentic bodies are therefore delivered once per gateway within a window; copies
+ * answer 200 without reaching Temporal (the first one is already held there, so nothing is lost). Copies
+ * arriving while the first is still being delivered wait for it and share its fate, so a failure (503)
+ * still makes the bank retry. Only bodies whose signature verified are remembered.
+ */
+import { createHash } from 'node:crypto';
+
+export interface ReplayGuardOptions {
+  /** How long a delivered body is remembered. */
+  windowMs: number;
+  /** At most this many bodies remembered; the oldest are forgotten first. */
+  maxEntries: number;
+  now?: () => number;
+}
+
+export class ReplayGuard {
+  /** body hash → when it is forgotten; a Map keeps insertion order, so the first entry is the oldest. */
+  private readonly delivered = new Map<string, number>();
+  private readonly inFlight = new Map<string, Promise<string>>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: ReplayGuardOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Runs `deliver` for the first copy of `raw`; later copies get `replay: true` and no delivery. */
+  async once(raw: Buffer, deliver: () => Promise<string>): Promise<{ outcome: string; replay: boolean }> {
+    const key = createHash('sha256').update(raw).digest('hex');
+    const forgetAt = this.delivered.get(key);
+    if (forgetAt !== undefined && forgetAt > this.now()) return { outcome: 'replayed_body', replay: true };
+    const pending = this.inFlight.get(key);
+    if (pending) {
+      await pending;
+      return { outcome: 'replayed_body', replay: true };
+    }
+    const delivery = deliver();
+    this.inFlight.set(key, delivery);
+    try {
+      const outcome = await delivery;
+      this.remember(key);
+      return { outcome, replay: false };
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  get size(): number {
+    return this.delivered.size;
+  }
+
+  private remember(key: string): void {
+    this.delivered.delete(key);
+    this.delivered.set(key, this.now() + this.options.windowMs);
+    for (const [oldest, forgetAt] of this.delivered) {
+      if (this.delivered.size <= this.options.maxEntries && forgetAt > this.now()) break;
+      this.delivered.delete(oldest);
+    }
+  }
+}
