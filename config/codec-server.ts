@@ -1,6 +1,7 @@
 /** The codec server process: decrypts payloads for the Temporal Web UI. */
 import { z } from 'zod';
 import { list, loadLogLevel, parse, port, type RequiredEnv } from './env';
+import { requireProductionSecrets } from './secrets';
 
 export interface CodecServerConfig {
   host: string;
@@ -24,6 +25,10 @@ export const CODEC_SERVER_REQUIRED_ENV: RequiredEnv = [['PAYLOAD_CODEC_KEYS'], [
 
 export function loadCodecServerConfig(env: NodeJS.ProcessEnv = process.env): CodecServerConfig {
   const c = parse(CodecServerSchema, env, 'codec server');
+  requireProductionSecrets(env, 'codec server', [
+    { variable: 'PAYLOAD_CODEC_KEYS', value: c.PAYLOAD_CODEC_KEYS, rule: 'secret' },
+    { variable: 'CODEC_SERVER_AUTH_TOKEN', value: c.CODEC_SERVER_AUTH_TOKEN, rule: 'secret' },
+  ]);
   return {
     host: c.CODEC_SERVER_HOST,
     port: c.CODEC_SERVER_PORT,

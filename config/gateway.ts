@@ -1,6 +1,7 @@
 /** The webhook gateway process: Temporal, where it listens, and Bank 131's webhook-signing keys. */
 import { z } from 'zod';
 import { ConfigError, duration, int, loadLogLevel, parse, pemsFrom, port, type RequiredEnv } from './env';
+import { requireProductionSecrets } from './secrets';
 import { loadTemporalConfig, TEMPORAL_REQUIRED_ENV, type TemporalConfig } from './temporal';
 
 export interface GatewayConfig {
@@ -48,8 +49,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       'missing BANK131_PUBLIC_KEYS (or BANK131_PUBLIC_KEYS_FILES): Bank 131 public key(s) that sign webhooks',
     );
   }
+  const temporal = loadTemporalConfig(env);
+  requireProductionSecrets(env, 'webhook gateway', [
+    { variable: 'PAYLOAD_CODEC_KEYS', value: temporal.codecKeys, rule: 'secret' },
+  ]);
   return {
-    temporal: loadTemporalConfig(env),
+    temporal,
     host: g.GATEWAY_HOST,
     port: g.GATEWAY_PORT,
     bodyLimitBytes: g.GATEWAY_BODY_LIMIT_BYTES,

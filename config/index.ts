@@ -28,3 +28,4 @@ export const REQUIRED_ENV: Record<ProcessName, RequiredEnv> = {
   simulator: SIMULATOR_REQUIRED_ENV,
   'codec-server': CODEC_SERVER_REQUIRED_ENV,
 };
+export { INSECURE_LOCAL_DEV_FLAG, insecureLocalDev, requireProductionSecrets } from './secrets';

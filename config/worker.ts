@@ -4,6 +4,7 @@ import type { Bank131ClientConfig } from '../bank131/client';
 import type { PayoutSettings } from '../policy/settings';
 import { duration, int, loadLogLevel, parse, pemVariables, port, requirePem, type RequiredEnv } from './env';
 import { loadPayoutSettings } from './payouts';
+import { requireProductionSecrets } from './secrets';
 import { loadTemporalConfig, TEMPORAL_REQUIRED_ENV, type TemporalConfig } from './temporal';
 
 const Bank131ClientSchema = z.object({
@@ -52,9 +53,15 @@ export interface WorkerConfig {
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const w = parse(WorkerSchema, env, 'worker');
+  const temporal = loadTemporalConfig(env);
+  const bank131 = loadBank131ClientConfig(env);
+  requireProductionSecrets(env, 'worker', [
+    { variable: 'PAYLOAD_CODEC_KEYS', value: temporal.codecKeys, rule: 'secret' },
+    { variable: 'BANK131_BASE_URL', value: bank131.baseUrl, rule: 'https' },
+  ]);
   return {
-    temporal: loadTemporalConfig(env),
-    bank131: loadBank131ClientConfig(env),
+    temporal,
+    bank131,
     payouts: loadPayoutSettings(env),
     metricsPort: w.WORKER_METRICS_PORT,
     metricsHost: w.WORKER_METRICS_HOST,

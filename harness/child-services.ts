@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { PayoutSettings } from '../policy/settings';
+import { INSECURE_LOCAL_DEV_FLAG } from '../config/secrets';
 import { PROJECT_ROOT } from '../config/local-demo';
 import type { LocalStack } from './local-stack';
 
@@ -25,7 +26,8 @@ export function spawnService(
 ): Promise<ChildService> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env },
+    // The harness runs against the local simulator: a local demo by definition (config/secrets.ts).
+    env: { ...process.env, [INSECURE_LOCAL_DEV_FLAG]: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -9,7 +9,12 @@ import { createActivities } from '../activities';
 import { Bank131Client } from '../bank131/client';
 import { generateKeyPairPem } from '../bank131/signature';
 import { generateCodecKeySpec } from '../codec/aes-gcm-codec';
-import { loadGatewayConfig, loadPayoutSettings, type TemporalConfig } from '../config';
+import {
+  INSECURE_LOCAL_DEV_FLAG,
+  loadGatewayConfig,
+  loadPayoutSettings,
+  type TemporalConfig,
+} from '../config';
 import { PayoutsClient } from '../client/payouts';
 import { createLogger, type Logger } from '../observability/logger';
 import { bank131CallRecorder } from '../observability/metrics';
@@ -106,6 +111,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
             BANK131_PUBLIC_KEYS: keys.bank.publicKeyPem,
             GATEWAY_SHUTDOWN_GRACE: '5s',
             LOG_LEVEL: 'silent',
+            [INSECURE_LOCAL_DEV_FLAG]: '1',
           }),
           temporal,
           host: '127.0.0.1',

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { loadGatewayConfig, type GatewayConfig } from '../../config';
+import { INSECURE_LOCAL_DEV_FLAG, loadGatewayConfig, type GatewayConfig } from '../../config';
 import { createLogger } from '../../observability/logger';
 import type { GatewayDeps } from '../../webhook-gateway/app';
 import { startGateway, type RunningGateway } from '../../webhook-gateway/server';
@@ -42,6 +42,7 @@ export async function startGatewayFixture(
     BANK131_PUBLIC_KEYS: overrides.bankPublicKeysPem.join('\n'),
     GATEWAY_SHUTDOWN_GRACE: '2s',
     LOG_LEVEL: 'silent',
+    [INSECURE_LOCAL_DEV_FLAG]: '1',
   });
   const config = (more: Partial<GatewayConfig> = {}): GatewayConfig => ({
     ...defaults,

@@ -114,10 +114,15 @@ describe('payout workflow end to end', () => {
     expect(ledger.confirmsProcessed).toBe(0);
   });
 
-  it('applies duplicate webhooks once', async () => {
-    const { result, state, ledger } = await run('duplicates', { scenario: 'duplicate_webhooks' });
+  it('applies duplicate webhooks once (identical copies stop at the gateway)', async () => {
+    const { payoutId, result, state, ledger } = await run('duplicates', { scenario: 'duplicate_webhooks' });
     expect(result.outcome).toBe('succeeded');
-    expect(state.events.some((e) => e.kind.endsWith(':duplicate'))).toBe(true);
+    const delivered = stack.simulator.ledger
+      .webhookDeliveries(payoutWorkflowId(payoutId))
+      .filter((d) => d.type === 'ready_to_confirm');
+    expect(delivered.length).toBeGreaterThanOrEqual(3);
+    expect(delivered.every((d) => d.httpStatus === 200)).toBe(true);
+    expect(state.events.filter((e) => e.kind === 'webhook:ready_to_confirm')).toHaveLength(1);
     expect(ledger.confirmsProcessed).toBe(1);
   });
 

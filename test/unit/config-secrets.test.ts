@@ -1,0 +1,81 @@
+/**
+ * Outside a local demo, no process starts with secrets that protect nothing: `.env.example` placeholders,
+ * published example values, no payload keys, or a plain-HTTP bank URL. The error names each variable.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateKeyPairPem } from '../../bank131/signature';
+import { generateCodecKeySpec } from '../../codec/aes-gcm-codec';
+import { ConfigError, loadCodecServerConfig, loadGatewayConfig, loadWorkerConfig } from '../../config';
+
+/** `.env.example` as a process would see it, with the key files it names given inline. */
+function exampleEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const line of readFileSync(path.resolve(__dirname, '../../.env.example'), 'utf8').split('\n')) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (match) env[match[1]!] = match[2];
+  }
+  const keys = generateKeyPairPem();
+  return { ...env, BANK131_PRIVATE_KEY: keys.privateKeyPem, BANK131_PUBLIC_KEYS: keys.publicKeyPem };
+}
+
+function problemsOf(load: () => unknown): string {
+  try {
+    load();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('production secrets', () => {
+  it('refuses to start any process with the .env.example values, naming each variable', () => {
+    const env = exampleEnv();
+    const worker = problemsOf(() => loadWorkerConfig(env));
+    expect(worker).toMatch(/PAYLOAD_CODEC_KEYS/);
+    expect(worker).toMatch(/BANK131_BASE_URL: must be an https URL \(got http:\/\/simulator:8131\)/);
+    expect(problemsOf(() => loadGatewayConfig(env))).toMatch(/PAYLOAD_CODEC_KEYS/);
+    const codec = problemsOf(() => loadCodecServerConfig(env));
+    expect(codec).toMatch(/PAYLOAD_CODEC_KEYS/);
+    expect(codec).toMatch(/CODEC_SERVER_AUTH_TOKEN/);
+  });
+
+  it('refuses empty payload keys and the formerly published example key', () => {
+    const env = { ...exampleEnv(), BANK131_BASE_URL: 'https://demo.bank131.ru' };
+    expect(problemsOf(() => loadGatewayConfig({ ...env, PAYLOAD_CODEC_KEYS: '' }))).toMatch(
+      /PAYLOAD_CODEC_KEYS: must be set/,
+    );
+    expect(
+      problemsOf(() =>
+        loadWorkerConfig({ ...env, PAYLOAD_CODEC_KEYS: 'k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=' }),
+      ),
+    ).toMatch(/published example value/);
+    expect(
+      problemsOf(() =>
+        loadCodecServerConfig({
+          ...env,
+          PAYLOAD_CODEC_KEYS: generateCodecKeySpec(),
+          CODEC_SERVER_AUTH_TOKEN: 'disabled-for-local-dev',
+        }),
+      ),
+    ).toMatch(/CODEC_SERVER_AUTH_TOKEN/);
+  });
+
+  it('starts with real secrets and an https bank, or with the local-demo flag', () => {
+    const env = exampleEnv();
+    const real = {
+      ...env,
+      PAYLOAD_CODEC_KEYS: generateCodecKeySpec(),
+      CODEC_SERVER_AUTH_TOKEN: 'a'.repeat(12) + 'b'.repeat(20),
+      BANK131_BASE_URL: 'https://proxy.bank131.ru',
+    };
+    expect(loadWorkerConfig(real).bank131.baseUrl).toBe('https://proxy.bank131.ru');
+    expect(loadGatewayConfig(real).temporal.codecKeys).toBe(real.PAYLOAD_CODEC_KEYS);
+    expect(loadCodecServerConfig(real).authToken).toBe(real.CODEC_SERVER_AUTH_TOKEN);
+    expect(
+      loadWorkerConfig({ ...env, ALLOW_INSECURE_LOCAL_DEV: '1', PAYLOAD_CODEC_KEYS: '' }).bank131.baseUrl,
+    ).toBe('http://simulator:8131');
+  });
+});
