@@ -14,7 +14,7 @@ import type {
 } from './messages';
 
 /** What the workflow knows: the queryable view plus the bank snapshots its decisions are made from. */
-export interface PayoutMachine {
+export interface PayoutRecord {
   view: PayoutState;
   /** This run's tag in the `metadata` we sent at init (absent for payouts started before it existed). */
   runTag?: string;
@@ -60,7 +60,7 @@ export function isFinalOutcome(outcome: SessionOutcome): boolean {
   return FINAL_KINDS.has(outcome.kind);
 }
 
-export function newMachine(request: PayoutRequest, now: string, runTag?: string): PayoutMachine {
+export function newRecord(request: PayoutRequest, now: string, runTag?: string): PayoutRecord {
   return {
     runTag,
     pending: [],
@@ -79,37 +79,41 @@ export function newMachine(request: PayoutRequest, now: string, runTag?: string)
   };
 }
 
-export function recordEvent(m: PayoutMachine, now: string, kind: string, detail?: string): void {
-  m.view.updatedAt = now;
-  if (m.view.events.length < MAX_EVENTS)
-    m.view.events.push(detail === undefined ? { at: now, kind } : { at: now, kind, detail });
+export function recordEvent(record: PayoutRecord, now: string, kind: string, detail?: string): void {
+  record.view.updatedAt = now;
+  if (record.view.events.length < MAX_EVENTS)
+    record.view.events.push(detail === undefined ? { at: now, kind } : { at: now, kind, detail });
 }
 
-export function setStep(m: PayoutMachine, now: string, step: PayoutStep): void {
-  if (m.view.step === step) return;
-  m.view.step = step;
-  recordEvent(m, now, `step:${step}`);
+export function setStep(record: PayoutRecord, now: string, step: PayoutStep): void {
+  if (record.view.step === step) return;
+  record.view.step = step;
+  recordEvent(record, now, `step:${step}`);
 }
 
 /** Whether the session's metadata, when it has any, names this workflow run. */
-export function namesThisRun(m: PayoutMachine, s: SessionSnapshot, workflowId: string): boolean | undefined {
+export function namesThisRun(
+  record: PayoutRecord,
+  s: SessionSnapshot,
+  workflowId: string,
+): boolean | undefined {
   const ref = metadataOf(s);
   if (ref === undefined) return undefined;
   if (ref.workflowId !== workflowId) return false;
-  return ref.runTag === undefined || m.runTag === undefined || ref.runTag === m.runTag;
+  return ref.runTag === undefined || record.runTag === undefined || ref.runTag === record.runTag;
 }
 
 /**
  * The session is ours: init answered with it, or the bank's own status showed our metadata on it. Webhooks
  * that named it while we did not know are applied now; those for other sessions stay foreign.
  */
-export function adoptSession(m: PayoutMachine, sessionId: string, now: string, workflowId: string): void {
-  m.view.sessionId = sessionId;
-  const pending = m.pending;
-  m.pending = [];
-  m.candidates = [];
-  m.view.unverifiedSessions = undefined;
-  for (const signal of pending) applyWebhook(m, signal, now, workflowId);
+export function adoptSession(record: PayoutRecord, sessionId: string, now: string, workflowId: string): void {
+  record.view.sessionId = sessionId;
+  const pending = record.pending;
+  record.pending = [];
+  record.candidates = [];
+  record.view.unverifiedSessions = undefined;
+  for (const signal of pending) applyWebhook(record, signal, now, workflowId);
 }
 
 /** Bound on webhooks kept while our session is unknown; the bank redelivers, and status polls cover the rest. */
@@ -119,35 +123,35 @@ const MAX_PENDING_WEBHOOKS = 50;
  * Folds a bank snapshot (from a webhook, an activity result or a status poll) of our session into what we
  * know. Returns false when it belongs to another session (or none is ours yet) and was ignored.
  */
-export function applySnapshot(m: PayoutMachine, s: SessionSnapshot): boolean {
-  if (m.view.sessionId === undefined || s.sessionId !== m.view.sessionId) return false;
-  if (m.final) return true; // a final state never goes back
-  m.view.bankSessionStatus = s.status;
+export function applySnapshot(record: PayoutRecord, s: SessionSnapshot): boolean {
+  if (record.view.sessionId === undefined || s.sessionId !== record.view.sessionId) return false;
+  if (record.final) return true; // a final state never goes back
+  record.view.bankSessionStatus = s.status;
   if (s.payout) {
-    m.view.bankPayoutId = s.payout.id;
-    m.view.bankPayoutStatus = s.payout.status;
-    noteRefunds(m, s);
+    record.view.bankPayoutId = s.payout.id;
+    record.view.bankPayoutStatus = s.payout.status;
+    noteRefunds(record, s);
   }
   const outcome = classifySession(s);
   if (isFinalOutcome(outcome)) {
-    m.final = s;
-    m.ready = undefined;
-    m.view.fee = s.payout?.fee;
-    m.view.rrn = s.payout?.rrn;
-    m.view.finishedAt = s.payout?.finishedAt;
+    record.final = s;
+    record.ready = undefined;
+    record.view.fee = s.payout?.fee;
+    record.view.rrn = s.payout?.rrn;
+    record.view.finishedAt = s.payout?.finishedAt;
   } else if (outcome.kind === 'awaiting_confirm') {
-    m.ready = s;
+    record.ready = s;
   }
   return true;
 }
 
-function noteRefunds(m: PayoutMachine, s: SessionSnapshot): void {
+function noteRefunds(record: PayoutRecord, s: SessionSnapshot): void {
   for (const refund of s.payout?.refunds ?? []) {
-    const returns = (m.view.returns ??= []);
+    const returns = (record.view.returns ??= []);
     const known = returns.findIndex((r) => r.id === refund.id);
     if (known >= 0) returns[known] = refund;
     else returns.push(refund);
-    m.view.returned = true;
+    record.view.returned = true;
   }
 }
 
@@ -155,74 +159,76 @@ export type WebhookVerdict = 'applied' | 'duplicate' | 'foreign_session' | 'unve
 
 /** Applies a webhook signal once; the verdict is recorded in the event log either way. */
 export function applyWebhook(
-  m: PayoutMachine,
+  record: PayoutRecord,
   signal: WebhookSignal,
   now: string,
   workflowId: string,
 ): WebhookVerdict {
   const detail = `${signal.session.sessionId} ${signal.session.status}/${signal.session.payout?.status ?? '-'}`;
-  if (m.view.seenWebhooks.includes(signal.dedupKey)) {
-    recordEvent(m, now, `webhook:${signal.type}:duplicate`, detail);
+  if (record.view.seenWebhooks.includes(signal.dedupKey)) {
+    recordEvent(record, now, `webhook:${signal.type}:duplicate`, detail);
     return 'duplicate';
   }
   const foreign =
-    (m.view.sessionId !== undefined && signal.session.sessionId !== m.view.sessionId) ||
-    namesThisRun(m, signal.session, workflowId) === false;
+    (record.view.sessionId !== undefined && signal.session.sessionId !== record.view.sessionId) ||
+    namesThisRun(record, signal.session, workflowId) === false;
   if (foreign) {
-    recordEvent(m, now, `webhook:${signal.type}:foreign_session`, detail);
+    recordEvent(record, now, `webhook:${signal.type}:foreign_session`, detail);
     return 'foreign_session';
   }
-  if (m.view.sessionId === undefined) {
+  if (record.view.sessionId === undefined) {
     // Recorded, never acted on: the session becomes ours only by init's answer or the bank's status.
-    if (m.pending.length < MAX_PENDING_WEBHOOKS) m.pending.push(signal);
-    if (!m.candidates.includes(signal.session.sessionId)) m.candidates.push(signal.session.sessionId);
-    m.view.unverifiedSessions = [
-      ...new Set([...(m.view.unverifiedSessions ?? []), signal.session.sessionId]),
+    if (record.pending.length < MAX_PENDING_WEBHOOKS) record.pending.push(signal);
+    if (!record.candidates.includes(signal.session.sessionId))
+      record.candidates.push(signal.session.sessionId);
+    record.view.unverifiedSessions = [
+      ...new Set([...(record.view.unverifiedSessions ?? []), signal.session.sessionId]),
     ];
-    recordEvent(m, now, `webhook:${signal.type}:unverified_session`, detail);
+    recordEvent(record, now, `webhook:${signal.type}:unverified_session`, detail);
     return 'unverified_session';
   }
-  m.view.seenWebhooks.push(signal.dedupKey);
+  record.view.seenWebhooks.push(signal.dedupKey);
   if (signal.type === 'payment_refunded') {
-    applySnapshot(m, signal.session);
-    noteRefunds(m, signal.session);
-    m.view.returned = true;
-    recordEvent(m, now, 'webhook:payment_refunded', detail);
+    applySnapshot(record, signal.session);
+    noteRefunds(record, signal.session);
+    record.view.returned = true;
+    recordEvent(record, now, 'webhook:payment_refunded', detail);
     return 'applied';
   }
   // A ready_to_confirm that arrives after we already moved on (redelivery, out of order) changes nothing.
-  const late = signal.type === 'ready_to_confirm' && (m.final !== undefined || m.view.decision !== undefined);
+  const late =
+    signal.type === 'ready_to_confirm' && (record.final !== undefined || record.view.decision !== undefined);
   if (late) {
-    recordEvent(m, now, `webhook:${signal.type}:late`, detail);
+    recordEvent(record, now, `webhook:${signal.type}:late`, detail);
     return 'late';
   }
-  applySnapshot(m, signal.session);
-  recordEvent(m, now, `webhook:${signal.type}`, detail);
+  applySnapshot(record, signal.session);
+  recordEvent(record, now, `webhook:${signal.type}`, detail);
   return 'applied';
 }
 
 /** Ends the payout's state with its outcome; the workflow returns the result this gives. */
-export function finish(
-  m: PayoutMachine,
+export function settle(
+  record: PayoutRecord,
   now: string,
   outcome: PayoutOutcome,
   extra: { cancelReason?: CancelReason; errorCode?: string } = {},
 ): PayoutResult {
-  m.view.outcome = outcome;
-  if (extra.cancelReason !== undefined) m.view.cancelReason = extra.cancelReason;
-  if (extra.errorCode !== undefined) m.view.errorCode = extra.errorCode;
-  setStep(m, now, outcome);
+  record.view.outcome = outcome;
+  if (extra.cancelReason !== undefined) record.view.cancelReason = extra.cancelReason;
+  if (extra.errorCode !== undefined) record.view.errorCode = extra.errorCode;
+  setStep(record, now, outcome);
   recordEvent(
-    m,
+    record,
     now,
     `finished:${outcome}`,
     [extra.cancelReason, extra.errorCode].filter((x) => x !== undefined).join(' ') || undefined,
   );
-  return resultOf(m);
+  return resultOf(record);
 }
 
-export function resultOf(m: PayoutMachine): PayoutResult {
-  const v = m.view;
+export function resultOf(record: PayoutRecord): PayoutResult {
+  const v = record.view;
   return {
     payoutId: v.payoutId,
     outcome: v.outcome ?? 'unknown',

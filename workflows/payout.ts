@@ -54,13 +54,13 @@ import {
   adoptSession,
   applySnapshot,
   applyWebhook,
-  finish,
+  settle,
   namesThisRun,
-  newMachine,
+  newRecord,
   outcomeOfFinal,
   recordEvent,
   setStep,
-  type PayoutMachine,
+  type PayoutRecord,
 } from './payout-state';
 import { Bank131SessionIdKey, PayoutStatusKey, PayoutStepKey } from './search-attributes';
 
@@ -72,18 +72,18 @@ const bankRetry: RetryPolicy = {
 };
 
 /**
- * Steps that create sessions or move money retry for a long time under the same idempotency key: a retry
- * can never do the step twice, and giving up early would leave the bank half-way. Reads and tokenize
- * (which moves nothing) give up sooner.
+ * Session steps (init, confirm, cancel) retry for a long time under the same idempotency key: a retry can
+ * never do the step twice, and giving up early would leave the bank half-way. Calls that create nothing
+ * the bank could act on (tokenize, token/info, status) give up sooner.
  */
 function bankActivities(bankCallTimeoutMs: number) {
   return {
-    moneySteps: proxyActivities<PayoutActivities>({
+    sessionSteps: proxyActivities<PayoutActivities>({
       startToCloseTimeout: bankCallTimeoutMs,
       scheduleToCloseTimeout: '2h',
       retry: bankRetry,
     }),
-    reads: proxyActivities<PayoutActivities>({
+    quickCalls: proxyActivities<PayoutActivities>({
       startToCloseTimeout: bankCallTimeoutMs,
       scheduleToCloseTimeout: '10m',
       retry: bankRetry,
@@ -115,7 +115,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
 
 class Payout {
   private readonly workflowId = workflowInfo().workflowId;
-  private readonly m: PayoutMachine;
+  private readonly record: PayoutRecord;
   private readonly finishedCounter = metricMeter.createCounter(
     'payouts_finished',
     'payouts',
@@ -134,13 +134,13 @@ class Payout {
   constructor(private readonly input: PayoutWorkflowInput) {
     // Payouts started before run tags existed keep sending the bare workflow ID as metadata.
     const runTag = patched('metadata-run-tag') ? workflowInfo().firstExecutionRunId : undefined;
-    this.m = newMachine(input.request, now(), runTag);
+    this.record = newRecord(input.request, now(), runTag);
     // Replay-safe: the SDK does not emit workflow metrics while replaying history.
     metricMeter.createCounter('payouts_started', 'payouts', 'Payout workflows started').add(1);
     this.setupHandlers();
   }
 
-  private get t(): PayoutTimeouts {
+  private get timeouts(): PayoutTimeouts {
     return this.settings.timeouts;
   }
 
@@ -148,21 +148,21 @@ class Payout {
     this.refuseInvalidInput();
     this.settings = await settingsActivity.loadPayoutSettings();
     this.refuseInvalidInput(this.settings.policy);
-    this.banking = bankActivities(this.t.bankCallTimeoutMs ?? LEGACY_BANK_CALL_TIMEOUT_MS);
+    this.banking = bankActivities(this.timeouts.bankCallTimeoutMs ?? LEGACY_BANK_CALL_TIMEOUT_MS);
 
     const token = await this.obtainToken();
     if (typeof token !== 'string') return token;
-    if (this.m.view.cancelRequest) return this.end('cancelled', { cancelReason: 'operator' });
+    if (this.record.view.cancelRequest) return this.end('cancelled', { cancelReason: 'operator' });
 
     const initFailure = await this.initiate(token);
     if (initFailure) return initFailure;
 
     const ready = await this.awaitReady();
-    if (!ready) return this.m.final ? this.endFromFinal(this.m.final) : this.endUnknown();
+    if (!ready) return this.record.final ? this.endFromFinal(this.record.final) : this.endUnknown();
 
     const decision = this.decide(ready, token);
     const cancelReason = await this.cancelReasonAfter(decision);
-    if (cancelReason === 'finished') return this.endFromFinal(this.m.final!);
+    if (cancelReason === 'finished') return this.endFromFinal(this.record.final!);
     if (cancelReason) return this.cancelSession(ready.sessionId, cancelReason);
     return this.confirmAndAwaitFinish(ready.sessionId);
   }
@@ -198,32 +198,32 @@ class Payout {
 
   /** Every signal, query and update, registered before the first await so buffered signals land here. */
   private setupHandlers(): void {
-    const m = this.m;
-    setHandler(statusQuery, () => m.view);
+    const record = this.record;
+    setHandler(statusQuery, () => record.view);
     const onWebhook = (signal: WebhookSignal) => {
-      const verdict = applyWebhook(m, signal, now(), this.workflowId);
+      const verdict = applyWebhook(record, signal, now(), this.workflowId);
       if (verdict === 'foreign_session')
         log.warn('webhook for another session ignored', { type: signal.type });
       // A webhook that says too little (no readable status) is a prompt to ask the bank, not a fact.
       if (verdict === 'applied' && signal.session.status === UNKNOWN_STATUS) this.askBankNow = true;
     };
     setHandler(webhookUnreadableSignal, (notice) => {
-      recordEvent(m, now(), 'webhook:unreadable', notice.type);
+      recordEvent(record, now(), 'webhook:unreadable', notice.type);
       this.askBankNow = true;
     });
     setHandler(readyToConfirmSignal, onWebhook);
     setHandler(paymentFinishedSignal, onWebhook);
     setHandler(paymentRefundedSignal, onWebhook);
     const operatorDecision = (decision: 'approved' | 'rejected') => (action: OperatorAction) => {
-      m.view.approval = { decision, by: action.by, at: now(), comment: action.comment };
-      recordEvent(m, now(), `operator:${decision}`, action.by);
-      return m.view;
+      record.view.approval = { decision, by: action.by, at: now(), comment: action.comment };
+      recordEvent(record, now(), `operator:${decision}`, action.by);
+      return record.view;
     };
     // Validators run one update at a time, each after the previous one's handler: so the first decision
     // (approve, reject or cancel) wins, and a second one racing it is refused with the first one named.
     const firstDecision = (): string | undefined => {
-      if (m.view.approval) return `${m.view.approval.decision} by ${m.view.approval.by}`;
-      if (m.view.cancelRequest) return `cancel requested by ${m.view.cancelRequest.by}`;
+      if (record.view.approval) return `${record.view.approval.decision} by ${record.view.approval.by}`;
+      if (record.view.cancelRequest) return `cancel requested by ${record.view.cancelRequest.by}`;
       return undefined;
     };
     const requireOperator = (action: OperatorAction) => {
@@ -234,25 +234,25 @@ class Payout {
       requireOperator(action);
       const decided = firstDecision();
       if (decided) throw new Error(`payout already decided: ${decided}`);
-      if (m.view.step !== 'awaiting_approval')
-        throw new Error(`payout is ${m.view.step}, not awaiting approval`);
+      if (record.view.step !== 'awaiting_approval')
+        throw new Error(`payout is ${record.view.step}, not awaiting approval`);
     };
     setHandler(approveUpdate, operatorDecision('approved'), { validator: onlyAwaitingApproval });
     setHandler(rejectUpdate, operatorDecision('rejected'), { validator: onlyAwaitingApproval });
     setHandler(
       cancelUpdate,
       (action: OperatorAction) => {
-        m.view.cancelRequest = { by: action.by, reason: action.comment, at: now() };
-        recordEvent(m, now(), 'operator:cancel_requested', action.by);
-        return m.view;
+        record.view.cancelRequest = { by: action.by, reason: action.comment, at: now() };
+        recordEvent(record, now(), 'operator:cancel_requested', action.by);
+        return record.view;
       },
       {
         validator: (action: OperatorAction) => {
           requireOperator(action);
           const decided = firstDecision();
           if (decided) throw new Error(`payout already decided: ${decided}`);
-          if (!CANCELLABLE_STEPS.has(m.view.step)) {
-            throw new Error(`payout is ${m.view.step}; it can only be cancelled before it is confirmed`);
+          if (!CANCELLABLE_STEPS.has(record.view.step)) {
+            throw new Error(`payout is ${record.view.step}; it can only be cancelled before it is confirmed`);
           }
         },
       },
@@ -270,12 +270,12 @@ class Payout {
     }
     this.goTo('tokenizing');
     try {
-      const tokenized = await this.banking.moneySteps.tokenizeAccount({
+      const tokenized = await this.banking.quickCalls.tokenizeAccount({
         workflowId: this.workflowId,
         bik: request.recipient.bik,
         account: request.recipient.account,
       });
-      this.m.view.recipientMaskedAccount = tokenized.maskedAccount;
+      this.record.view.recipientMaskedAccount = tokenized.maskedAccount;
       return tokenized.token;
     } catch (err) {
       // No session exists yet, so no money can have moved.
@@ -286,13 +286,13 @@ class Payout {
   /** `token/info` only shows the masked account; whatever it answers, ready_to_confirm's check guards the money. */
   private async checkToken(token: string): Promise<void> {
     try {
-      const info = await this.banking.reads.getTokenInfo({ token });
-      this.m.view.recipientMaskedAccount = info.maskedAccount;
-      this.m.view.tokenVerified = info.verified ?? true;
-      if (info.verified === false) recordEvent(this.m, now(), 'token:not_verified', info.note);
+      const info = await this.banking.quickCalls.getTokenInfo({ token });
+      this.record.view.recipientMaskedAccount = info.maskedAccount;
+      this.record.view.tokenVerified = info.verified ?? true;
+      if (info.verified === false) recordEvent(this.record, now(), 'token:not_verified', info.note);
     } catch (err) {
-      this.m.view.tokenVerified = false;
-      recordEvent(this.m, now(), 'token:not_verified', message(err));
+      this.record.view.tokenVerified = false;
+      recordEvent(this.record, now(), 'token:not_verified', message(err));
     }
   }
 
@@ -301,9 +301,9 @@ class Payout {
     const { request } = this.input;
     this.goTo('initiating');
     try {
-      const init = await this.banking.moneySteps.initPayout({
+      const init = await this.banking.sessionSteps.initPayout({
         workflowId: this.workflowId,
-        ...(this.m.runTag ? { runTag: this.m.runTag } : {}),
+        ...(this.record.runTag ? { runTag: this.record.runTag } : {}),
         token,
         fullName: request.recipient.fullName,
         description: request.description,
@@ -311,17 +311,17 @@ class Payout {
         currency: request.currency,
       });
       if (init.kind === 'initiated') {
-        adoptSession(this.m, init.session.sessionId, now(), this.workflowId);
-        applySnapshot(this.m, init.session);
-        recordEvent(this.m, now(), 'bank:initiated', init.session.sessionId);
+        adoptSession(this.record, init.session.sessionId, now(), this.workflowId);
+        applySnapshot(this.record, init.session);
+        recordEvent(this.record, now(), 'bank:initiated', init.session.sessionId);
       } else {
-        recordEvent(this.m, now(), 'bank:already_initiated', 'session id will come with the webhook');
+        recordEvent(this.record, now(), 'bank:already_initiated', 'session id will come with the webhook');
       }
     } catch (err) {
       if (bankRejection(err)) return this.failBeforeSession(err, 'init');
       // Retries ran out without an answer: a session may exist. Its webhook names our workflow, and the
       // bank's own status of that session decides whether it is ours.
-      recordEvent(this.m, now(), 'bank:init_unanswered', message(err));
+      recordEvent(this.record, now(), 'bank:init_unanswered', message(err));
     }
     return undefined;
   }
@@ -329,14 +329,14 @@ class Payout {
   /** 3. Wait for `ready_to_confirm` (or a final state: the bank may cancel on its own). */
   private async awaitReady(): Promise<SessionSnapshot | undefined> {
     this.goTo('awaiting_ready');
-    const readyOrFinal = () => this.m.ready !== undefined || this.m.final !== undefined;
-    const deadline = Date.now() + this.t.readyTimeoutMs;
+    const readyOrFinal = () => this.record.ready !== undefined || this.record.final !== undefined;
+    const deadline = Date.now() + this.timeouts.readyTimeoutMs;
     for (;;) {
       const woke = await condition(
-        () => readyOrFinal() || this.m.candidates.length > 0 || this.askBankNow,
+        () => readyOrFinal() || this.record.candidates.length > 0 || this.askBankNow,
         Math.max(deadline - Date.now(), 1),
       );
-      if (this.m.candidates.length > 0) await this.verifyCandidates();
+      if (this.record.candidates.length > 0) await this.verifyCandidates();
       if (this.askBankNow) await this.pollStatus();
       if (readyOrFinal()) break;
       if (!woke || Date.now() >= deadline) {
@@ -344,28 +344,28 @@ class Payout {
         break;
       }
     }
-    return this.m.final ? undefined : this.m.ready;
+    return this.record.final ? undefined : this.record.ready;
   }
 
   /** Sessions a webhook named before we knew ours: the bank's status, read with our credentials, decides. */
   private async verifyCandidates(): Promise<void> {
-    const candidates = [...this.m.candidates];
-    this.m.candidates = [];
+    const candidates = [...this.record.candidates];
+    this.record.candidates = [];
     for (const sessionId of candidates) {
-      if (this.m.view.sessionId !== undefined) return;
+      if (this.record.view.sessionId !== undefined) return;
       let snapshot: SessionSnapshot;
       try {
-        snapshot = await this.banking.reads.getSessionStatus({ sessionId });
+        snapshot = await this.banking.quickCalls.getSessionStatus({ sessionId });
       } catch (err) {
-        recordEvent(this.m, now(), 'bank:status_unavailable', `${sessionId}: ${message(err)}`);
+        recordEvent(this.record, now(), 'bank:status_unavailable', `${sessionId}: ${message(err)}`);
         continue;
       }
-      if (namesThisRun(this.m, snapshot, this.workflowId) === true) {
-        recordEvent(this.m, now(), 'bank:session_verified', sessionId);
-        adoptSession(this.m, sessionId, now(), this.workflowId);
-        applySnapshot(this.m, snapshot);
+      if (namesThisRun(this.record, snapshot, this.workflowId) === true) {
+        recordEvent(this.record, now(), 'bank:session_verified', sessionId);
+        adoptSession(this.record, sessionId, now(), this.workflowId);
+        applySnapshot(this.record, snapshot);
       } else {
-        recordEvent(this.m, now(), 'bank:session_not_ours', sessionId);
+        recordEvent(this.record, now(), 'bank:session_not_ours', sessionId);
       }
     }
   }
@@ -376,14 +376,14 @@ class Payout {
     const decision = decidePayout({
       request: this.input.request,
       workflowId: this.workflowId,
-      runTag: this.m.runTag,
-      sessionId: this.m.view.sessionId,
+      runTag: this.record.runTag,
+      sessionId: this.record.view.sessionId,
       token,
-      maskedAccount: this.m.view.recipientMaskedAccount,
+      maskedAccount: this.record.view.recipientMaskedAccount,
       ready,
       policy: this.settings.policy,
     });
-    this.m.view.decision = decision;
+    this.record.view.decision = decision;
     metricMeter
       .createCounter('payout_policy_decisions', 'decisions', 'Policy decisions, by action')
       .add(1, { action: decision.action });
@@ -393,22 +393,23 @@ class Payout {
         : decision.action === 'await_approval'
           ? decision.reason
           : undefined;
-    recordEvent(this.m, now(), `policy:${decision.action}`, detail);
+    recordEvent(this.record, now(), `policy:${decision.action}`, detail);
     return decision;
   }
 
   /** Why we cancel, if we do; `finished` when the bank ended the session while we waited for an operator. */
   private async cancelReasonAfter(decision: PolicyDecision): Promise<CancelReason | 'finished' | undefined> {
-    const view = this.m.view;
+    const view = this.record.view;
     if (decision.action === 'cancel') return 'policy';
     if (view.cancelRequest) return 'operator';
     if (decision.action !== 'await_approval') return undefined;
     this.goTo('awaiting_approval');
     const answered = await condition(
-      () => view.approval !== undefined || view.cancelRequest !== undefined || this.m.final !== undefined,
-      this.t.approvalTimeoutMs,
+      () =>
+        view.approval !== undefined || view.cancelRequest !== undefined || this.record.final !== undefined,
+      this.timeouts.approvalTimeoutMs,
     );
-    if (this.m.final) return 'finished';
+    if (this.record.final) return 'finished';
     if (!answered) return 'approval_timeout';
     if (view.cancelRequest) return 'operator';
     if (view.approval?.decision === 'rejected') return 'approval_rejected';
@@ -419,13 +420,13 @@ class Payout {
   private async cancelSession(sessionId: string, reason: CancelReason): Promise<PayoutResult> {
     this.goTo('cancelling');
     try {
-      const after = await this.banking.moneySteps.cancelPayout({ workflowId: this.workflowId, sessionId });
+      const after = await this.banking.sessionSteps.cancelPayout({ workflowId: this.workflowId, sessionId });
       this.noteStep('cancel', after);
     } catch (err) {
-      recordEvent(this.m, now(), 'bank:cancel_unanswered', message(err));
+      recordEvent(this.record, now(), 'bank:cancel_unanswered', message(err));
     }
-    if (!this.m.final) await this.reconcile(() => this.m.final !== undefined);
-    if (this.m.final) return this.endFromFinal(this.m.final, reason);
+    if (!this.record.final) await this.reconcile(() => this.record.final !== undefined);
+    if (this.record.final) return this.endFromFinal(this.record.final, reason);
     return this.confirmSent ? this.endUnknown() : this.end('cancelled', { cancelReason: reason });
   }
 
@@ -434,19 +435,20 @@ class Payout {
     this.goTo('confirming');
     this.confirmSent = true;
     try {
-      const after = await this.banking.moneySteps.confirmPayout({ workflowId: this.workflowId, sessionId });
+      const after = await this.banking.sessionSteps.confirmPayout({ workflowId: this.workflowId, sessionId });
       this.noteStep('confirm', after);
       // The bank refused our confirm and still waits for a decision: cancel, so nothing can move later.
-      if (after.refusal && !this.m.final && classifySession(after).kind === 'awaiting_confirm')
+      if (after.refusal && !this.record.final && classifySession(after).kind === 'awaiting_confirm')
         return this.cancelSession(sessionId, 'confirm_rejected');
     } catch (err) {
       // Retries ran out without a usable answer: the confirm may have gone through. Only the bank can say.
-      recordEvent(this.m, now(), 'bank:confirm_unanswered', message(err));
+      recordEvent(this.record, now(), 'bank:confirm_unanswered', message(err));
     }
-    if (!this.m.final) {
+    if (!this.record.final) {
       this.goTo('awaiting_finish');
-      const finalOrError = () => this.m.final !== undefined || this.m.view.bankSessionStatus === 'error';
-      const deadline = Date.now() + this.t.finishTimeoutMs;
+      const finalOrError = () =>
+        this.record.final !== undefined || this.record.view.bankSessionStatus === 'error';
+      const deadline = Date.now() + this.timeouts.finishTimeoutMs;
       for (;;) {
         const woke = await condition(
           () => finalOrError() || this.askBankNow,
@@ -455,29 +457,29 @@ class Payout {
         if (this.askBankNow) await this.pollStatus();
         if (finalOrError() || !woke || Date.now() >= deadline) break;
       }
-      if (!this.m.final) await this.reconcile(() => this.m.final !== undefined);
+      if (!this.record.final) await this.reconcile(() => this.record.final !== undefined);
     }
-    return this.m.final ? this.endFromFinal(this.m.final) : this.endUnknown();
+    return this.record.final ? this.endFromFinal(this.record.final) : this.endUnknown();
   }
 
   /** Folds a confirm/cancel answer in, keeping the bank's refusal (if any) for the status and result. */
   private noteStep(step: 'confirm' | 'cancel', after: SessionStepResult): void {
-    applySnapshot(this.m, after);
+    applySnapshot(this.record, after);
     if (after.refusal) {
-      this.m.view.bankError = {
+      this.record.view.bankError = {
         endpoint: `session/${step}`,
         code: after.refusal.code ?? after.refusal.kind,
         description: after.refusal.description,
         ...(after.refusal.rejectReasons ? { rejectReasons: after.refusal.rejectReasons } : {}),
       };
       recordEvent(
-        this.m,
+        this.record,
         now(),
         `bank:${step}_refused`,
-        `${this.m.view.bankError.code}; session ${after.status}`,
+        `${this.record.view.bankError.code}; session ${after.status}`,
       );
     } else {
-      recordEvent(this.m, now(), `bank:${step}ed`, `${after.status}/${after.payout?.status ?? '-'}`);
+      recordEvent(this.record, now(), `bank:${step}ed`, `${after.status}/${after.payout?.status ?? '-'}`);
     }
   }
 
@@ -487,18 +489,19 @@ class Payout {
    */
   private async reconcile(satisfied: () => boolean): Promise<boolean> {
     this.goTo('reconciling');
-    const deadline = Date.now() + this.t.reconcileMaxDurationMs;
-    let interval = this.t.reconcileInitialIntervalMs;
+    const deadline = Date.now() + this.timeouts.reconcileMaxDurationMs;
+    let interval = this.timeouts.reconcileInitialIntervalMs;
     while (Date.now() < deadline) {
-      if (this.m.view.sessionId) await this.pollStatus();
-      else if (this.m.candidates.length > 0) await this.verifyCandidates();
+      if (this.record.view.sessionId) await this.pollStatus();
+      else if (this.record.candidates.length > 0) await this.verifyCandidates();
       if (satisfied()) return true;
-      const wake = () => satisfied() || (this.m.view.sessionId === undefined && this.m.candidates.length > 0);
+      const wake = () =>
+        satisfied() || (this.record.view.sessionId === undefined && this.record.candidates.length > 0);
       if (await condition(wake, Math.min(interval, Math.max(deadline - Date.now(), 1)))) {
         if (satisfied()) return true;
         continue;
       }
-      interval = Math.min(interval * 2, this.t.reconcileMaxIntervalMs);
+      interval = Math.min(interval * 2, this.timeouts.reconcileMaxIntervalMs);
     }
     return satisfied();
   }
@@ -506,15 +509,15 @@ class Payout {
   /** One `session/status` read of our session, folded in; a failure is recorded and waited out. */
   private async pollStatus(): Promise<void> {
     this.askBankNow = false;
-    const sessionId = this.m.view.sessionId;
+    const sessionId = this.record.view.sessionId;
     if (!sessionId) return;
     try {
-      const snapshot = await this.banking.reads.getSessionStatus({ sessionId });
-      applySnapshot(this.m, snapshot);
-      recordEvent(this.m, now(), 'bank:status', `${snapshot.status}/${snapshot.payout?.status ?? '-'}`);
+      const snapshot = await this.banking.quickCalls.getSessionStatus({ sessionId });
+      applySnapshot(this.record, snapshot);
+      recordEvent(this.record, now(), 'bank:status', `${snapshot.status}/${snapshot.payout?.status ?? '-'}`);
       this.publishStep();
     } catch (err) {
-      recordEvent(this.m, now(), 'bank:status_unavailable', message(err));
+      recordEvent(this.record, now(), 'bank:status_unavailable', message(err));
     }
   }
 
@@ -524,8 +527,8 @@ class Payout {
   private failBeforeSession(err: unknown, step: 'tokenize' | 'init'): Promise<PayoutResult> {
     const rejection = bankRejection(err);
     const code = rejection?.code ?? 'bank_unavailable';
-    if (rejection) this.m.view.bankError = { ...rejection, endpoint: rejection.endpoint };
-    recordEvent(this.m, now(), `bank_rejected:${step}`, rejection ? code : message(err));
+    if (rejection) this.record.view.bankError = { ...rejection, endpoint: rejection.endpoint };
+    recordEvent(this.record, now(), `bank_rejected:${step}`, rejection ? code : message(err));
     return this.end('failed', { errorCode: code });
   }
 
@@ -537,7 +540,7 @@ class Payout {
   /** The bank never gave a final word: an operator must check with Bank 131; never retried automatically. */
   private endUnknown(): Promise<PayoutResult> {
     return this.end('unknown', {
-      errorCode: this.m.view.bankSessionStatus === 'error' ? 'session_error' : undefined,
+      errorCode: this.record.view.bankSessionStatus === 'error' ? 'session_error' : undefined,
     });
   }
 
@@ -545,7 +548,7 @@ class Payout {
     outcome: PayoutResult['outcome'],
     extra: { cancelReason?: CancelReason; errorCode?: string },
   ): Promise<PayoutResult> {
-    const result = finish(this.m, now(), outcome, extra);
+    const result = settle(this.record, now(), outcome, extra);
     this.publishStep();
     this.finishedCounter.add(1, { outcome: result.outcome });
     if (outcome === 'unknown') log.error('payout outcome unknown: an operator must check with Bank 131', {});
@@ -556,12 +559,12 @@ class Payout {
   // ---- search attributes ----
 
   private goTo(step: PayoutStep): void {
-    setStep(this.m, now(), step);
+    setStep(this.record, now(), step);
     this.publishStep();
   }
 
   private publishStep(): void {
-    const view = this.m.view;
+    const view = this.record.view;
     const attributes = [
       { key: PayoutStepKey, value: view.step },
       { key: PayoutStatusKey, value: view.outcome ?? 'in_progress' },

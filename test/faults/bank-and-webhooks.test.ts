@@ -3,7 +3,6 @@
  * Fault 7: 200 payouts under seeded random faults, checked against the simulator's ledger.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Bank131Client } from '../../bank131/client';
 import { InvalidPayoutRequestError, payoutWorkflowId } from '../../policy/payout-request';
 import { PayoutConflictError } from '../../client/payouts';
 import type { LocalStack } from '../../harness/local-stack';
@@ -20,6 +19,7 @@ import {
   TEST_CODEC_KEYS,
   uniquePayoutId,
   waitFor,
+  tokenizeDirectly,
 } from '../helpers/stack';
 import { postWebhook, readyWebhook, signed } from '../helpers/webhooks';
 
@@ -81,16 +81,8 @@ describe('Bank 131 faults on every endpoint', () => {
 describe('Bank 131 faults on token/info (payouts by token)', () => {
   // token/info carries no workflow ID, so these faults cannot be scoped to one payout: one at a time.
   it('retries transport faults on token/info, takes an unreadable answer as "not verified", and pays by the token', async () => {
-    const bank = new Bank131Client({
-      baseUrl: stack.simulator.url,
-      projectId: 'demo-project',
-      privateKeyPem: stack.keys.partner.privateKeyPem,
-      connectTimeoutMs: 2_000,
-      requestTimeoutMs: 5_000,
-      maxConnections: 2,
-    });
-    const { token } = await bank.tokenize({ bik: '049205131', account: '40702810200000000025' });
-    await bank.close();
+    // The caller tokenized earlier, straight with the bank.
+    const token = await tokenizeDirectly(stack);
     for (const kind of FAULT_KINDS) {
       const payoutId = uniquePayoutId(`token-info-${kind}`);
       stack.simulator.injectFault({

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { inject } from 'vitest';
+import { Bank131Client } from '../../bank131/client';
 import type { PayoutSettings } from '../../policy/settings';
 import { loadPayoutSettings } from '../../config';
 import { demoPayoutRequest } from '../../harness/demo-payout';
@@ -76,5 +77,22 @@ export async function waitFor<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A token the caller got earlier, straight from the bank (the simulator): for payouts by token. */
+export async function tokenizeDirectly(stack: LocalStack, account = '40702810200000000025'): Promise<string> {
+  const bank = new Bank131Client({
+    baseUrl: stack.simulator.url,
+    projectId: 'demo-project',
+    privateKeyPem: stack.keys.partner.privateKeyPem,
+    connectTimeoutMs: 2_000,
+    requestTimeoutMs: 5_000,
+    maxConnections: 1,
+  });
+  try {
+    return (await bank.tokenize({ bik: '049205131', account })).token;
+  } finally {
+    await bank.close();
   }
 }

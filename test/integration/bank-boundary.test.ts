@@ -5,13 +5,12 @@
  * ledger, which keeps its own books.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Bank131Client } from '../../bank131/client';
 import { payoutWorkflowId } from '../../policy/payout-request';
 import type { LocalStack } from '../../harness/local-stack';
 import type { FaultKind } from '../../simulator/faults';
 import type { WireVariant } from '../../simulator/wire';
 import { WIRE_DIMENSIONS } from '../../simulator/wire';
-import { accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
+import { accountRequest, startTestStack, uniquePayoutId, waitFor, tokenizeDirectly } from '../helpers/stack';
 import { postWebhook, readyWebhook, signed } from '../helpers/webhooks';
 
 let stack: LocalStack;
@@ -199,16 +198,7 @@ describe('ambiguous answers: only the bank decides that no money moved', () => {
 
   it('token/info answering something we cannot read: the token is unverified and the payout still pays', async () => {
     // The caller tokenized earlier, straight with the bank.
-    const direct = new Bank131Client({
-      baseUrl: stack.simulator.url,
-      projectId: 'demo-project',
-      privateKeyPem: stack.keys.partner.privateKeyPem,
-      connectTimeoutMs: 2_000,
-      requestTimeoutMs: 5_000,
-      maxConnections: 1,
-    });
-    const { token } = await direct.tokenize({ bik: '049205131', account: '40817810099910004312' });
-    await direct.close();
+    const token = await tokenizeDirectly(stack, '40817810099910004312');
     const { result, state } = await pay(
       'token-info-odd',
       // token/info carries no session or key the simulator could tie to a payout: the fault applies to all.

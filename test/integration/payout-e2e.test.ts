@@ -3,11 +3,17 @@
  * webhooks → gateway → signals. Asserts outcomes and, from the simulator's ledger, that money moved once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Bank131Client } from '../../bank131/client';
 import { InvalidPayoutRequestError, payoutWorkflowId } from '../../policy/payout-request';
 import { PayoutActionRejectedError, PayoutConflictError } from '../../client/payouts';
 import type { LocalStack } from '../../harness/local-stack';
-import { accountRequest, recordHistory, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
+import {
+  accountRequest,
+  recordHistory,
+  startTestStack,
+  uniquePayoutId,
+  waitFor,
+  tokenizeDirectly,
+} from '../helpers/stack';
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -55,16 +61,7 @@ describe('payout workflow end to end', () => {
 
   it('skips tokenization when the caller already holds a token', async () => {
     // The caller tokenized earlier, straight with the bank.
-    const bank = new Bank131Client({
-      baseUrl: stack.simulator.url,
-      projectId: 'demo-project',
-      privateKeyPem: stack.keys.partner.privateKeyPem,
-      connectTimeoutMs: 2_000,
-      requestTimeoutMs: 5_000,
-      maxConnections: 2,
-    });
-    const { token } = await bank.tokenize({ bik: '049205131', account: '40702810200000000025' });
-    await bank.close();
+    const token = await tokenizeDirectly(stack);
     const tokenizeCalls = () =>
       stack.simulator.ledger.entries.filter((e) => e.kind === 'request' && e.endpoint === 'tokenize').length;
     const before = tokenizeCalls();

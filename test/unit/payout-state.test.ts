@@ -6,10 +6,10 @@ import {
   applySnapshot,
   adoptSession,
   applyWebhook,
-  finish,
-  newMachine,
+  settle,
+  newRecord,
   outcomeOfFinal,
-  type PayoutMachine,
+  type PayoutRecord,
 } from '../../workflows/payout-state';
 
 const T = '2026-11-25T10:00:00.000Z';
@@ -41,8 +41,8 @@ const signal = (type: string, session: SessionSnapshot): WebhookSignal => ({
   receivedAt: T,
 });
 
-function initiated(): PayoutMachine {
-  const m = newMachine(request, T, 'run-1');
+function initiated(): PayoutRecord {
+  const m = newRecord(request, T, 'run-1');
   adoptSession(m, 'ps_1', T, WF);
   applySnapshot(m, snap('in_progress', 'in_progress'));
   m.view.step = 'awaiting_ready';
@@ -51,7 +51,7 @@ function initiated(): PayoutMachine {
 
 describe('payout state', () => {
   it('starts at starting, with a started event', () => {
-    const m = newMachine(request, T);
+    const m = newRecord(request, T);
     expect(m.view.step).toBe('starting');
     expect(m.view.events).toEqual([{ at: T, kind: 'started' }]);
   });
@@ -81,7 +81,7 @@ describe('payout state', () => {
   });
 
   it('never adopts a session from a webhook: it is recorded until the bank confirms it is ours', () => {
-    const m = newMachine(request, T, 'run-1');
+    const m = newRecord(request, T, 'run-1');
     expect(applyWebhook(m, signal('ready_to_confirm', readySnap), T, WF)).toBe('unverified_session');
     expect(m.view.sessionId).toBeUndefined();
     expect(m.ready).toBeUndefined();
@@ -92,7 +92,7 @@ describe('payout state', () => {
   });
 
   it('applies a webhook that arrived before init answered once init names its session', () => {
-    const m = newMachine(request, T, 'run-1');
+    const m = newRecord(request, T, 'run-1');
     applyWebhook(m, signal('ready_to_confirm', readySnap), T, WF);
     applyWebhook(m, signal('ready_to_confirm', { ...readySnap, sessionId: 'ps_other' }), T, WF);
     adoptSession(m, 'ps_1', T, WF);
@@ -130,7 +130,7 @@ describe('payout state', () => {
       rrn: '123456789012',
       finishedAt: T,
     });
-    const r = finish(m, T, 'succeeded');
+    const r = settle(m, T, 'succeeded');
     expect(r).toMatchObject({
       fee: { amount: 1500 },
       rrn: '123456789012',
@@ -189,7 +189,7 @@ describe('payout state', () => {
 
   it('finishes with outcome, reason and an event', () => {
     const m = initiated();
-    const r = finish(m, T, 'cancelled', { cancelReason: 'policy' });
+    const r = settle(m, T, 'cancelled', { cancelReason: 'policy' });
     expect(r).toMatchObject({
       payoutId: 'p-1',
       outcome: 'cancelled',
