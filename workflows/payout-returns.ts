@@ -9,6 +9,7 @@ import {
   condition,
   log,
   metricMeter,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -75,7 +76,10 @@ export async function payoutReturnsWorkflow(input: PayoutReturnsInput): Promise<
 
   // Handlers first: the signal that started this workflow is delivered right here.
   setHandler(returnsQuery, () => state);
+  let deliveries = 0;
+  const restartOnRedelivery = patched('returns-quiet-period-restarts-on-redelivery');
   setHandler(paymentRefundedSignal, (signal) => {
+    deliveries += 1;
     if (seen.has(signal.dedupKey)) return;
     seen.add(signal.dedupKey);
     pending.push(signal);
@@ -160,8 +164,14 @@ export async function payoutReturnsWorkflow(input: PayoutReturnsInput): Promise<
 
   for (;;) {
     while (pending.length > 0) await attach(pending.shift() as WebhookSignal);
-    // The quiet period restarts with every new refund webhook.
-    const more = await condition(() => pending.length > 0, RETURNS_QUIET_PERIOD);
+    // A redelivery restarts the quiet period too: closing while the bank still resends would start a new
+    // run that no longer knows the refund, and count and alert it again. Runs started before this wait
+    // only for new refunds.
+    const deliveriesBefore = deliveries;
+    const more = await condition(
+      () => pending.length > 0 || (restartOnRedelivery && deliveries > deliveriesBefore),
+      RETURNS_QUIET_PERIOD,
+    );
     if (!more && pending.length === 0) break;
   }
   await condition(allHandlersFinished);

@@ -19,6 +19,11 @@ import {
   statusQuery,
   unmatchedWebhookSignal,
   webhookUnreadableSignal,
+  PAYOUT_RETURNS_WORKFLOW_TYPE,
+  paymentRefundedSignal,
+  payoutReturnsWorkflowId,
+  type PayoutReturnsWorkflow,
+  type WebhookSignal,
   type PayoutResult,
   type PayoutState,
   type PayoutStep,
@@ -26,6 +31,7 @@ import {
   type WebhookInboxState,
 } from '../../workflows/messages';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { RETURNS_QUIET_PERIOD } from '../../workflows/payout-returns';
 import { QUIET_PERIOD } from '../../workflows/webhook-inbox';
 import { FakeBank, defaultPayoutSettings } from './stub-activities';
 
@@ -50,7 +56,9 @@ beforeAll(async () => {
         key.name,
         key.type === SearchAttributeType.INT
           ? IndexedValueType.INDEXED_VALUE_TYPE_INT
-          : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+          : key.type === SearchAttributeType.BOOL
+            ? IndexedValueType.INDEXED_VALUE_TYPE_BOOL
+            : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
       ]),
     ),
   });
@@ -349,6 +357,53 @@ describe('webhook inbox workflow (time-skipping)', () => {
     expect(state.sessionId).toBe(bank.sessionId);
     expect(state.webhooks).toEqual([webhook]);
     // The redelivery restarted the quiet period.
+    expect(closedAt - lastSignalAt).toBeGreaterThanOrEqual(quietMs);
+    expect(closedAt - lastSignalAt).toBeLessThan(quietMs + SLACK_MS);
+  });
+});
+
+describe('returns workflow (time-skipping)', () => {
+  it('attaches a return the bank confirms, and closes 30 days after the last refund webhook', async () => {
+    const bank = new FakeBank({ amount: 150_000, name: 'returns' });
+    const returned = bank.session('succeeded');
+    returned.payout = {
+      ...returned.payout!,
+      refunds: [{ id: 'rf_1', status: 'accepted', amount: bank.request.amount }],
+    };
+    bank.onStatus = () => returned;
+    const refund = {
+      type: 'payment_refunded',
+      session: returned,
+      dedupKey: webhookDedupKey('payment_refunded', returned),
+      receivedAt: new Date().toISOString(),
+    };
+    const quietMs = ms(RETURNS_QUIET_PERIOD);
+    const { state, lastSignalAt, closedAt } = await withWorker(bank, async (taskQueue) => {
+      const handle = await env.client.workflow.signalWithStart<PayoutReturnsWorkflow, [WebhookSignal]>(
+        PAYOUT_RETURNS_WORKFLOW_TYPE,
+        {
+          workflowId: payoutReturnsWorkflowId(bank.workflowId),
+          taskQueue,
+          args: [
+            { payoutWorkflowId: bank.workflowId, payoutId: bank.request.payoutId, sessionId: bank.sessionId },
+          ],
+          signal: paymentRefundedSignal,
+          signalArgs: [refund],
+        },
+      );
+      await env.sleep(quietMs - HOUR); // not quiet long enough yet
+      await handle.signal(paymentRefundedSignal, refund); // the bank redelivers
+      const signalledAt = await env.currentTimeMs();
+      const result = await handle.result();
+      const closeTime = (await handle.describe()).closeTime;
+      return { state: result, lastSignalAt: signalledAt, closedAt: closeTime?.getTime() ?? 0 };
+    });
+
+    expect(state.returns).toEqual([
+      expect.objectContaining({ refundId: 'rf_1', amount: bank.request.amount, confirmedByStatus: true }),
+    ]);
+    expect(state.foreign).toEqual([]);
+    expect(bank.count('status')).toBe(1); // the redelivery was recognised and not checked again
     expect(closedAt - lastSignalAt).toBeGreaterThanOrEqual(quietMs);
     expect(closedAt - lastSignalAt).toBeLessThan(quietMs + SLACK_MS);
   });
