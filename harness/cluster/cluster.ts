@@ -10,7 +10,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../config/local-demo';
 import { resolveTemporalCli } from '../temporal-cli';
@@ -282,6 +282,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     savePids();
   };
 
+  const isAlive = (name: ClusterService) => {
+    const p = services[name].process;
+    return !!p && p.exitCode === null && p.signalCode === null;
+  };
   const address = `127.0.0.1:${ports.frontendGrpc}`;
   const frontendAlive = () => {
     const p = services.frontend.process;
@@ -333,8 +337,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
 
   try {
-    for (const name of ['history', 'matching', 'frontend', 'worker'] as const) await startService(name);
+    // History first, and only once it listens: every service writes the cluster metadata record on a
+    // fresh database, and those that lose that race exit ("duplicate key … cluster_metadata_info").
+    await startService('history');
+    await waitForListening(ports.historyGrpc, () => isAlive('history'), options.startupTimeoutMs ?? 120_000);
+    for (const name of ['matching', 'frontend', 'worker'] as const) await startService(name);
     await waitReady();
+    // The frontend answering says nothing of the others: a service that died is an error, not a slow start.
+    const dead = CLUSTER_SERVICES.filter((n) => !isAlive(n));
+    if (dead.length > 0)
+      throw new Error(
+        `temporal-server ${dead.join(', ')} exited during startup: ${dead.map((n) => path.relative(PROJECT_ROOT, services[n].logFile)).join(', ')}`,
+      );
     log(`[cluster] frontend answers at ${address} (${elapsed()})`);
 
     log(`[cluster] 5/5 namespace: deploy/temporal/create-namespace.sh (${elapsed()})`);
@@ -376,4 +390,22 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     waitReady,
     stop,
   };
+}
+
+/** Resolves once a TCP connection to the loopback port succeeds; rejects when `alive` turns false or time runs out. */
+async function waitForListening(port: number, alive: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (!alive()) throw new Error(`the service meant to listen on port ${port} exited during startup`);
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs}ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
