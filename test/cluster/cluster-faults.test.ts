@@ -64,7 +64,6 @@ async function startInFlight(prefix: string, settings = FAST_SETTINGS) {
       webhookRetryInitialMs: 200,
       webhookRetryMaxMs: 1_000,
       webhookRetryGiveUpMs: 180_000,
-      scenariosByAmount: false,
     },
   });
   const s = stack;

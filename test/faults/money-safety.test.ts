@@ -52,15 +52,7 @@ beforeAll(async () => {
   stack = await startTestStack({
     // Faults on session/status too: reconciliation needs a window longer than the end-to-end suite's.
     settings: { ...FAST_SETTINGS, timeouts: { ...FAST_SETTINGS.timeouts, reconcileMaxDurationMs: 20_000 } },
-    simulator: {
-      processingDelayMs: 30,
-      webhookRetryInitialMs: 50,
-      webhookRetryMaxMs: 500,
-      webhookRetryGiveUpMs: 60_000,
-      scenariosByAmount: false,
-      wire: 'random',
-      seed: SEED,
-    },
+    simulator: { wire: 'random', seed: SEED },
   });
 }, 180_000);
 afterAll(async () => {

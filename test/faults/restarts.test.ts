@@ -48,7 +48,6 @@ describe('restarts', () => {
         webhookRetryInitialMs: 200,
         webhookRetryMaxMs: 1_000,
         webhookRetryGiveUpMs: 120_000,
-        scenariosByAmount: false,
       },
     });
     cleanups.push(() => stack.stop());
@@ -83,7 +82,6 @@ describe('restarts', () => {
         webhookRetryInitialMs: 200,
         webhookRetryMaxMs: 1_000,
         webhookRetryGiveUpMs: 120_000,
-        scenariosByAmount: false,
       },
     });
     cleanups.push(() => stack.stop());

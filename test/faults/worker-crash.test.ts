@@ -30,7 +30,6 @@ beforeAll(async () => {
       webhookRetryInitialMs: 100,
       webhookRetryMaxMs: 1_000,
       webhookRetryGiveUpMs: 120_000,
-      scenariosByAmount: false,
     },
   });
 });

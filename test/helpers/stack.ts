@@ -26,6 +26,7 @@ export const FAST_SETTINGS: PayoutSettings = {
   },
 };
 
+/** The test stack; `simulator` options are merged over these fast defaults, the rest replace them. */
 export function startTestStack(opts: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
   return startLocalStack({
     temporalAddress: inject('temporalAddress'),
@@ -33,14 +34,15 @@ export function startTestStack(opts: Partial<LocalStackOptions> = {}): Promise<L
     taskQueue: `payouts-${randomUUID()}`,
     codecKeys: TEST_CODEC_KEYS,
     settings: FAST_SETTINGS,
+    ...opts,
     simulator: {
       processingDelayMs: 30,
       webhookRetryInitialMs: 50,
       webhookRetryMaxMs: 500,
       webhookRetryGiveUpMs: 60_000,
       scenariosByAmount: false,
+      ...opts.simulator,
     },
-    ...opts,
   });
 }
 

@@ -101,7 +101,6 @@ describe('gateway while Temporal is down', () => {
         webhookRetryInitialMs: 200,
         webhookRetryMaxMs: 1_000,
         webhookRetryGiveUpMs: 120_000,
-        scenariosByAmount: false,
       },
     });
     const payoutId = uniquePayoutId('outage');
