@@ -41,12 +41,14 @@ async function main(): Promise<void> {
     activities: createActivities({ bank131, settings: config.payouts, logger }),
     codecKeys: config.temporal.codecKeys,
     workflowBundlePath: config.workflowBundlePath,
+    tuning: config.tuning,
   });
   logger.info(
     {
       taskQueue: config.temporal.taskQueue,
       address: config.temporal.address,
       metricsPort: config.metricsPort || undefined,
+      tuning: config.tuning,
     },
     'worker started',
   );
