@@ -144,7 +144,8 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
         throw err;
       });
       const maskedAccount = result.maskedAccount ?? maskAccount(input.account);
-      logger.info({ workflowId: input.workflowId, maskedAccount }, 'account tokenized');
+      // Routine steps at debug: the workflow logs one line per payout when it ends (issue 14).
+      logger.debug({ workflowId: input.workflowId, maskedAccount }, 'account tokenized');
       return { token: result.token, maskedAccount };
     }),
 
@@ -177,7 +178,7 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
           },
           `${input.workflowId}:init`,
         );
-        logger.info({ workflowId: input.workflowId, sessionId: session.id }, 'payout initiated');
+        logger.debug({ workflowId: input.workflowId, sessionId: session.id }, 'payout initiated');
         return { kind: 'initiated', session: toSessionSnapshot(session) };
       } catch (err) {
         if (err instanceof Bank131BusinessError && ALREADY_DONE_BANK_CODES.has(err.code)) {

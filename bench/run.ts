@@ -16,7 +16,6 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import sdkPackage from '@temporalio/worker/package.json';
 import autocannon from 'autocannon';
@@ -34,6 +33,7 @@ import { payoutWorkflowId } from '../policy/payout-request';
 import { workflowBundleSources } from '../workers/workflows-entry';
 import { readyToConfirmSignal, type WebhookSignal } from '../workflows/messages';
 import { summarizeCpuProfile } from './cpu-profile';
+import { historyEventCounts } from './history';
 import { processUsage, type ProcessUsage } from './process-usage';
 import {
   compareHistories,
@@ -262,22 +262,11 @@ const batchIds = (prefix: string, n: number) => {
   return Array.from({ length: n }, (_, i) => `${prefix}-${tag}-${i}`);
 };
 
-/** Event counts by type of each history, read back from the server. */
-async function historyEvents({ stack }: Bench, workflowIds: string[]): Promise<EventCounts[]> {
-  const sample = workflowIds.slice(0, HISTORY_SAMPLE);
-  return mapWithConcurrency(sample, 8, async (id) => {
-    const history = await stack.client.workflow.getHandle(id).fetchHistory();
-    const counts: EventCounts = {};
-    for (const e of history.events ?? []) {
-      const name = temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType);
-      const type = name
-        .replace(/^EVENT_TYPE_/, '')
-        .toLowerCase()
-        .replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
-      counts[type] = (counts[type] ?? 0) + 1;
-    }
-    return counts;
-  });
+/** Event counts by type of a sample of histories, read back from the server. */
+function historyEvents({ stack }: Bench, workflowIds: string[]): Promise<EventCounts[]> {
+  return mapWithConcurrency(workflowIds.slice(0, HISTORY_SAMPLE), 8, (id) =>
+    historyEventCounts(stack.client, id),
+  );
 }
 
 /**

@@ -551,6 +551,13 @@ class Payout {
     const result = settle(this.record, now(), outcome, extra);
     this.publishStep();
     this.finishedCounter.add(1, { outcome: result.outcome });
+    // The one info line per payout (steps log at debug); not written while replaying, no command.
+    log.info('payout finished', {
+      outcome,
+      sessionId: result.sessionId,
+      cancelReason: result.cancelReason,
+      errorCode: result.errorCode,
+    });
     if (outcome === 'unknown') log.error('payout outcome unknown: an operator must check with Bank 131', {});
     await condition(allHandlersFinished);
     return result;
