@@ -167,6 +167,20 @@ interface Bench {
   profileDirs: { worker: string; gateway: string };
 }
 
+/** BENCH_DYNAMIC_CONFIG='key=value,…': server settings to try a lever (the same server serves both sides). */
+function serverDynamicConfig(): Record<string, string | number | boolean> {
+  const raw = process.env.BENCH_DYNAMIC_CONFIG ?? '';
+  return Object.fromEntries(
+    raw
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => {
+        const [k, v = ''] = kv.split('=');
+        return [k!.trim(), v === 'true' ? true : v === 'false' ? false : v];
+      }),
+  );
+}
+
 async function startBench(cleanups: Cleanups): Promise<Bench> {
   const server: DevServer | Cluster =
     args.target === 'cluster'
@@ -176,7 +190,7 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
           ports: 'free',
           log,
         })
-      : await startDevServer({});
+      : await startDevServer({ dynamicConfig: serverDynamicConfig() });
   cleanups.push(() => server.stop());
   const serverPids =
     'services' in server ? CLUSTER_SERVICES.map((s) => server.services[s].pid!) : [server.process.pid!];
