@@ -14,7 +14,8 @@ import {
   Bank131UnrecognisedAnswerError,
   RETRYABLE_BANK_CODES,
 } from '../bank131/errors';
-import { classifySession, initMetadata, toSessionSnapshot, type SessionSnapshot } from '../bank131/session';
+import { toSessionSnapshot } from '../bank131/session-read';
+import { classifySession, initMetadata, type SessionSnapshot } from '../bank131/session';
 import type { PayoutSettings } from '../policy/settings';
 import type { Logger } from '../observability/logger';
 import {
