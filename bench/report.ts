@@ -63,8 +63,9 @@ export function compareHistories(ours: EventCounts[], baseline: EventCounts[]): 
   return {
     ours: total(o),
     baseline: total(b),
-    extra: diff.filter((d) => d.perRun > 0),
-    fewer: diff.filter((d) => d.perRun < 0).map((d) => ({ type: d.type, perRun: -d.perRun })),
+    // Under 0.05 per run is a rounding of the sample, not an event type one side has.
+    extra: diff.filter((d) => d.perRun >= 0.05),
+    fewer: diff.filter((d) => d.perRun <= -0.05).map((d) => ({ type: d.type, perRun: -d.perRun })),
   };
 }
 

@@ -136,7 +136,16 @@ async function timedBatch(
   } finally {
     await Promise.all(ends);
   }
-  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} of ${n} runs failed`);
+  if (failures.length > 0) {
+    // Say what failed: the first run's error and how many share each message.
+    const byMessage = new Map<string, number>();
+    for (const f of failures) {
+      const m = (f instanceof Error ? `${f.name}: ${f.message}` : String(f)).slice(0, 200);
+      byMessage.set(m, (byMessage.get(m) ?? 0) + 1);
+    }
+    const summary = [...byMessage].map(([m, c]) => `${c} × ${m}`).join('\n  ');
+    throw new AggregateError(failures, `${failures.length} of ${n} runs failed:\n  ${summary}`);
+  }
   const wallSeconds = (performance.now() - t0) / 1000;
   return { throughput: n / wallSeconds, latency: summarize(latencies), wallSeconds };
 }

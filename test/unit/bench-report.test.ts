@@ -36,6 +36,12 @@ describe('bench report', () => {
     expect(c.fewer).toEqual([{ type: 'MarkerRecorded', perRun: 1 }]);
   });
 
+  it('a difference that rounds to nothing per run is not listed as an extra event type', () => {
+    const ours = Array.from({ length: 50 }, (_, i) => ({ TimerStarted: i === 0 ? 3 : 2 }));
+    const baseline = Array.from({ length: 50 }, () => ({ TimerStarted: 2 }));
+    expect(compareHistories(ours, baseline).extra).toEqual([]);
+  });
+
   it('RSS growth from after warm-up to the end, flagged over 10 %', () => {
     expect(growth(200, 215)).toEqual({ from: 200, to: 215, pct: 7.5, flagged: false });
     expect(growth(200, 230).flagged).toBe(true);
