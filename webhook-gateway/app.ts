@@ -12,6 +12,7 @@ import { loadPublicKey, SIGNATURE_HEADER } from '../bank131/signature';
 import type { GatewayConfig } from '../config';
 import type { Logger } from '../observability/logger';
 import { createGatewayMetrics, type GatewayMetrics, type WebhookEvent } from '../observability/metrics';
+import { httpServerSpan, requestSpan } from '../observability/spans';
 import { WebhookDelivery, type WebhookContext } from './deliver';
 import { healthRouter } from './health';
 import { ReplayGuard } from './replay-guard';
@@ -71,6 +72,7 @@ export function createGatewayApp(deps: GatewayDeps): {
   app.use(healthRouter({ client, logger, metrics, isShuttingDown: () => state.shuttingDown }));
   app.post(
     WEBHOOK_PATH,
+    httpServerSpan(WEBHOOK_PATH),
     admitWebhook(state, config.maxInFlight, logger, report),
     express.raw({ type: () => true, limit: config.bodyLimitBytes }),
     answerWebhook((req, ctx) => handleWebhook(req, ctx, publicKeys, delivery, replays), report),
@@ -214,6 +216,12 @@ function webhookReporter(logger: Logger, observe: (e: WebhookEvent) => void): Re
       logger.error(line, 'authentic webhook we could not read: kept in the inbox, an operator should look');
     else if (status >= 400) logger.warn(line, 'webhook refused');
     else logger.info(line, 'webhook accepted');
+    requestSpan(res)?.setAttributes({
+      'bank131.webhook.type': ctx.type,
+      'bank131.session_id': ctx.sessionId,
+      'temporal.workflow_id': ctx.workflowId,
+      'webhook.outcome': outcome,
+    });
     observe({ type: ctx.type ?? 'unknown', status, outcome, durationMs });
   };
 }
