@@ -11,9 +11,15 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { loadPublicKey, SIGNATURE_HEADER } from '../bank131/signature';
 import type { GatewayConfig } from '../config';
 import type { Logger } from '../observability/logger';
-import { createGatewayMetrics, type GatewayMetrics, type WebhookEvent } from '../observability/metrics';
+import {
+  createGatewayMetrics,
+  registerPayoutGauges,
+  type GatewayMetrics,
+  type WebhookEvent,
+} from '../observability/metrics';
 import { httpServerSpan, requestSpan } from '../observability/spans';
-import { WebhookDelivery, type WebhookContext } from './deliver';
+import { PAYOUT_WORKFLOW_TYPE } from '../workflows/messages';
+import { WebhookDelivery, withTemporalDeadline, type WebhookContext } from './deliver';
 import { healthRouter } from './health';
 import { ReplayGuard } from './replay-guard';
 import { isTemporalUnavailable } from './temporal-errors';
@@ -58,6 +64,11 @@ export function createGatewayApp(deps: GatewayDeps): {
   const { client, config, logger, taskQueue } = deps;
   const state: GatewayState = { shuttingDown: false, inFlight: 0 };
   const metrics = deps.metrics ?? createGatewayMetrics();
+  registerPayoutGauges(
+    metrics.registry,
+    async (query) => (await withTemporalDeadline(client, () => client.workflow.count(query))).count,
+    PAYOUT_WORKFLOW_TYPE,
+  );
   const report = webhookReporter(logger, (e) => {
     metrics.recordWebhook(e);
     deps.onWebhook?.(e);
