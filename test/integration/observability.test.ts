@@ -112,6 +112,18 @@ describe('dashboard and alerts against the real exporters', () => {
     }, 'the worker to export payout_returns');
 
     if (process.env.PRINT_METRICS) console.log([...exported].sort().join('\n'));
+    // The visibility-backed gauges really count: the return just attached is among the returned payouts.
+    await waitFor(
+      async () => {
+        const text = await (await fetch(`${gatewayUrl}/metrics`)).text();
+        const returned = /^payouts_needing_operator\{reason="returned"\} (\d+)/m.exec(text);
+        const waiting = /^payouts_waiting\{step="awaiting_ready"\} \d+/m.test(text);
+        return returned && Number(returned[1]) >= 1 && waiting ? true : undefined;
+      },
+      'the gateway to count the returned payout in visibility',
+      40_000,
+    );
+
     const used = [...dashboardExpressions(), ...ruleExpressions()];
     expect(used.length).toBeGreaterThan(10);
     const missing = used.flatMap(({ where, expr }) =>
