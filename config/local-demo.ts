@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { LOG_LEVELS, parse, port } from './env';
+import { loadTracingConfig, type TracingConfig } from './tracing';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const LOCAL_DATA_DIR = path.join(PROJECT_ROOT, '.data');
@@ -58,6 +59,7 @@ export interface DemoConfig {
   simulatorPort: number;
   logLevel: string;
   exitAfterPayout: boolean;
+  tracing: TracingConfig;
 }
 
 /** `npm start`: the whole service on this machine (scripts/start.ts). */
@@ -71,5 +73,6 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     simulatorPort: d.SIMULATOR_PORT,
     logLevel: d.LOG_LEVEL,
     exitAfterPayout: d.DEMO_EXIT_AFTER_PAYOUT === '1',
+    tracing: loadTracingConfig(env, 'bank131-payouts-demo'),
   };
 }

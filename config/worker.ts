@@ -6,6 +6,7 @@ import { duration, int, loadLogLevel, parse, pemVariables, port, requirePem, typ
 import { loadPayoutSettings } from './payouts';
 import { requireProductionSecrets } from './secrets';
 import { loadTemporalConfig, TEMPORAL_REQUIRED_ENV, type TemporalConfig } from './temporal';
+import { loadTracingConfig, type TracingConfig } from './tracing';
 
 const Bank131ClientSchema = z.object({
   BANK131_BASE_URL: z.url().default('http://127.0.0.1:8131'),
@@ -49,6 +50,7 @@ export interface WorkerConfig {
   metricsHost: string;
   workflowBundlePath?: string;
   logLevel: string;
+  tracing: TracingConfig;
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -67,5 +69,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     metricsHost: w.WORKER_METRICS_HOST,
     workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,
     logLevel: loadLogLevel(env),
+    tracing: loadTracingConfig(env, 'bank131-payout-worker'),
   };
 }

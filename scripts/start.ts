@@ -18,6 +18,7 @@ import { demoPayoutRequest } from '../harness/demo-payout';
 import { startLocalStack } from '../harness/local-stack';
 import { resolveTemporalCli } from '../harness/temporal-cli';
 import { createLogger } from '../observability/logger';
+import { startTracing } from '../observability/tracing';
 import type { PayoutEvent } from '../workflows/messages';
 
 const TEMPORAL_PORT = 7233;
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } },
   });
   const logger = createLogger('demo', config.logLevel);
+  const tracing = startTracing(config.tracing);
 
   const codecServer = await startCodecServer({
     codec: new AesGcmPayloadCodec(parseCodecKeys(codecKeys)),
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
     gatewayPort: config.gatewayPort,
     simulator: { port: config.simulatorPort, processingDelayMs: 300 },
     logger,
+    tracing,
   });
   const uiBase = `http://localhost:${UI_PORT}`;
   out(`Temporal server   ${stack.temporal.address}`);
@@ -93,6 +96,10 @@ async function main(): Promise<void> {
   out(
     `Metrics           http://127.0.0.1:${metricsPort}/metrics (worker), ${stack.gatewayUrl ?? '-'}/metrics (gateway)`,
   );
+  if (tracing.enabled)
+    out(
+      `Tracing           ${config.tracing.exporter}${config.tracing.exporter === 'otlp' ? ` to ${config.tracing.otlpTracesUrl}` : ''}`,
+    );
   out();
 
   const payoutId = `demo-${new Date()
@@ -131,6 +138,7 @@ async function main(): Promise<void> {
     void stack
       .stop()
       .then(() => codecServer.close())
+      .then(() => tracing.shutdown())
       .then(() => process.exit(r.outcome === 'succeeded' ? 0 : 1));
   };
   process.once('SIGINT', shutdown);
