@@ -125,8 +125,10 @@ async function main(): Promise<void> {
       .then(() => cluster.stop())
       .then(() => process.exit(0));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // `on`, not `once`: Ctrl-C reaches this process twice (the terminal's group and tsx's relay), and a second
+  // signal with no handler would end the process in the middle of stopping.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((err: unknown) => {
