@@ -12,6 +12,7 @@ import {
   DEFAULT_CODEC_PORT,
   DEFAULT_UI_PORT,
   renderUiConfig,
+  resolveUiServer,
   startClusterUi,
   TEMPORAL_UI_VERSION,
   uiConfig,
@@ -128,6 +129,19 @@ describe('UI config', () => {
       expect(renderUiConfig(config).startsWith('#')).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names a TEMPORAL_UI_SERVER_PATH that is not an executable', () => {
+    const saved = process.env.TEMPORAL_UI_SERVER_PATH;
+    process.env.TEMPORAL_UI_SERVER_PATH = path.join(tmpdir(), 'no-such-temporal-ui-server');
+    try {
+      expect(() => resolveUiServer(() => undefined)).toThrow(
+        /TEMPORAL_UI_SERVER_PATH=.*not an executable file/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.TEMPORAL_UI_SERVER_PATH;
+      else process.env.TEMPORAL_UI_SERVER_PATH = saved;
     }
   });
 
