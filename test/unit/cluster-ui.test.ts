@@ -19,6 +19,7 @@ import {
   uiServerArgs,
   writeUiConfig,
 } from '../../harness/cluster/ui';
+import { loadClusterUiConfig } from '../../config/local-demo';
 import { createLogger } from '../../observability/logger';
 
 const root = path.resolve(__dirname, '../..');
@@ -53,6 +54,39 @@ describe('cluster UI and docker-compose.yml', () => {
   it("listens on compose's published ports by default: UI 8233, codec server 8888", () => {
     expect(compose.services['temporal-ui']?.ports).toContain(`${DEFAULT_UI_PORT}:8080`);
     expect(compose.services['codec-server']?.environment?.CODEC_SERVER_PORT).toBe(DEFAULT_CODEC_PORT);
+  });
+});
+
+describe('cluster UI settings (config/local-demo.ts)', () => {
+  it("defaults to compose's ports, the demo key, no token and no access-token passing", () => {
+    expect(loadClusterUiConfig({})).toEqual({
+      uiPort: 8233,
+      codecPort: 8888,
+      codecKeys: undefined,
+      codecAuthToken: undefined,
+      codecPassAccessToken: false,
+    });
+  });
+
+  it('reads the compose variables and refuses a short token', () => {
+    expect(
+      loadClusterUiConfig({
+        TEMPORAL_UI_PORT: '9233',
+        CODEC_SERVER_PORT: '9888',
+        PAYLOAD_CODEC_KEYS: 'k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
+        CODEC_SERVER_AUTH_TOKEN: 'a-token-of-24-characters',
+        TEMPORAL_CODEC_PASS_ACCESS_TOKEN: 'true',
+      }),
+    ).toEqual({
+      uiPort: 9233,
+      codecPort: 9888,
+      codecKeys: 'k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
+      codecAuthToken: 'a-token-of-24-characters',
+      codecPassAccessToken: true,
+    });
+    expect(() => loadClusterUiConfig({ CODEC_SERVER_AUTH_TOKEN: 'short' })).toThrow(
+      /CODEC_SERVER_AUTH_TOKEN/,
+    );
   });
 });
 
