@@ -76,3 +76,36 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     tracing: loadTracingConfig(env, 'bank131-payouts-demo'),
   };
 }
+
+const ClusterUiSchema = z.object({
+  TEMPORAL_UI_PORT: port(8233),
+  CODEC_SERVER_PORT: port(8888),
+  /** The workers' keys; the demo's own key (`DEMO_CODEC_KEYS_FILE`) when empty, as `npm start` uses. */
+  PAYLOAD_CODEC_KEYS: z.string().default(''),
+  CODEC_SERVER_AUTH_TOKEN: z
+    .string()
+    .default('')
+    .refine((t) => t === '' || t.length >= 16, 'must be at least 16 characters (or unset on loopback)'),
+  TEMPORAL_CODEC_PASS_ACCESS_TOKEN: z.enum(['true', 'false']).default('false'),
+});
+
+export interface ClusterUiConfig {
+  uiPort: number;
+  codecPort: number;
+  codecKeys?: string;
+  /** Unset: the codec server runs without a token, on loopback only (harness/cluster/ui.ts refuses otherwise). */
+  codecAuthToken?: string;
+  codecPassAccessToken: boolean;
+}
+
+/** `npm run cluster`: the Temporal UI and the codec server beside the cluster (compose's temporal-ui, codec-server). */
+export function loadClusterUiConfig(env: NodeJS.ProcessEnv = process.env): ClusterUiConfig {
+  const c = parse(ClusterUiSchema, env, 'cluster UI');
+  return {
+    uiPort: c.TEMPORAL_UI_PORT,
+    codecPort: c.CODEC_SERVER_PORT,
+    codecKeys: c.PAYLOAD_CODEC_KEYS || undefined,
+    codecAuthToken: c.CODEC_SERVER_AUTH_TOKEN || undefined,
+    codecPassAccessToken: c.TEMPORAL_CODEC_PASS_ACCESS_TOKEN === 'true',
+  };
+}

@@ -3,17 +3,13 @@
  * simulator, the webhook gateway, a worker, the codec server), then one payout end to end, printed step by
  * step. Keeps running so the payout can be inspected in the UI; Ctrl-C stops everything.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { AesGcmPayloadCodec, generateCodecKeySpec, parseCodecKeys } from '../codec/aes-gcm-codec';
+import { AesGcmPayloadCodec, parseCodecKeys } from '../codec/aes-gcm-codec';
 import { AUTH_DISABLED_FOR_LOCAL_DEV, startCodecServer } from '../codec/server';
-import {
-  DEMO_CODEC_KEYS_FILE,
-  DEMO_TEMPORAL_DB_FILE,
-  loadDemoConfig,
-  LOCAL_DATA_DIR,
-} from '../config/local-demo';
+import { DEMO_TEMPORAL_DB_FILE, loadDemoConfig, LOCAL_DATA_DIR } from '../config/local-demo';
+import { demoCodecKeys } from '../harness/demo-codec-keys';
 import { demoPayoutRequest } from '../harness/demo-payout';
 import { startLocalStack } from '../harness/local-stack';
 import { resolveTemporalCli } from '../harness/temporal-cli';
@@ -38,13 +34,6 @@ function portInUse(port: number): Promise<boolean> {
   });
 }
 
-function demoCodecKeys(): string {
-  if (config.codecKeys) return config.codecKeys;
-  if (!existsSync(DEMO_CODEC_KEYS_FILE))
-    writeFileSync(DEMO_CODEC_KEYS_FILE, generateCodecKeySpec('demo-1'), { mode: 0o600 });
-  return readFileSync(DEMO_CODEC_KEYS_FILE, 'utf8').trim();
-}
-
 function describeEvent(e: PayoutEvent): string {
   return `  ${e.at.slice(11, 23)}  ${e.kind}${e.detail ? `  (${e.detail})` : ''}`;
 }
@@ -53,7 +42,7 @@ async function main(): Promise<void> {
   mkdirSync(LOCAL_DATA_DIR, { recursive: true });
   out('Preparing the Temporal CLI (built once from the Go module proxy, then reused)...');
   resolveTemporalCli((line) => out(line));
-  const codecKeys = demoCodecKeys();
+  const codecKeys = demoCodecKeys(config.codecKeys);
   const metricsPort = config.workerMetricsPort;
   Runtime.install({
     logger: new DefaultLogger('WARN'),
