@@ -6,8 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadPayoutSettings, loadTemporalConfig } from '../config';
+import { ConfigError, loadPayoutSettings, loadTemporalConfig, loadTracingConfig } from '../config';
 import { DEMO_CODEC_KEYS_FILE } from '../config/local-demo';
+import { startTracing } from '../observability/tracing';
 import { connectClient } from '../temporal/client';
 import { InvalidPayoutRequestError } from '../policy/payout-request';
 import {
@@ -69,7 +70,8 @@ async function main(argv: string[]): Promise<number> {
     );
     temporal.codecKeys = readFileSync(DEMO_CODEC_KEYS_FILE, 'utf8').trim();
   }
-  const { client, connection } = await connectClient(temporal);
+  const tracing = startTracing(loadTracingConfig(process.env, 'bank131-payout-cli'));
+  const { client, connection } = await connectClient(temporal, { interceptors: tracing.clientInterceptors });
   const payouts = new PayoutsClient({
     client,
     taskQueue: temporal.taskQueue,
@@ -119,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } finally {
     await connection.close();
+    await tracing.shutdown();
   }
 }
 

@@ -6,6 +6,7 @@ import { duration, int, loadLogLevel, parse, pemVariables, port, requirePem, typ
 import { loadPayoutSettings } from './payouts';
 import { requireProductionSecrets } from './secrets';
 import { loadTemporalConfig, TEMPORAL_REQUIRED_ENV, type TemporalConfig } from './temporal';
+import { loadTracingConfig, type TracingConfig } from './tracing';
 
 const Bank131ClientSchema = z.object({
   BANK131_BASE_URL: z.url().default('http://127.0.0.1:8131'),
@@ -86,6 +87,7 @@ export interface WorkerConfig {
   workflowBundlePath?: string;
   logLevel: string;
   tuning: WorkerTuning;
+  tracing: TracingConfig;
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -105,5 +107,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,
     logLevel: loadLogLevel(env),
     tuning: loadWorkerTuning(env),
+    tracing: loadTracingConfig(env, 'bank131-payout-worker'),
   };
 }

@@ -18,6 +18,7 @@ import {
 import { PayoutsClient } from '../client/payouts';
 import { createLogger, type Logger } from '../observability/logger';
 import { bank131CallRecorder } from '../observability/metrics';
+import type { Tracing } from '../observability/tracing';
 import type { PayoutSettings } from '../policy/settings';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../simulator/server';
 import { connectClient } from '../temporal/client';
@@ -44,6 +45,8 @@ export interface LocalStackOptions {
   withoutGateway?: boolean;
   webhookUrl?: string;
   logger?: Logger;
+  /** The process's tracing (observability/tracing.ts) for the client and worker; the gateway's spans follow it. */
+  tracing?: Tracing;
 }
 
 export interface LocalStack {
@@ -94,7 +97,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const settings = opts.settings ?? loadPayoutSettings({});
     const keys = { partner: generateKeyPairPem(), bank: generateKeyPairPem() };
 
-    const { client, connection } = await connectClient(temporal);
+    const { client, connection } = await connectClient(temporal, {
+      interceptors: opts.tracing?.clientInterceptors,
+    });
     cleanups.push(() => connection.close());
 
     let gatewayUrl: string | undefined;
@@ -172,6 +177,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         codecKeys: temporal.codecKeys,
         workflowBundlePath: opts.workflowBundlePath,
         tuning: opts.workerTuning,
+        tracing: opts.tracing,
       });
       const running = worker.run();
       const w = worker;

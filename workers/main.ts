@@ -5,6 +5,7 @@ import { Bank131Client } from '../bank131/client';
 import { loadWorkerConfig } from '../config';
 import { createLogger, exitWithStartupError } from '../observability/logger';
 import { bank131CallRecorder } from '../observability/metrics';
+import { startTracing } from '../observability/tracing';
 import { connectionOptions } from '../temporal/client';
 import { createPayoutWorker } from './payout-worker';
 
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
         ? { metrics: { prometheus: { bindAddress: `${config.metricsHost}:${config.metricsPort}` } } }
         : undefined,
   });
+  const tracing = startTracing(config.tracing);
   const connection = await NativeConnection.connect(connectionOptions(config.temporal));
   const bank131 = new Bank131Client(config.bank131, {
     logger,
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     codecKeys: config.temporal.codecKeys,
     workflowBundlePath: config.workflowBundlePath,
     tuning: config.tuning,
+    tracing,
   });
   logger.info(
     {
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
       address: config.temporal.address,
       metricsPort: config.metricsPort || undefined,
       tuning: config.tuning,
+      tracing: tracing.enabled ? config.tracing.exporter : undefined,
     },
     'worker started',
   );
@@ -60,6 +64,7 @@ async function main(): Promise<void> {
   await worker.run();
   await bank131.close();
   await connection.close();
+  await tracing.shutdown();
   logger.info('worker stopped');
 }
 
