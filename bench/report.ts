@@ -135,9 +135,10 @@ function rep(r: Repeated, f = f1): string {
   return `${f(r.median)} (${f(r.min)}–${f(r.max)})${flag}`;
 }
 
-export function replaceBetweenMarkers(doc: string, table: string): string {
-  const begin = '<!-- bench:begin -->';
-  const end = '<!-- bench:end -->';
+/** `name`: `bench` for the documented run's table, `bench-soak` for the soak's. */
+export function replaceBetweenMarkers(doc: string, table: string, name = 'bench'): string {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
   const i = doc.indexOf(begin);
   const j = doc.indexOf(end);
   if (i < 0 || j < i) throw new Error(`the document has no ${begin} … ${end} markers`);
@@ -192,13 +193,14 @@ export function renderMarkdown(r: BenchReport): string {
   }
   out.push(`| double confirms | ${r.doubleConfirms} | | | 0 | ${verdict(r.doubleConfirms === 0)} |`);
 
-  out.push(
-    '',
-    'Cost growth with load (medians; CPU in ms per payout):',
-    '',
-    '| N | worker | gateway | server (ours) | **ours total** | baseline worker | server (baseline) | **baseline total** | p99 ours / baseline (ms) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  );
+  if (r.scale.length > 0)
+    out.push(
+      '',
+      'Cost growth with load (medians; CPU in ms per payout):',
+      '',
+      '| N | worker | gateway | server (ours) | **ours total** | baseline worker | server (baseline) | **baseline total** | p99 ours / baseline (ms) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
   for (const s of r.scale) {
     const c = s.cpuByProcessMs;
     out.push(

@@ -53,6 +53,10 @@ describe('bench report', () => {
       'intro\n<!-- bench:begin -->\nnew table\n<!-- bench:end -->\noutro\n',
     );
     expect(() => replaceBetweenMarkers('no markers', 'x')).toThrow(/markers/);
+    const both = `${doc}<!-- bench-soak:begin -->\n<!-- bench-soak:end -->\n`;
+    expect(replaceBetweenMarkers(both, 'soak', 'bench-soak')).toBe(
+      `${doc}<!-- bench-soak:begin -->\nsoak\n<!-- bench-soak:end -->\n`,
+    );
   });
 
   it('the markdown states the machine, the command, both configurations and every target with its verdict', () => {
