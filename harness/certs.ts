@@ -102,6 +102,8 @@ export interface GenerateOptions {
   days?: number;
   /** Replace everything, CAs included. */
   force?: boolean;
+  /** Issue certificates and tokens again even when they exist (`npm run certs` does; the cluster reuses them). */
+  reissue?: boolean;
   log?: (line: string) => void;
 }
 
@@ -117,10 +119,10 @@ function privateFile(file: string): void {
   chmodSync(file, 0o600);
 }
 
-function makeCa(dir: string, name: string, days: number): { cert: string; key: string } {
+function makeCa(dir: string, name: string, days: number): { cert: string; key: string; created: boolean } {
   const cert = path.join(dir, `${name}.pem`);
   const key = path.join(dir, `${name}.key`);
-  if (existsSync(cert) && existsSync(key)) return { cert, key };
+  if (existsSync(cert) && existsSync(key)) return { cert, key, created: false };
   openssl(
     [
       'req',
@@ -147,17 +149,24 @@ function makeCa(dir: string, name: string, days: number): { cert: string; key: s
     `CA ${name}`,
   );
   privateFile(key);
-  return { cert, key };
+  return { cert, key, created: true };
 }
 
 function makeLeaf(
   dir: string,
   name: string,
   ca: { cert: string; key: string },
-  opts: { days: number; usages: ('serverAuth' | 'clientAuth')[]; dns?: string[]; ips?: string[] },
+  opts: {
+    days: number;
+    usages: ('serverAuth' | 'clientAuth')[];
+    dns?: string[];
+    ips?: string[];
+    reissue: boolean;
+  },
 ): { cert: string; key: string } {
   const cert = path.join(dir, `${name}.pem`);
   const key = path.join(dir, `${name}.key`);
+  if (!opts.reissue && existsSync(cert) && existsSync(key)) return { cert, key };
   const csr = path.join(dir, `${name}.csr`);
   const ext = path.join(dir, `${name}.ext`);
   const san = [...(opts.dns ?? []).map((d) => `DNS:${d}`), ...(opts.ips ?? []).map((i) => `IP:${i}`)];
@@ -276,6 +285,7 @@ export function profilesToml(
 export function generateTemporalCredentials(opts: GenerateOptions = {}): TemporalCredentials {
   const dir = path.resolve(opts.dir ?? DEFAULT_CERTS_DIR);
   const days = opts.days ?? 90;
+  let reissue = opts.reissue ?? false;
   const namespace = opts.namespace ?? 'default';
   const log = opts.log ?? (() => undefined);
   if (opts.force) rmSync(dir, { recursive: true, force: true });
@@ -283,6 +293,8 @@ export function generateTemporalCredentials(opts: GenerateOptions = {}): Tempora
 
   const serverCa = makeCa(dir, 'server-ca', days * 4);
   const clientCa = makeCa(dir, 'client-ca', days * 4);
+  // Certificates left from an earlier CA would not verify against a new one.
+  if (serverCa.created || clientCa.created) reissue = true;
   const serverDns = ['localhost', FRONTEND_SERVER_NAME, ...(opts.extraServerNames ?? [])];
   const ips = ['127.0.0.1', '::1'];
   log(`[certs] ${dir}: frontend and internode certificates (server-ca)`);
@@ -291,6 +303,7 @@ export function generateTemporalCredentials(opts: GenerateOptions = {}): Tempora
     usages: ['serverAuth'],
     dns: serverDns,
     ips,
+    reissue,
   });
   // The internode identity is both: each service serves it and presents it when calling the others.
   const internode = makeLeaf(dir, 'internode', serverCa, {
@@ -298,6 +311,7 @@ export function generateTemporalCredentials(opts: GenerateOptions = {}): Tempora
     usages: ['serverAuth', 'clientAuth'],
     dns: [INTERNODE_SERVER_NAME, ...serverDns],
     ips,
+    reissue,
   });
 
   const jwtSigningKey = path.join(dir, 'jwt-signing.key');
@@ -322,8 +336,10 @@ export function generateTemporalCredentials(opts: GenerateOptions = {}): Tempora
   log(`[certs] client certificates and tokens (client-ca): ${CREDENTIAL_NAMES.join(', ')}`);
   const clients = {} as Record<CredentialName, CredentialFiles>;
   for (const name of CREDENTIAL_NAMES) {
-    const pair = makeLeaf(dir, name, clientCa, { days, usages: ['clientAuth'] });
+    const pair = makeLeaf(dir, name, clientCa, { days, usages: ['clientAuth'], reissue });
     const token = path.join(dir, `${name}.jwt`);
+    clients[name] = { ...pair, token };
+    if (!reissue && existsSync(token)) continue;
     writeFileSync(
       token,
       signJwt(signingKey, jwtKeyId, {
@@ -333,7 +349,6 @@ export function generateTemporalCredentials(opts: GenerateOptions = {}): Tempora
       }) + '\n',
       { mode: 0o600 },
     );
-    clients[name] = { ...pair, token };
   }
   const profiles = path.join(dir, 'temporal.toml');
   const creds: TemporalCredentials = {

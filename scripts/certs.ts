@@ -43,6 +43,7 @@ function main(): void {
     extraServerNames,
     days,
     force: args.includes('--force'),
+    reissue: true,
     log: (l) => process.stderr.write(l + '\n'),
   });
   const rel = (p: string) => path.relative(PROJECT_ROOT, p) || p;

@@ -10,13 +10,15 @@ import { startCluster } from '../harness/cluster/cluster';
 import { CLUSTER_SERVICES } from '../harness/cluster/config';
 import { PROJECT_ROOT } from '../config/local-demo';
 
-const HELP = `usage: npm run cluster [-- --reset] [--build-only] [--port N] [--namespace NS] [--bind-ip IP --broadcast-address IP]
+const HELP = `usage: npm run cluster [-- --reset] [--build-only] [--port N] [--namespace NS] [--bind-ip IP --broadcast-address IP] [--certs DIR] [--insecure]
   --reset         wipe .data/cluster (PostgreSQL data, config, logs) before starting
   --build-only    build or find temporal-server and temporal-sql-tool, print where, and exit
   --port N        the frontend's gRPC port (default 7233; TEMPORAL_PORT also works)
   --namespace NS  namespace to create (default: default; TEMPORAL_NAMESPACE also works)
   --bind-ip IP    where the services listen (default 127.0.0.1; 0.0.0.0 serves workers on other machines)
-  --broadcast-address IP  this host's address as other nodes reach it (with --bind-ip 0.0.0.0)`;
+  --broadcast-address IP  this host's address as other nodes reach it (with --bind-ip 0.0.0.0)
+  --certs DIR     the credentials folder (default secrets/temporal; created with \`npm run certs\`'s layout when missing)
+  --insecure      no TLS and no authorization (debugging only)`;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -41,7 +43,10 @@ async function main(): Promise<void> {
     ports: { frontendGrpc: port },
     bindIp: value('--bind-ip'),
     broadcastAddress: value('--broadcast-address'),
+    certsDir: value('--certs'),
+    insecure: args.includes('--insecure'),
   });
+  const creds = cluster.credentials;
   const rel = (p: string) => path.relative(PROJECT_ROOT, p);
   process.stdout.write(
     [
@@ -53,6 +58,9 @@ async function main(): Promise<void> {
       ),
       `  postgres  ${cluster.postgres.host}:${cluster.postgres.port}  data ${rel(cluster.postgres.dataDir)}  log ${rel(cluster.postgres.logFile)}`,
       `  namespace ${cluster.namespace}`,
+      creds
+        ? `  mTLS + JWT: TEMPORAL_CONFIG_FILE=${rel(creds.profiles)} TEMPORAL_PROFILE=<worker|gateway|backend|operator-read|operator-write|admin>`
+        : '  INSECURE: no TLS, no authorization',
       'Ctrl-C to stop.',
       '',
     ].join('\n'),
