@@ -404,3 +404,27 @@ export function connectionOptionsFor(
     },
   };
 }
+
+/** An existing credentials folder (from `generateTemporalCredentials`), without writing anything. */
+export function readTemporalCredentials(dirArg: string): TemporalCredentials {
+  const dir = path.resolve(dirArg);
+  const f = (name: string) => path.join(dir, name);
+  const jwks = f('jwks.json');
+  if (!existsSync(jwks))
+    throw new Error(`${dir} holds no credentials: run \`npm run certs -- --dir ${dir}\``);
+  const clients = Object.fromEntries(
+    CREDENTIAL_NAMES.map((n) => [n, { cert: f(`${n}.pem`), key: f(`${n}.key`), token: f(`${n}.jwt`) }]),
+  ) as Record<CredentialName, CredentialFiles>;
+  return {
+    dir,
+    serverCa: f('server-ca.pem'),
+    clientCa: f('client-ca.pem'),
+    frontend: { cert: f('frontend.pem'), key: f('frontend.key') },
+    internode: { cert: f('internode.pem'), key: f('internode.key') },
+    jwks,
+    jwtSigningKey: f('jwt-signing.key'),
+    jwtKeyId: (JSON.parse(readFileSync(jwks, 'utf8')) as { keys: { kid: string }[] }).keys[0]!.kid,
+    profiles: f('temporal.toml'),
+    clients,
+  };
+}
