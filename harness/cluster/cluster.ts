@@ -27,6 +27,7 @@ import {
 } from '../certs';
 import { resolveServerBinaries, type ServerBinaries } from './binaries';
 import { serveJwks, type JwksServer } from './jwks';
+import type { StackProcess, TemporalCredential } from '../local-stack';
 import {
   CLUSTER_SERVICES,
   DEFAULT_CLUSTER_PORTS,
@@ -451,6 +452,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     waitReady,
     stop,
   };
+}
+
+/** The local stack's per-process credentials on this cluster (none when it runs insecure). */
+export function stackCredentials(
+  cluster: Pick<Cluster, 'credentials' | 'connectionOptions'>,
+): Partial<Record<StackProcess, TemporalCredential>> | undefined {
+  if (!cluster.credentials) return undefined;
+  const pick = (name: StackProcess): TemporalCredential => {
+    const o = cluster.connectionOptions(name);
+    return 'tls' in o ? { tls: o.tls, apiKey: o.apiKey } : {};
+  };
+  return { backend: pick('backend'), gateway: pick('gateway'), worker: pick('worker') };
 }
 
 /**

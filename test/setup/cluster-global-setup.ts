@@ -21,7 +21,9 @@ export async function setup(project: TestProject): Promise<void> {
   // Fresh credentials per run, outside dataDir (which --reset wipes before the certificates are made).
   const certsDir = `${dataDir}-certs`;
   rmSync(certsDir, { recursive: true, force: true });
-  cluster = await startCluster({ dataDir, certsDir, reset: true, ports: 'free', log });
+  // CLUSTER_INSECURE=1: the cluster without mTLS and authorization, to tell a TLS effect from another one.
+  const insecure = process.env.CLUSTER_INSECURE === '1';
+  cluster = await startCluster({ dataDir, certsDir, reset: true, ports: 'free', log, insecure });
   control = await startClusterControl(cluster);
   const cacheDir = path.resolve(__dirname, '../../.cache');
   mkdirSync(cacheDir, { recursive: true });
