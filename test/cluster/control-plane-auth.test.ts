@@ -3,8 +3,10 @@
  * CA and a JWT the server's default authorizer accepts, and each process holds its own credential. Runs only
  * against the mTLS cluster (`TEMPORAL_TARGET=cluster npx vitest run test/cluster/control-plane-auth.test.ts`).
  */
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clusterControl } from '../../harness/cluster/control';
@@ -18,9 +20,10 @@ import {
 import type { LocalStack } from '../../harness/local-stack';
 import { PayoutsClient } from '../../client/payouts';
 import { payoutWorkflowId } from '../../policy/payout-request';
-import { accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
+import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId, waitFor } from '../helpers/stack';
 import { clusterCertsDir } from '../helpers/temporal-credentials';
 
+const ROOT = path.resolve(__dirname, '../..');
 const address = inject('temporalAddress');
 const certsDir = clusterCertsDir();
 if (!certsDir) throw new Error('this suite needs the mTLS cluster: TEMPORAL_TARGET=cluster');
@@ -65,6 +68,39 @@ const withToken = (token: string | undefined): ConnectionOptions => {
   return { address, tls, ...(token === undefined ? {} : { apiKey: token }) };
 };
 const signingKey = readFileSync(creds.jwtSigningKey, 'utf8');
+
+/**
+ * `npm run payout -- …` as an operator would run it: TEMPORAL_CONFIG_FILE + TEMPORAL_PROFILE, nothing else.
+ * Asynchronous: this process runs the stack's worker, which must keep answering the CLI's queries.
+ */
+function payoutCli(
+  profile: string,
+  args: string[],
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TEMPORAL_')));
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'client/cli.ts'), ...args],
+      {
+        cwd: ROOT,
+        env: {
+          ...env,
+          TEMPORAL_CONFIG_FILE: creds.profiles,
+          TEMPORAL_PROFILE: profile,
+          TEMPORAL_ADDRESS: address,
+          PAYLOAD_CODEC_KEYS: TEST_CODEC_KEYS,
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ status: code, stdout, stderr });
+      },
+    );
+  });
+}
 
 describe('who may reach the frontend', () => {
   it('a plaintext client is refused', async () => {
@@ -182,7 +218,7 @@ describe('distinct credentials per process', () => {
     );
   });
 
-  it('operator-read lists, describes and queries, but cannot start, signal or approve; operator-write approves', async () => {
+  it('operator-read lists, describes and queries, but cannot start, signal or approve (SDK and CLI); operator-write approves', async () => {
     const payoutId = uniquePayoutId('mtls-approval');
     const amount = stack.settings.policy.approvalThreshold + 100;
     await stack.payouts.startPayout(accountRequest(payoutId, amount));
@@ -221,7 +257,25 @@ describe('distinct credentials per process', () => {
     // nothing moved: still waiting for an operator
     expect((await reader.getPayout(payoutId)).state.step).toBe('awaiting_approval');
 
-    await writer.approve(payoutId, { by: `operator-${randomUUID().slice(0, 6)}`, comment: 'checked' });
+    // The payout CLI, configured only by Temporal's environment configuration (a profile per operator role)
+    const asRead = await payoutCli('operator-read', ['status', payoutId]);
+    expect(asRead.status, asRead.stderr).toBe(0);
+    expect((JSON.parse(asRead.stdout) as { state: { step: string } }).state.step).toBe('awaiting_approval');
+    const refused = await payoutCli('operator-read', ['approve', payoutId, '--by', 'eve']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/unauthorized|permission/i);
+    expect((await reader.getPayout(payoutId)).state.step).toBe('awaiting_approval');
+
+    const approved = await payoutCli('operator-write', [
+      'approve',
+      payoutId,
+      '--by',
+      `operator-${randomUUID().slice(0, 6)}`,
+    ]);
+    expect(approved.status, approved.stderr).toBe(0);
     expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
+    // and the SDK with the write credential is let in too (the payout is finished: refused as such, not denied)
+    const late = await writer.approve(payoutId, { by: 'bob' }).catch((err: unknown) => err);
+    expect(deniedCode(late)).toBeUndefined();
   });
 });
