@@ -144,6 +144,11 @@ main(process.argv.slice(2)).then(
     process.stderr.write(
       `error: ${known ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
+    // The server's own words (e.g. "Request unauthorized." for a credential without the permission).
+    const cause =
+      err instanceof Error ? (err.cause as { details?: unknown; message?: unknown } | undefined) : undefined;
+    const said = cause?.details ?? cause?.message;
+    if (typeof said === 'string' && said) process.stderr.write(`cause: ${said}\n`);
     process.exit(1);
   },
 );

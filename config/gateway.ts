@@ -54,6 +54,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const temporal = loadTemporalConfig(env);
   requireProductionSecrets(env, 'webhook gateway', [
     { variable: 'PAYLOAD_CODEC_KEYS', value: temporal.codecKeys, rule: 'secret' },
+    {
+      variable: 'TEMPORAL_TLS / TEMPORAL_PROFILE',
+      value: temporal.tls ? 'on' : undefined,
+      rule: 'tls',
+    },
   ]);
   return {
     temporal,

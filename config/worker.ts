@@ -97,6 +97,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   requireProductionSecrets(env, 'worker', [
     { variable: 'PAYLOAD_CODEC_KEYS', value: temporal.codecKeys, rule: 'secret' },
     { variable: 'BANK131_BASE_URL', value: bank131.baseUrl, rule: 'https' },
+    {
+      variable: 'TEMPORAL_TLS / TEMPORAL_PROFILE',
+      value: temporal.tls ? 'on' : undefined,
+      rule: 'tls',
+    },
   ]);
   return {
     temporal,

@@ -19,15 +19,18 @@ import {
 import { demoCodecKeys } from '../harness/demo-codec-keys';
 import { loadClusterUiConfig, PROJECT_ROOT } from '../config/local-demo';
 import { createLogger } from '../observability/logger';
+import { FRONTEND_SERVER_NAME } from '../harness/certs';
 
 const HELP = `usage: npm run cluster [-- --reset] [--build-only] [--port N] [--namespace NS] [--bind-ip IP --broadcast-address IP]
-                       [--no-ui] [--ui-port N] [--codec-port N]
+                       [--certs DIR] [--insecure] [--no-ui] [--ui-port N] [--codec-port N]
   --reset         wipe .data/cluster (PostgreSQL data, config, logs) before starting
   --build-only    build or find temporal-server, temporal-sql-tool and temporal-ui-server, print where, and exit
   --port N        the frontend's gRPC port (default 7233; TEMPORAL_PORT also works)
   --namespace NS  namespace to create (default: default; TEMPORAL_NAMESPACE also works)
   --bind-ip IP    where the services listen (default 127.0.0.1; 0.0.0.0 serves workers on other machines)
   --broadcast-address IP  this host's address as other nodes reach it (with --bind-ip 0.0.0.0)
+  --certs DIR     the credentials folder (default secrets/temporal; created with \`npm run certs\`'s layout when missing)
+  --insecure      no TLS and no authorization (debugging only)
   --no-ui         start neither the Temporal UI nor the codec server
   --ui-port N     the Temporal UI's port (default 8233; TEMPORAL_UI_PORT also works); it listens on 127.0.0.1
   --codec-port N  the codec server's port (default 8888; CODEC_SERVER_PORT also works); on 127.0.0.1
@@ -73,13 +76,25 @@ async function main(): Promise<void> {
     ports: { frontendGrpc: port },
     bindIp: value('--bind-ip'),
     broadcastAddress: value('--broadcast-address'),
+    certsDir: value('--certs'),
+    insecure: args.includes('--insecure'),
   });
+  const creds = cluster.credentials;
   let ui: ClusterUi | undefined;
   if (withUi) {
     process.stderr.write('[cluster] starting the codec server and the Temporal UI\n');
     try {
       ui = await startClusterUi({
         temporalAddress: cluster.address,
+        // The UI's own mTLS identity is the read-only operator certificate (see the README on tokens).
+        tls: creds
+          ? {
+              caFile: creds.serverCa,
+              certFile: creds.clients['operator-read'].cert,
+              keyFile: creds.clients['operator-read'].key,
+              serverName: FRONTEND_SERVER_NAME,
+            }
+          : undefined,
         namespace: cluster.namespace,
         dataDir: DEFAULT_CLUSTER_DIR,
         codecKeys: demoCodecKeys(uiSettings.codecKeys),
@@ -111,6 +126,9 @@ async function main(): Promise<void> {
             `  codec     ${ui.codecUrl}   <- the UI's codec endpoint${uiSettings.codecAuthToken ? '' : ' (no token: loopback only)'}`,
           ]
         : []),
+      creds
+        ? `  mTLS + JWT: TEMPORAL_CONFIG_FILE=${rel(creds.profiles)} TEMPORAL_PROFILE=<worker|gateway|backend|operator-read|operator-write|admin>`
+        : '  INSECURE: no TLS, no authorization',
       'Ctrl-C to stop.',
       '',
     ].join('\n'),

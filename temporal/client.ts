@@ -3,11 +3,13 @@ import type { DataConverter } from '@temporalio/common';
 import type { TemporalConfig } from '../config';
 import { dataConverterFor } from '../codec/data-converter';
 
+/** What both `Connection.connect` (client) and `NativeConnection.connect` (worker) take. */
 export function connectionOptions(cfg: TemporalConfig) {
   return {
     address: cfg.address,
-    tls: cfg.tls ? {} : undefined,
+    tls: cfg.tls || undefined,
     apiKey: cfg.apiKey,
+    metadata: cfg.metadata,
   };
 }
 

@@ -51,8 +51,8 @@ describe('cluster UI and docker-compose.yml', () => {
     }
   });
 
-  it("listens on compose's published ports by default: UI 8233, codec server 8888", () => {
-    expect(compose.services['temporal-ui']?.ports).toContain(`${DEFAULT_UI_PORT}:8080`);
+  it("listens on compose's ports by default, on this host only: UI 8233, codec server 8888", () => {
+    expect(compose.services['temporal-ui']?.ports).toContain(`127.0.0.1:${DEFAULT_UI_PORT}:8080`);
     expect(compose.services['codec-server']?.environment?.CODEC_SERVER_PORT).toBe(DEFAULT_CODEC_PORT);
   });
 });
