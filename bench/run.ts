@@ -16,6 +16,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ServiceError } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import sdkPackage from '@temporalio/worker/package.json';
 import autocannon from 'autocannon';
@@ -62,6 +63,8 @@ const { values: args } = parseArgs({
     /** 10 000 payouts; worker and gateway RSS after warm-up vs at the end. */
     soak: { type: 'boolean', default: false },
     n: { type: 'string' },
+    /** Several N for a shorter scale run, e.g. `--ns 100,500` (the documented run is 100,500,2000). */
+    ns: { type: 'string' },
     reps: { type: 'string' },
     /** Skip the gateway phases: for measuring a lever's CPU per payout quickly. */
     'payouts-only': { type: 'boolean', default: false },
@@ -74,11 +77,13 @@ const { values: args } = parseArgs({
 if (args.target !== 'dev' && args.target !== 'cluster') throw new Error('--target is dev or cluster');
 const profile = args.smoke ? 'smoke' : args.quick ? 'quick' : args.soak ? 'soak' : 'full';
 const SCALE = args.full || args.scale;
-const NS = args.n
-  ? [Number(args.n)]
-  : SCALE
-    ? [100, 500, 2000]
-    : [{ smoke: 10, quick: 100, full: 500, soak: 10_000 }[profile]];
+const NS = args.ns
+  ? args.ns.split(',').map(Number)
+  : args.n
+    ? [Number(args.n)]
+    : SCALE
+      ? [100, 500, 2000]
+      : [{ smoke: 10, quick: 100, full: 500, soak: 10_000 }[profile]];
 const REPS = Number(args.reps ?? { smoke: 1, quick: 3, full: 3, soak: 1 }[profile]);
 const LATENCY_REPS = args.smoke ? 1 : 3;
 const LATENCY_SECONDS = { smoke: 1, quick: 3, full: 4, soak: 4 }[profile];
@@ -271,12 +276,30 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
   };
 }
 
+/** How often a wait for a run's end had to ask again (see awaitEnd). */
+let resultRetries = 0;
+
+/**
+ * Waits for a run's end. With thousands of runs awaited at once, the client's long poll for the result can
+ * fail ("Failed to get Workflow execution history") while the run itself is fine: ask again, and count it.
+ */
+async function awaitEnd<T>(wait: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await wait();
+    } catch (err) {
+      if (!(err instanceof ServiceError) || attempt >= 5) throw err;
+      resultRetries += 1;
+    }
+  }
+}
+
 function runPayouts({ stack }: Bench, ids: string[]): Promise<RunFigures> {
   return timedBatch(ids.length, async (i) => {
     const id = ids[i]!;
     await stack.payouts.startPayout(demoPayoutRequest(id));
     return async () => {
-      const r = await stack.payouts.result(id);
+      const r = await awaitEnd(() => stack.payouts.result(id));
       if (r.outcome !== 'succeeded') throw new Error(`payout ${id} ended ${r.outcome}`);
     };
   });
@@ -288,7 +311,7 @@ function runBaseline({ stack, baselineQueue }: Bench, ids: string[]): Promise<Ru
       taskQueue: baselineQueue,
       workflowId: ids[i]!,
     });
-    return () => handle.result();
+    return () => awaitEnd(() => handle.result());
   });
 }
 
@@ -702,6 +725,7 @@ async function main(): Promise<void> {
     writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(report, null, 2));
     writeFileSync(path.join(outDir, 'latest.md'), `${markdown}\n`);
     log(`\n${markdown}\n`);
+    if (resultRetries > 0) log(`(waits for a run's end asked again ${resultRetries} times)`);
     log(`written to bench/results/latest.json and latest.md`);
     if (WRITE_DOCS) {
       const docPath = path.join(ROOT, 'docs', 'performance.md');
