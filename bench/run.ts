@@ -642,9 +642,10 @@ async function measureSignalLatency(bench: Bench, sinks: Sinks, saturationRate: 
 
 function configOfBothSides(): BenchReport['config'] {
   const tuning = loadWorkerTuning(process.env);
-  const tuned = Object.fromEntries(
-    Object.entries(tuning).map(([k, v]) => [`worker ${k}`, v ?? 'SDK default']),
-  );
+  const tuned: Record<string, string | number> =
+    Object.keys(tuning).length > 0
+      ? Object.fromEntries(Object.entries(tuning).map(([k, v]) => [`worker ${k}`, v ?? 'SDK default']))
+      : { 'worker tuning': `SDK defaults (no WORKER_* set), ${os.cpus().length} CPUs` };
   return {
     ours: {
       process: 'worker + webhook gateway, each its own Node process',
