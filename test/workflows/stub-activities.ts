@@ -161,6 +161,11 @@ export class FakeBank {
       confirmPayout: (input) => Promise.resolve(this.onConfirm(this.record('confirm', input))),
       cancelPayout: (input) => Promise.resolve(this.onCancel(this.record('cancel', input))),
       getSessionStatus: (input) => Promise.resolve(this.onStatus(this.record('status', input))),
+      // Payout methods (issue 15): not part of these tests' call counts; the wallet covers any payout.
+      checkSbpBank: () => Promise.resolve({ listed: true }),
+      verifySbpRecipient: () => Promise.reject(new Error('no SBP in the workflow stub bank')),
+      getWalletBalance: ({ currency }) =>
+        Promise.resolve({ amount: Number.MAX_SAFE_INTEGER, currency, readAt: new Date().toISOString() }),
     };
   }
 }
