@@ -280,6 +280,7 @@ class Payout {
     const bank = await this.banking.quickCalls.checkSbpBank({ bankId: payee.bankId });
     check.bankListed = bank.listed;
     check.bankName = bank.name;
+    if (bank.note !== undefined) check.detail = bank.note;
     if (bank.listed === false) {
       this.record.view.bankError = {
         endpoint: 'fps/banks',
@@ -354,11 +355,18 @@ class Payout {
     if (!m?.balanceCheck || !patched('balance-before-init')) return undefined;
     const { amount, currency } = this.input.request;
     const view = this.record.view;
-    const waiting = metricMeter.createUpDownCounter?.(
-      'payouts_awaiting_funds',
+    // Waiting now = entered - left (the SDK's workflow meter has no up-down counter).
+    const entered = metricMeter.createCounter(
+      'payouts_awaiting_funds_entered',
       'payouts',
-      'Payouts waiting in awaiting_funds',
+      'Payouts that began waiting for funds',
     );
+    const left = metricMeter.createCounter(
+      'payouts_awaiting_funds_left',
+      'payouts',
+      'Payouts that stopped waiting for funds',
+    );
+    const waiting = { add: (n: 1 | -1) => (n > 0 ? entered : left).add(1) };
     const deadline = Date.now() + m.fundsWaitMaxDurationMs;
     let interval = m.fundsWaitInitialIntervalMs;
     for (let checks = 1; ; checks += 1) {
@@ -366,25 +374,25 @@ class Payout {
       view.funds = { ...view.funds, balance: balance.amount, currency, checkedAt: balance.readAt, checks };
       if (balance.amount === undefined || balance.amount >= amount) {
         if (view.funds.waitingSince !== undefined) {
-          waiting?.add(-1);
+          waiting.add(-1);
           recordEvent(this.record, now(), 'funds:available', String(balance.amount ?? 'unreadable'));
         }
         return undefined;
       }
       if (view.funds.waitingSince === undefined) {
         view.funds.waitingSince = now();
-        waiting?.add(1);
+        waiting.add(1);
         recordEvent(this.record, now(), 'funds:insufficient', `${balance.amount} < ${amount}`);
         log.warn('wallet balance does not cover the payout: waiting for funds', {});
         this.goTo('awaiting_funds');
       }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        waiting?.add(-1);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        waiting.add(-1);
         return this.end('cancelled', { cancelReason: 'insufficient_funds' });
       }
-      if (await condition(() => view.cancelRequest !== undefined, Math.min(interval, left))) {
-        waiting?.add(-1);
+      if (await condition(() => view.cancelRequest !== undefined, Math.min(interval, remaining))) {
+        waiting.add(-1);
         return this.end('cancelled', { cancelReason: 'operator' });
       }
       interval = Math.min(interval * 2, m.fundsWaitMaxIntervalMs);
