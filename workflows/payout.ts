@@ -126,6 +126,11 @@ class Payout {
   );
   /** Payouts started before this change upserted at every step; replaying them must do the same. */
   private readonly publishOnlyWhatOperatorsFilterOn = patched('fewer-search-attribute-upserts');
+  /**
+   * Payouts started before the balance check never read `wallet/balance`. Asked before the first await, like
+   * the other patches: a patch asked only after the settings' local activity failed to replay.
+   */
+  private readonly checksBalanceBeforeInit = patched('balance-before-init');
   private published = '';
   private settings!: PayoutSettings;
   private banking!: ReturnType<typeof bankActivities>;
@@ -352,7 +357,7 @@ class Payout {
    */
   private async awaitFunds(): Promise<PayoutResult | undefined> {
     const m = this.settings.methods;
-    if (!m?.balanceCheck || !patched('balance-before-init')) return undefined;
+    if (!m?.balanceCheck || !this.checksBalanceBeforeInit) return undefined;
     const { amount, currency } = this.input.request;
     const view = this.record.view;
     // Waiting now = entered - left (the SDK's workflow meter has no up-down counter).
