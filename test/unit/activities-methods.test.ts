@@ -79,7 +79,9 @@ describe('getWalletBalance', () => {
     const unreadable = await make({ balanceCacheMs: 0 }).getWalletBalance({ currency: 'rub' });
     expect(unreadable).not.toHaveProperty('amount');
     expect(unreadable.note).toBe('no readable rub wallet');
-    bank.walletBalance.mockRejectedValueOnce(new Bank131BusinessError('wallet/balance', 'access_denied'));
+    bank.walletBalance.mockRejectedValueOnce(
+      new Bank131BusinessError('wallet/balance', 'access_denied', undefined, 403),
+    );
     const refused = await make({ balanceCacheMs: 0 }).getWalletBalance({ currency: 'rub' });
     expect(refused).not.toHaveProperty('amount');
   });
@@ -121,7 +123,7 @@ describe('verifySbpRecipient', () => {
 
   it("the bank's refusal is a non-retryable rejection with its code", async () => {
     bank.fpsVerification.mockRejectedValue(
-      new Bank131BusinessError('fps/customer_verification', 'invalid_request', 'phone not found'),
+      new Bank131BusinessError('fps/customer_verification', 'invalid_request', 'phone not found', 400),
     );
     const err = await activities.verifySbpRecipient(input).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
