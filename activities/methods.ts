@@ -6,7 +6,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './index';
 import { sbpVerificationBody } from '../bank131/payout-details';
-import { Bank131BusinessError, Bank131UnrecognisedAnswerError } from '../bank131/errors';
+import {
+  ALREADY_DONE_BANK_CODES,
+  Bank131BusinessError,
+  Bank131UnrecognisedAnswerError,
+} from '../bank131/errors';
 import { toSessionSnapshot } from '../bank131/session';
 import { FAILURE_TYPES, type PayoutActivities, type SbpBankCheck, type WalletBalance } from './types';
 
@@ -58,6 +62,10 @@ export function methodActivities(deps: ActivityDeps): MethodActivities {
         );
         return toSessionSnapshot(session);
       } catch (err) {
+        if (err instanceof Bank131BusinessError && ALREADY_DONE_BANK_CODES.has(err.code)) {
+          // An earlier attempt started the check but its answer (the session ID) was lost: no answer, not a "no".
+          throw ApplicationFailure.nonRetryable(err.message, 'SbpVerificationAnswerLost');
+        }
         if (err instanceof Bank131BusinessError) {
           // The bank's "no" (e.g. the phone is not in SBP) is the check's answer, not a failure.
           throw ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.bankRejected, {

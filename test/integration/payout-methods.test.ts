@@ -119,6 +119,25 @@ describe('SBP payouts (phone + bank ID)', () => {
     expect(ledger).toMatchObject({ initsProcessed: 0, confirmsProcessed: 0 });
   });
 
+  it("the check's answer is lost (retried, the key already used): goes on unanswered, paid once", async () => {
+    const payoutId = uniquePayoutId('sbp-verify-lost');
+    stack.simulator.injectFault({
+      endpoint: 'fps/customer_verification',
+      kind: 'lost_response',
+      times: 1,
+      workflowId: payoutWorkflowId(payoutId),
+    });
+    await stack.payouts.startPayout(request(payoutId, SBP));
+    const result = await stack.payouts.result(payoutId);
+    const { state } = await stack.payouts.getPayout(payoutId);
+    expect(result.outcome).toBe('succeeded');
+    expect(state.sbpCheck).toMatchObject({ verification: 'unanswered' });
+    expect(stack.simulator.ledger.summaryFor(payoutWorkflowId(payoutId))).toMatchObject({
+      initsProcessed: 1,
+      confirmsProcessed: 1,
+    });
+  });
+
   it('the phone is not registered at that bank: cancelled before init', async () => {
     const { result, state, ledger } = await run('sbp-not-registered', SBP, {
       scenario: 'sbp_not_registered',
