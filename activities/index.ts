@@ -15,7 +15,9 @@ import {
   RETRYABLE_BANK_CODES,
 } from '../bank131/errors';
 import { classifySession, initMetadata, toSessionSnapshot, type SessionSnapshot } from '../bank131/session';
+import { initPayoutBody } from '../bank131/payout-details';
 import type { PayoutSettings } from '../policy/settings';
+import { methodActivities } from './methods';
 import type { Logger } from '../observability/logger';
 import {
   FAILURE_TYPES,
@@ -28,12 +30,18 @@ import {
   type TokenInfoResult,
   type TokenizeInput,
   type TokenizeResult,
+  type WalletBalance,
 } from './types';
 
 export interface ActivityDeps {
   bank131: Bank131Client;
   settings: PayoutSettings;
   logger: Logger;
+  /** How long one worker reuses a `wallet/balance` answer (default 5 s) and the `fps/banks` list (10 min). */
+  balanceCacheMs?: number;
+  fpsBanksCacheMs?: number;
+  /** The metrics hook for each balance read (observability/metrics.ts walletBalanceRecorder). */
+  onBalance?: (b: WalletBalance) => void;
 }
 
 /** Maps a client failure to the ApplicationFailure the workflow's retry policy understands. */
@@ -90,7 +98,9 @@ function refusalOf(err: unknown): SessionStepResult['refusal'] | 'rethrow' | und
   return 'rethrow';
 }
 
-export function createActivities({ bank131, settings, logger }: ActivityDeps): PayoutActivities {
+export function createActivities(deps: ActivityDeps): PayoutActivities {
+  const { bank131, settings, logger } = deps;
+  const methods = methodActivities(deps);
   const guarded =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -163,18 +173,28 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
 
     initPayout: guarded(async (input: InitPayoutInput): Promise<InitPayoutResult> => {
       try {
+        const metadata = input.runTag ? initMetadata(input.workflowId, input.runTag) : input.workflowId;
         const session = await bank131.initPayout(
-          {
-            payment_method: {
-              type: 'bank_account',
-              bank_account: {
-                system_type: 'ru',
-                ru: { token: input.token, full_name: input.fullName, description: input.description },
+          input.recipient
+            ? initPayoutBody({
+                recipient: input.recipient,
+                accountToken: input.token || undefined,
+                description: input.description,
+                amount: input.amount,
+                currency: input.currency,
+                metadata,
+              })
+            : {
+                payment_method: {
+                  type: 'bank_account',
+                  bank_account: {
+                    system_type: 'ru',
+                    ru: { token: input.token, full_name: input.fullName, description: input.description },
+                  },
+                },
+                amount_details: { amount: input.amount, currency: input.currency },
+                metadata,
               },
-            },
-            amount_details: { amount: input.amount, currency: input.currency },
-            metadata: input.runTag ? initMetadata(input.workflowId, input.runTag) : input.workflowId,
-          },
           `${input.workflowId}:init`,
         );
         logger.info({ workflowId: input.workflowId, sessionId: session.id }, 'payout initiated');
@@ -210,5 +230,7 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
     getSessionStatus: guarded(async (input: { sessionId: string }) =>
       toSessionSnapshot(await bank131.status(input.sessionId)),
     ),
+
+    ...methods,
   };
 }

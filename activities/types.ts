@@ -6,6 +6,7 @@
  */
 import type { PayoutSettings } from '../policy/settings';
 import type { SessionSnapshot } from '../bank131/session';
+import type { Recipient } from '../workflows/messages';
 
 /** ApplicationFailure types the activities throw; the workflow and retry policies match on these strings. */
 export const FAILURE_TYPES = {
@@ -52,6 +53,31 @@ export interface InitPayoutInput {
   description: string;
   amount: number;
   currency: string;
+  /** Card, SBP and self-employed payouts: the body is built from the recipient (bank131/payout-details.ts). */
+  recipient?: Recipient;
+}
+
+/** Whether `fps/banks` lists a bank ID; `listed` is undefined when the list could not be read. */
+export interface SbpBankCheck {
+  listed?: boolean;
+  name?: string;
+  note?: string;
+}
+
+export interface SbpVerificationInput {
+  workflowId: string;
+  phone: string;
+  bankId: string;
+  fullName: string;
+}
+
+/** The wallet balance in one currency, summed over the wallets in it; `amount` undefined when unreadable. */
+export interface WalletBalance {
+  amount?: number;
+  currency: string;
+  /** When the bank was asked (ISO); a cached answer keeps its time. */
+  readAt: string;
+  note?: string;
 }
 
 export type InitPayoutResult =
@@ -88,4 +114,10 @@ export interface PayoutActivities {
   confirmPayout(input: SessionStepInput): Promise<SessionStepResult>;
   cancelPayout(input: SessionStepInput): Promise<SessionStepResult>;
   getSessionStatus(input: { sessionId: string }): Promise<SessionSnapshot>;
+  /** Best effort, cached per worker: never fails on an unreadable list (see SbpBankCheck.listed). */
+  checkSbpBank(input: { bankId: string }): Promise<SbpBankCheck>;
+  /** Starts the SBP recipient check; the returned session (and its status later) carries the answer. */
+  verifySbpRecipient(input: SbpVerificationInput): Promise<SessionSnapshot>;
+  /** Best effort, cached briefly per worker: an unreadable balance has no `amount`. */
+  getWalletBalance(input: { currency: string }): Promise<WalletBalance>;
 }

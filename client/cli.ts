@@ -1,6 +1,8 @@
 /**
  * `npm run payout -- <command>`: start, inspect and act on payouts from a terminal.
- *   start --id ID --amount KOPECKS [--currency rub] (--token T | --bik B --account A) --name NAME --description TEXT
+ *   start --id ID --amount KOPECKS [--currency rub] RECIPIENT --name NAME --description TEXT
+ *     RECIPIENT: --token T | --bik B --account A | (--card-token T | --card-hash H) --last4 N [--brand B]
+ *                | --phone P --bank-id ID; self-employed: add --inn INN --service "name:amount" (client/cli-recipient.ts)
  *   status ID | result ID | approve ID --by NAME [--comment C] | reject ID --by NAME [--comment C] | cancel ID --by NAME [--comment C]
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { DEMO_CODEC_KEYS_FILE } from '../config/local-demo';
 import { startTracing } from '../observability/tracing';
 import { connectClient } from '../temporal/client';
 import { InvalidPayoutRequestError } from '../policy/payout-request';
+import { RECIPIENT_OPTIONS, RecipientFlagsError, recipientFromFlags } from './cli-recipient';
 import {
   PayoutActionRejectedError,
   PayoutConflictError,
@@ -19,7 +22,11 @@ import {
 } from './payouts';
 
 const USAGE = `usage:
-  npm run payout -- start --id ID --amount KOPECKS [--currency rub] (--token TOKEN | --bik BIK --account ACCOUNT) --name "FULL NAME" --description "TEXT"
+  npm run payout -- start --id ID --amount KOPECKS [--currency rub] RECIPIENT --name "FULL NAME" --description "TEXT"
+      RECIPIENT: --bik BIK --account ACCOUNT | --token TOKEN
+               | (--card-token TOKEN | --card-hash HASH) --last4 NNNN [--brand visa]      (never a card number)
+               | --phone 79XXXXXXXXX --bank-id SBP_BANK_ID                              (SBP; cannot be returned)
+      self-employed: add --inn INN --service "name:amount[:quantity]" (repeat) [--payer-type legal --payer-inn INN --payer-name NAME]
   npm run payout -- status ID
   npm run payout -- result ID          (waits for the payout to finish)
   npm run payout -- approve ID --by OPERATOR [--comment TEXT]
@@ -32,10 +39,7 @@ const OPTIONS = {
   id: { type: 'string' },
   amount: { type: 'string' },
   currency: { type: 'string', default: 'rub' },
-  token: { type: 'string' },
-  bik: { type: 'string' },
-  account: { type: 'string' },
-  name: { type: 'string' },
+  ...RECIPIENT_OPTIONS,
   description: { type: 'string' },
   by: { type: 'string' },
   comment: { type: 'string' },
@@ -46,9 +50,13 @@ function buildStartInput(
 ) {
   if (v.amount !== undefined && !/^-?\d+$/.test(v.amount))
     throw new UsageError('--amount must be an integer number of kopecks');
-  const recipient = v.token
-    ? { kind: 'token', token: v.token, fullName: v.name ?? '' }
-    : { kind: 'account', bik: v.bik ?? '', account: v.account ?? '', fullName: v.name ?? '' };
+  let recipient: Record<string, unknown>;
+  try {
+    recipient = recipientFromFlags(v);
+  } catch (err) {
+    if (err instanceof RecipientFlagsError) throw new UsageError(err.message);
+    throw err;
+  }
   return {
     payoutId: v.id ?? '',
     amount: v.amount === undefined ? undefined : Number(v.amount),

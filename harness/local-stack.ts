@@ -17,7 +17,7 @@ import {
 } from '../config';
 import { PayoutsClient } from '../client/payouts';
 import { createLogger, type Logger } from '../observability/logger';
-import { bank131CallRecorder } from '../observability/metrics';
+import { bank131CallRecorder, walletBalanceRecorder } from '../observability/metrics';
 import type { Tracing } from '../observability/tracing';
 import type { PayoutSettings } from '../policy/settings';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../simulator/server';
@@ -41,6 +41,8 @@ export interface LocalStackOptions {
   workerTuning?: PayoutWorkerOptions['tuning'];
   /** Start no worker (tests that run their own, e.g. in a child process). */
   withoutWorker?: boolean;
+  /** How long the worker reuses a `wallet/balance` answer (activities default: 5 s). */
+  balanceCacheMs?: number;
   /** Start no gateway; the simulator then delivers webhooks to `webhookUrl`. */
   withoutGateway?: boolean;
   webhookUrl?: string;
@@ -193,6 +195,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           bank131,
           settings,
           logger: logger.child({ component: 'activities' }),
+          balanceCacheMs: opts.balanceCacheMs,
+          onBalance: walletBalanceRecorder(Runtime.instance().metricMeter),
         }),
         codecKeys: temporal.codecKeys,
         workflowBundlePath: opts.workflowBundlePath,

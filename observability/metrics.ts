@@ -132,3 +132,18 @@ export function registerPayoutGauges(
     },
   });
 }
+
+/** The wallet balance each `wallet/balance` read saw (minor units), by currency: the worker's gauge. */
+export function walletBalanceRecorder(
+  meter: MetricMeter,
+): (b: { amount?: number; currency: string }) => void {
+  const gauge = meter.createGauge(
+    'bank131_wallet_balance',
+    'int',
+    'minor units',
+    'Bank 131 wallet balance at the last read, by currency',
+  );
+  return (b) => {
+    if (b.amount !== undefined) gauge.set(b.amount, { currency: b.currency.toLowerCase() });
+  };
+}

@@ -37,10 +37,29 @@ export interface PayoutTimeouts {
   bankCallTimeoutMs: number;
 }
 
+/** Card, SBP and self-employed payouts, and the balance check before init (issue 15). */
+export interface MethodSettings {
+  /** Ask `fps/customer_verification` before an SBP init. */
+  sbpVerification: boolean;
+  /** How long to wait for the verification session's answer before going on without it. */
+  sbpVerificationTimeoutMs: number;
+  /** Read `wallet/balance` before init and wait in `awaiting_funds` while it does not cover the payout. */
+  balanceCheck: boolean;
+  fundsWaitInitialIntervalMs: number;
+  fundsWaitMaxIntervalMs: number;
+  /** Then `cancelled`, reason `insufficient_funds` (nothing was initiated). */
+  fundsWaitMaxDurationMs: number;
+  /** A self-employed payout without a receipt this long after it succeeded is flagged. */
+  receiptDeadlineMs: number;
+  receiptPollIntervalMs: number;
+}
+
 /** What the worker hands each payout workflow (recorded in its history, so replays see the same values). */
 export interface PayoutSettings {
   policy: PolicyConfig;
   timeouts: PayoutTimeouts;
+  /** Absent in histories recorded before payout methods existed: no balance check, no SBP verification. */
+  methods?: MethodSettings;
 }
 
 export type PolicyDecision =

@@ -4,7 +4,7 @@ import { createActivities } from '../activities';
 import { Bank131Client } from '../bank131/client';
 import { loadWorkerConfig } from '../config';
 import { createLogger, exitWithStartupError } from '../observability/logger';
-import { bank131CallRecorder } from '../observability/metrics';
+import { bank131CallRecorder, walletBalanceRecorder } from '../observability/metrics';
 import { startTracing } from '../observability/tracing';
 import { connectionOptions } from '../temporal/client';
 import { createPayoutWorker } from './payout-worker';
@@ -40,7 +40,12 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ bank131, settings: config.payouts, logger }),
+    activities: createActivities({
+      bank131,
+      settings: config.payouts,
+      logger,
+      onBalance: walletBalanceRecorder(Runtime.instance().metricMeter),
+    }),
     codecKeys: config.temporal.codecKeys,
     workflowBundlePath: config.workflowBundlePath,
     tracing,

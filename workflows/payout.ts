@@ -25,6 +25,7 @@ import { FAILURE_TYPES } from '../activities/types';
 import { classifySession, UNKNOWN_STATUS, type SessionSnapshot } from '../bank131/session';
 import type { PayoutSettings, PayoutTimeouts, PolicyConfig, PolicyDecision } from '../policy/settings';
 import { decidePayout } from '../policy/payout-policy';
+import { describeRecipient, payeeOf, sbpVerdict, type SbpVerdict } from '../policy/recipients';
 import {
   InvalidPayoutRequestError,
   parsePayoutRequest,
@@ -46,6 +47,8 @@ import {
   type PayoutResult,
   type PayoutStep,
   type PayoutWorkflowInput,
+  type SbpCheck,
+  type SbpRecipient,
   type WebhookSignal,
 } from './messages';
 import {
@@ -124,6 +127,11 @@ class Payout {
   );
   /** Payouts started before this change upserted at every step; replaying them must do the same. */
   private readonly publishOnlyWhatOperatorsFilterOn = patched('fewer-search-attribute-upserts');
+  /**
+   * Payouts started before the balance check never read `wallet/balance`. Asked before the first await, like
+   * the other patches: a patch asked only after the settings' local activity failed to replay.
+   */
+  private readonly checksBalanceBeforeInit = patched('balance-before-init');
   private published = '';
   private settings!: PayoutSettings;
   private banking!: ReturnType<typeof bankActivities>;
@@ -152,6 +160,10 @@ class Payout {
     this.settings = await settingsActivity.loadPayoutSettings();
     this.refuseInvalidInput(this.settings.policy);
     this.banking = bankActivities(this.timeouts.bankCallTimeoutMs ?? LEGACY_BANK_CALL_TIMEOUT_MS);
+
+    this.record.view.recipient = describeRecipient(this.input.request.recipient);
+    const notPaid = (await this.checkRecipient()) ?? (await this.awaitFunds());
+    if (notPaid) return notPaid;
 
     const token = await this.obtainToken();
     if (typeof token !== 'string') return token;
@@ -271,19 +283,152 @@ class Payout {
 
   // ---- steps ----
 
+  /**
+   * 0a. SBP only: the bank ID must be in `fps/banks`, and (when configured) the bank's recipient check must
+   * know the phone at that bank under our recipient's name. A "no" ends the payout before init: nothing moves.
+   */
+  private async checkRecipient(): Promise<PayoutResult | undefined> {
+    const payee = payeeOf(this.input.request.recipient);
+    if (payee.kind !== 'sbp') return undefined;
+    this.goTo('checking_recipient');
+    const check: SbpCheck = (this.record.view.sbpCheck = {});
+    const bank = await this.banking.quickCalls.checkSbpBank({ bankId: payee.bankId });
+    check.bankListed = bank.listed;
+    check.bankName = bank.name;
+    if (bank.note !== undefined) check.detail = bank.note;
+    if (bank.listed === false) {
+      this.record.view.bankError = {
+        endpoint: 'fps/banks',
+        code: 'sbp_bank_not_listed',
+        description: `bank ID ${payee.bankId} is not in the bank's SBP list`,
+      };
+      recordEvent(this.record, now(), 'sbp:bank_not_listed', payee.bankId);
+      return this.end('failed', { errorCode: 'sbp_bank_not_listed' });
+    }
+    if (!this.settings.methods?.sbpVerification) {
+      check.verification = 'off';
+      return undefined;
+    }
+    const verdict = await this.verifySbp(payee, check);
+    recordEvent(this.record, now(), `sbp:${verdict.verdict}`, check.detail);
+    if (this.record.view.cancelRequest) return this.end('cancelled', { cancelReason: 'operator' });
+    switch (verdict.verdict) {
+      case 'verified':
+        check.verification = 'verified';
+        check.verifiedName = verdict.name;
+        return undefined;
+      case 'name_mismatch':
+      case 'not_registered':
+        check.verification = verdict.verdict;
+        if (verdict.verdict === 'name_mismatch') check.verifiedName = verdict.name;
+        log.warn('SBP recipient check failed: cancelled before init', { verdict: verdict.verdict });
+        return this.end('cancelled', { cancelReason: 'recipient_verification' });
+      case 'pending':
+        // No answer in time: go on; ready_to_confirm must still show our phone and bank.
+        check.verification = 'unanswered';
+        return undefined;
+    }
+  }
+
+  /** The verification session, polled with backoff until it ends or the configured wait runs out. */
+  private async verifySbp(payee: SbpRecipient, check: SbpCheck): Promise<SbpVerdict> {
+    const calls = this.banking.quickCalls;
+    const { phone, bankId, fullName } = payee;
+    try {
+      let snapshot = await calls.verifySbpRecipient({ workflowId: this.workflowId, phone, bankId, fullName });
+      check.verificationSessionId = snapshot.sessionId;
+      let verdict = sbpVerdict(snapshot, fullName);
+      const deadline = Date.now() + this.settings.methods!.sbpVerificationTimeoutMs;
+      let interval = this.timeouts.reconcileInitialIntervalMs;
+      while (verdict.verdict === 'pending' && Date.now() < deadline) {
+        const woke = await condition(
+          () => this.record.view.cancelRequest !== undefined,
+          Math.min(interval, Math.max(deadline - Date.now(), 1)),
+        );
+        if (woke) return verdict;
+        snapshot = await calls.getSessionStatus({ sessionId: snapshot.sessionId });
+        verdict = sbpVerdict(snapshot, fullName);
+        interval = Math.min(interval * 2, this.timeouts.reconcileMaxIntervalMs);
+      }
+      if (verdict.verdict === 'not_registered') check.detail = verdict.detail;
+      return verdict;
+    } catch (err) {
+      const rejection = bankRejection(err);
+      check.detail = rejection ? rejection.code : message(err);
+      // The bank refused the check itself: that is its "no", and nothing has been initiated.
+      return rejection ? { verdict: 'not_registered', detail: rejection.code } : { verdict: 'pending' };
+    }
+  }
+
+  /**
+   * 0b. The wallet must cover the payout before anything is initiated; while it does not, wait visibly in
+   * `awaiting_funds` with backoff, then cancel (`insufficient_funds`): honest, since nothing was initiated.
+   * An unreadable balance holds nothing back: the bank's init refuses what it cannot cover.
+   */
+  private async awaitFunds(): Promise<PayoutResult | undefined> {
+    const m = this.settings.methods;
+    if (!m?.balanceCheck || !this.checksBalanceBeforeInit) return undefined;
+    const { amount, currency } = this.input.request;
+    const view = this.record.view;
+    // Waiting now = entered - left (the SDK's workflow meter has no up-down counter).
+    const entered = metricMeter.createCounter(
+      'payouts_awaiting_funds_entered',
+      'payouts',
+      'Payouts that began waiting for funds',
+    );
+    const left = metricMeter.createCounter(
+      'payouts_awaiting_funds_left',
+      'payouts',
+      'Payouts that stopped waiting for funds',
+    );
+    const waiting = { add: (n: 1 | -1) => (n > 0 ? entered : left).add(1) };
+    const deadline = Date.now() + m.fundsWaitMaxDurationMs;
+    let interval = m.fundsWaitInitialIntervalMs;
+    for (let checks = 1; ; checks += 1) {
+      const balance = await this.banking.quickCalls.getWalletBalance({ currency });
+      view.funds = { ...view.funds, balance: balance.amount, currency, checkedAt: balance.readAt, checks };
+      if (balance.amount === undefined || balance.amount >= amount) {
+        if (view.funds.waitingSince !== undefined) {
+          waiting.add(-1);
+          recordEvent(this.record, now(), 'funds:available', String(balance.amount ?? 'unreadable'));
+        }
+        return undefined;
+      }
+      if (view.funds.waitingSince === undefined) {
+        view.funds.waitingSince = now();
+        waiting.add(1);
+        recordEvent(this.record, now(), 'funds:insufficient', `${balance.amount} < ${amount}`);
+        log.warn('wallet balance does not cover the payout: waiting for funds', {});
+        this.goTo('awaiting_funds');
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        waiting.add(-1);
+        return this.end('cancelled', { cancelReason: 'insufficient_funds' });
+      }
+      if (await condition(() => view.cancelRequest !== undefined, Math.min(interval, remaining))) {
+        waiting.add(-1);
+        return this.end('cancelled', { cancelReason: 'operator' });
+      }
+      interval = Math.min(interval * 2, m.fundsWaitMaxIntervalMs);
+    }
+  }
+
   /** 1. The token: tokenize the account, or check (best effort) the token the caller already holds. */
   private async obtainToken(): Promise<string | PayoutResult> {
-    const { request } = this.input;
-    if (request.recipient.kind === 'token') {
-      await this.checkToken(request.recipient.token);
-      return request.recipient.token;
+    const payee = payeeOf(this.input.request.recipient);
+    // Cards and SBP are paid by their own details: there is no account token.
+    if (payee.kind === 'card' || payee.kind === 'sbp') return '';
+    if (payee.kind === 'token') {
+      await this.checkToken(payee.token);
+      return payee.token;
     }
     this.goTo('tokenizing');
     try {
       const tokenized = await this.banking.quickCalls.tokenizeAccount({
         workflowId: this.workflowId,
-        bik: request.recipient.bik,
-        account: request.recipient.account,
+        bik: payee.bik,
+        account: payee.account,
       });
       this.record.view.recipientMaskedAccount = tokenized.maskedAccount;
       return tokenized.token;
@@ -319,6 +464,10 @@ class Payout {
         description: request.description,
         amount: request.amount,
         currency: request.currency,
+        // Account and token payouts keep the body (and activity input) they always had.
+        ...(request.recipient.kind === 'account' || request.recipient.kind === 'token'
+          ? {}
+          : { recipient: request.recipient }),
       });
       if (init.kind === 'initiated') {
         adoptSession(this.record, init.session.sessionId, now(), this.workflowId);
@@ -547,6 +696,50 @@ class Payout {
     return this.end(o.outcome, { cancelReason: o.cancelReason, errorCode: o.errorCode });
   }
 
+  /**
+   * 7. Self-employed: the money moved; the bank registers the receipt with the tax service. Poll for it until
+   * the deadline, then flag the payout (status, result, metric, error log) for an operator.
+   */
+  private async awaitReceipt(): Promise<void> {
+    const m = this.settings.methods;
+    const view = this.record.view;
+    if (!m || view.receipt || !view.sessionId) return this.noteReceipt();
+    view.outcome = 'succeeded';
+    this.goTo('awaiting_receipt');
+    const deadline = Date.now() + m.receiptDeadlineMs;
+    while (!view.receipt && Date.now() < deadline) {
+      const left = deadline - Date.now();
+      if (await condition(() => view.receipt !== undefined, Math.min(m.receiptPollIntervalMs, left))) break;
+      try {
+        const snapshot = await this.banking.quickCalls.getSessionStatus({ sessionId: view.sessionId });
+        if (snapshot.payout?.receipt) view.receipt = snapshot.payout.receipt;
+      } catch (err) {
+        recordEvent(this.record, now(), 'bank:status_unavailable', message(err));
+      }
+    }
+    this.noteReceipt();
+  }
+
+  private noteReceipt(): void {
+    const view = this.record.view;
+    if (view.receipt) {
+      recordEvent(this.record, now(), 'receipt:issued', view.receipt.id);
+      return;
+    }
+    view.receiptMissing = true;
+    recordEvent(this.record, now(), 'receipt:missing');
+    metricMeter
+      .createCounter(
+        'payout_receipts_missing',
+        'payouts',
+        'Self-employed payouts without a receipt by the deadline',
+      )
+      .add(1);
+    log.error('self-employed payout has no receipt by the deadline: an operator must follow up', {
+      sessionId: view.sessionId,
+    });
+  }
+
   /** The bank never gave a final word: an operator must check with Bank 131; never retried automatically. */
   private endUnknown(): Promise<PayoutResult> {
     return this.end('unknown', {
@@ -558,6 +751,8 @@ class Payout {
     outcome: PayoutResult['outcome'],
     extra: { cancelReason?: CancelReason; errorCode?: string },
   ): Promise<PayoutResult> {
+    if (outcome === 'succeeded' && this.input.request.recipient.kind === 'selfEmployed')
+      await this.awaitReceipt();
     const result = settle(this.record, now(), outcome, extra);
     this.publishStep();
     this.finishedCounter.add(1, { outcome: result.outcome });

@@ -34,6 +34,28 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe('npm run payout -- …', () => {
+  it('starts an SBP payout with --phone and --bank-id, and shows the recipient masked', async () => {
+    const id = uniquePayoutId('cli-sbp');
+    const sbp = [
+      '--phone',
+      '79680000000',
+      '--bank-id',
+      '100000000069',
+      '--name',
+      'Иванов Иван',
+      '--description',
+      'Выплата',
+    ];
+    const started = await cli('start', '--id', id, '--amount', '150000', ...sbp);
+    expect(started.code).toBe(0);
+    expect(JSON.parse((await cli('result', id)).stdout)).toMatchObject({ outcome: 'succeeded' });
+    const shown = JSON.parse((await cli('status', id)).stdout) as PayoutView;
+    expect(shown.state).toMatchObject({
+      recipient: 'SBP 7968***0000 at bank 100000000069',
+      sbpCheck: { bankListed: true },
+    });
+  });
+
   it('starts a payout, shows it, waits for its result, and refuses approval it does not need', async () => {
     const id = uniquePayoutId('cli');
     const account = [

@@ -250,6 +250,30 @@ describe('payout workflow at the default settings (time-skipping)', () => {
   });
 });
 
+describe('balance before commitment (time-skipping)', () => {
+  it('a wallet that never covers the payout: awaiting_funds with backoff for 24 h, then insufficient_funds, nothing initiated', async () => {
+    const methods = defaults.methods!;
+    expect(methods).toMatchObject({
+      balanceCheck: true,
+      fundsWaitInitialIntervalMs: ms('1m'),
+      fundsWaitMaxIntervalMs: ms('30m'),
+      fundsWaitMaxDurationMs: ms('24h'),
+    });
+    const bank = new FakeBank({ amount: 150_000, name: 'no-funds' });
+    bank.walletBalance = 149_999;
+    const { result, state } = await runPayout(bank, (handle) => reachStep(handle, 'awaiting_funds'));
+    expect(result).toMatchObject({ outcome: 'cancelled', cancelReason: 'insufficient_funds' });
+    expect(bank.counts()).toEqual({});
+    const reads = bank.balanceReadsAtMs.map((t) => t - bank.balanceReadsAtMs[0]!);
+    // 1, 2, 4, 8, 16 min, then every 30 min, for 24 h.
+    expect(reads.slice(0, 7)).toEqual(
+      [0, 1, 3, 7, 15, 31, 61].map((m) => expect.closeTo(m * 60_000, -4) as unknown),
+    );
+    expect(reads.at(-1)).toBeGreaterThanOrEqual(ms('24h') - ms('30m'));
+    expect(state.funds).toMatchObject({ balance: 149_999, checks: reads.length });
+  });
+});
+
 describe('ambiguous answers and strange sessions (time-skipping)', () => {
   it("a confirm the bank refused while still awaiting it: cancels, and says cancelled only on the bank's word", async () => {
     const bank = new FakeBank({ amount: 150_000, name: 'confirm-refused' });

@@ -48,6 +48,9 @@ let payouts = 0;
 export class FakeBank {
   readonly settings: PayoutSettings = defaultPayoutSettings();
   readonly calls: BankCall[] = [];
+  /** The wallet (`wallet/balance`); its reads are kept apart from `calls` (on the server's clock). */
+  walletBalance = Number.MAX_SAFE_INTEGER;
+  readonly balanceReadsAtMs: number[] = [];
   readonly workflowId: string;
   readonly request: PayoutRequest;
   readonly sessionId: string;
@@ -161,6 +164,13 @@ export class FakeBank {
       confirmPayout: (input) => Promise.resolve(this.onConfirm(this.record('confirm', input))),
       cancelPayout: (input) => Promise.resolve(this.onCancel(this.record('cancel', input))),
       getSessionStatus: (input) => Promise.resolve(this.onStatus(this.record('status', input))),
+      // Payout methods (issue 15): not part of these tests' call counts; by default the wallet covers any payout.
+      checkSbpBank: () => Promise.resolve({ listed: true }),
+      verifySbpRecipient: () => Promise.reject(new Error('no SBP in the workflow stub bank')),
+      getWalletBalance: ({ currency }) => {
+        this.balanceReadsAtMs.push(Context.current().info.currentAttemptScheduledTimestampMs);
+        return Promise.resolve({ amount: this.walletBalance, currency, readAt: new Date().toISOString() });
+      },
     };
   }
 }
