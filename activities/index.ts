@@ -17,11 +17,13 @@ import {
 import { classifySession, initMetadata, toSessionSnapshot, type SessionSnapshot } from '../bank131/session';
 import type { PayoutSettings } from '../policy/settings';
 import type { Logger } from '../observability/logger';
+import { createCallbackActivities, type BackendCallbackConfig } from './callbacks';
 import {
   FAILURE_TYPES,
   type BankRejectionDetails,
   type InitPayoutInput,
   type InitPayoutResult,
+  type CallbackActivities,
   type PayoutActivities,
   type SessionStepInput,
   type SessionStepResult,
@@ -34,6 +36,8 @@ export interface ActivityDeps {
   bank131: Bank131Client;
   settings: PayoutSettings;
   logger: Logger;
+  /** Signed callbacks to the backend; off (the activity refuses) when absent. */
+  callbacks?: BackendCallbackConfig;
 }
 
 /** Maps a client failure to the ApplicationFailure the workflow's retry policy understands. */
@@ -90,7 +94,11 @@ function refusalOf(err: unknown): SessionStepResult['refusal'] | 'rethrow' | und
   return 'rethrow';
 }
 
-export function createActivities({ bank131, settings, logger }: ActivityDeps): PayoutActivities {
+export function createActivities(deps: ActivityDeps): PayoutActivities & CallbackActivities {
+  return { ...createBankActivities(deps), ...createCallbackActivities(deps.callbacks, deps.logger) };
+}
+
+function createBankActivities({ bank131, settings, logger }: ActivityDeps): PayoutActivities {
   const guarded =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {

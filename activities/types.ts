@@ -6,6 +6,7 @@
  */
 import type { PayoutSettings } from '../policy/settings';
 import type { SessionSnapshot } from '../bank131/session';
+import type { CallbackEvent } from '../client/callbacks';
 
 /** ApplicationFailure types the activities throw; the workflow and retry policies match on these strings. */
 export const FAILURE_TYPES = {
@@ -88,4 +89,10 @@ export interface PayoutActivities {
   confirmPayout(input: SessionStepInput): Promise<SessionStepResult>;
   cancelPayout(input: SessionStepInput): Promise<SessionStepResult>;
   getSessionStatus(input: { sessionId: string }): Promise<SessionSnapshot>;
+}
+
+/** The backend-callback activity (activities/callbacks.ts); a separate contract so payout stubs need not know it. */
+export interface CallbackActivities {
+  /** One signed POST attempt; throws unless the backend answered 2xx. */
+  deliverCallback(input: { event: CallbackEvent }): Promise<{ httpStatus: number }>;
 }

@@ -26,6 +26,12 @@ import {
   type PayoutWorkflow,
   type PayoutWorkflowInput,
 } from '../workflows/messages';
+import {
+  backendCallbackWorkflowId,
+  callbackDeliveriesQuery,
+  type BackendCallbackState,
+  type StartedCallback,
+} from '../workflows/backend-callback';
 import { PayoutAmountKey, PayoutIdKey, PayoutStatusKey, PayoutStepKey } from '../workflows/search-attributes';
 import { parsePayoutRequest, payoutWorkflowId, requestHash } from '../policy/payout-request';
 
@@ -64,7 +70,11 @@ export interface PayoutView {
   returned: boolean;
   /** Returns that came after the payout finished, held by its returns workflow; absent when there were none. */
   returns?: PayoutReturnsState;
+  /** Callbacks to the backend (the outcome, each return) with their delivery attempts; absent when off. */
+  callbacks?: CallbackDelivery[];
 }
+
+export type CallbackDelivery = StartedCallback & { delivery?: BackendCallbackState };
 
 export interface PayoutsClientOptions {
   client: Client;
@@ -124,6 +134,10 @@ export class PayoutsClient {
     const returns = await this.getReturns(description.workflowId);
     // Only attached returns count: a refund whose session belongs to another payout is not this one's.
     const returned = state.returned || (returns?.returns.length ?? 0) > 0;
+    const callbacks = await this.getCallbackDeliveries([
+      ...(state.callbacks ?? []),
+      ...(returns?.callbacks ?? []),
+    ]);
     return {
       workflowId: description.workflowId,
       runId: description.runId,
@@ -131,7 +145,25 @@ export class PayoutsClient {
       state: { ...state, returned },
       returned,
       ...(returns ? { returns } : {}),
+      ...(callbacks.length > 0 ? { callbacks } : {}),
     };
+  }
+
+  /** Each callback's delivery workflow's attempts (or none yet when it is not found). */
+  private getCallbackDeliveries(started: StartedCallback[]): Promise<CallbackDelivery[]> {
+    return Promise.all(
+      started.map(async (callback) => {
+        try {
+          const delivery = await this.opts.client.workflow
+            .getHandle(backendCallbackWorkflowId(callback.eventId))
+            .query(callbackDeliveriesQuery);
+          return { ...callback, delivery };
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return callback;
+          throw err;
+        }
+      }),
+    );
   }
 
   /** The payout's returns workflow's state (latest run), or undefined when no return ever came. */

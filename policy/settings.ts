@@ -41,6 +41,8 @@ export interface PayoutTimeouts {
 export interface PayoutSettings {
   policy: PolicyConfig;
   timeouts: PayoutTimeouts;
+  /** The worker sends signed callbacks to the backend (BACKEND_CALLBACK_URL); absent in older histories = off. */
+  backendCallbacks?: boolean;
 }
 
 export type PolicyDecision =

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ bank131, settings: config.payouts, logger }),
+    activities: createActivities({ bank131, settings: config.payouts, logger, callbacks: config.callbacks }),
     codecKeys: config.temporal.codecKeys,
     workflowBundlePath: config.workflowBundlePath,
   });

@@ -62,6 +62,8 @@ import {
   setStep,
   type PayoutRecord,
 } from './payout-state';
+import { startBackendCallback } from './backend-callback';
+import { payoutFinishedEvent } from './callback-events';
 import { Bank131SessionIdKey, PayoutStatusKey, PayoutStepKey } from './search-attributes';
 
 const bankRetry: RetryPolicy = {
@@ -552,8 +554,16 @@ class Payout {
     this.publishStep();
     this.finishedCounter.add(1, { outcome: result.outcome });
     if (outcome === 'unknown') log.error('payout outcome unknown: an operator must check with Bank 131', {});
+    if (this.settings?.backendCallbacks && patched('backend-callbacks')) await this.notifyBackend(result);
     await condition(allHandlersFinished);
     return result;
+  }
+
+  /** Tells the backend the outcome: a child that outlives this workflow delivers it, so nothing here waits. */
+  private async notifyBackend(result: PayoutResult): Promise<void> {
+    const event = payoutFinishedEvent(this.workflowId, this.input.request, result);
+    const started = await startBackendCallback(event);
+    this.record.view.callbacks = [...(this.record.view.callbacks ?? []), started];
   }
 
   // ---- search attributes ----

@@ -1,0 +1,49 @@
+/** The events the backend is told about, built from what the workflows know: IDs, amounts, statuses; no account data. */
+import type { CallbackEvent } from '../client/callbacks';
+import type { PayoutRequest, PayoutResult } from './messages';
+
+/** Sent once per payout, when it ends (any outcome, `unknown` included: the backend must hold the money). */
+export function payoutFinishedEvent(
+  workflowId: string,
+  request: PayoutRequest,
+  result: PayoutResult,
+): CallbackEvent {
+  return {
+    id: `${workflowId}:finished`,
+    type: 'payout.finished',
+    payoutId: request.payoutId,
+    data: {
+      outcome: result.outcome,
+      amount: request.amount,
+      currency: request.currency,
+      ...pick(result, ['sessionId', 'bankPayoutId', 'errorCode', 'cancelReason', 'rrn', 'fee', 'finishedAt']),
+    },
+  };
+}
+
+/** Sent once per refund the bank reported after the payout finished. */
+export function payoutReturnedEvent(
+  payoutWorkflowId: string,
+  payoutId: string,
+  ret: {
+    refundId: string;
+    status: string;
+    amount?: number;
+    at: string;
+    sessionId: string;
+    confirmedByStatus: boolean;
+  },
+): CallbackEvent {
+  return {
+    id: `${payoutWorkflowId}:returned:${ret.refundId}`,
+    type: 'payout.returned',
+    payoutId,
+    data: { ...ret },
+  };
+}
+
+function pick<T extends object, K extends keyof T>(value: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
+  return out;
+}
