@@ -33,6 +33,7 @@ import {
   type StartedCallback,
 } from '../workflows/backend-callback';
 import { PayoutAmountKey, PayoutIdKey, PayoutStatusKey, PayoutStepKey } from '../workflows/search-attributes';
+import { payoutListQuery, type PayoutListFilter } from './payout-list';
 import { parsePayoutRequest, payoutWorkflowId, requestHash } from '../policy/payout-request';
 
 export class PayoutConflictError extends Error {
@@ -81,6 +82,18 @@ export interface PayoutsClientOptions {
   taskQueue: string;
   /** When given, amounts and currencies are checked against it before anything starts. */
   policy?: PolicyConfig;
+}
+
+/** One row of `listPayouts`: what visibility holds (search attributes), no query to the workflow. */
+export interface PayoutListItem {
+  payoutId: string;
+  workflowId: string;
+  workflowStatus: string;
+  status?: string;
+  step?: string;
+  amount?: number;
+  startTime: string;
+  closeTime?: string;
 }
 
 export class PayoutsClient {
@@ -176,6 +189,29 @@ export class PayoutsClient {
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     }
+  }
+
+  /** Payouts matching the filters (payout-list.ts), newest first, at most `limit`. */
+  async listPayouts(filter: PayoutListFilter, limit = 100): Promise<PayoutListItem[]> {
+    const items: PayoutListItem[] = [];
+    for await (const w of this.opts.client.workflow.list({
+      query: payoutListQuery(filter),
+      pageSize: limit,
+    })) {
+      const attrs = w.typedSearchAttributes;
+      items.push({
+        payoutId: attrs.get(PayoutIdKey) ?? w.workflowId.replace(/^payout-/, ''),
+        workflowId: w.workflowId,
+        workflowStatus: w.status.name,
+        status: attrs.get(PayoutStatusKey),
+        step: attrs.get(PayoutStepKey),
+        amount: attrs.get(PayoutAmountKey),
+        startTime: w.startTime.toISOString(),
+        closeTime: w.closeTime?.toISOString(),
+      });
+      if (items.length >= limit) break;
+    }
+    return items;
   }
 
   async result(payoutId: string): Promise<PayoutResult> {
