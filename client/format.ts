@@ -3,18 +3,10 @@
  * (test/unit/cli-format.test.ts) and the CLI only wires them to Temporal and the terminal.
  */
 import type { PayoutEvent, PayoutState } from '../workflows/messages';
+import { formatAmount } from '../workflows/ui-details';
 import type { CallbackDelivery, PayoutListItem, PayoutView } from './payouts';
 
-/** Kopecks as roubles: `150000` → `1 500.00 RUB` (integer arithmetic, no float rounding). */
-export function formatAmount(minor: number | undefined, currency = 'rub'): string {
-  if (minor === undefined || !Number.isFinite(minor)) return '?';
-  const sign = minor < 0 ? '-' : '';
-  const abs = Math.abs(Math.trunc(minor));
-  const units = Math.floor(abs / 100)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
-  return `${sign}${units}.${String(abs % 100).padStart(2, '0')} ${currency.toUpperCase()}`;
-}
+export { formatAmount };
 
 /** `2026-11-25T07:15:02.871Z` → `2026-11-25 07:15:02.871` (UTC, like the workflow's clock). */
 export function formatTime(iso: string | undefined): string {

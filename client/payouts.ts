@@ -33,6 +33,7 @@ import {
   type StartedCallback,
 } from '../workflows/backend-callback';
 import { PayoutAmountKey, PayoutIdKey, PayoutStatusKey, PayoutStepKey } from '../workflows/search-attributes';
+import { staticMetadata } from '../workflows/ui-details';
 import { payoutListQuery, type PayoutListFilter } from './payout-list';
 import { parsePayoutRequest, payoutWorkflowId, requestHash } from '../policy/payout-request';
 
@@ -114,6 +115,8 @@ export class PayoutsClient {
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         memo: { requestHash: hash },
+        // Shown in the UI's list and header; payloads like any other, so encrypted by the codec.
+        ...staticMetadata(request),
         typedSearchAttributes: [
           { key: PayoutIdKey, value: request.payoutId },
           { key: PayoutAmountKey, value: request.amount },
