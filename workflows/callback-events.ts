@@ -1,4 +1,8 @@
-/** The events the backend is told about, built from what the workflows know: IDs, amounts, statuses; no account data. */
+/**
+ * The events the backend is told about, built from what the workflows know: IDs, amounts, statuses; no
+ * account data. Event IDs are `<payout workflow ID>#finished` and `<payout workflow ID>#returned#<refund ID>`:
+ * `#` cannot occur in a payout ID, so no two events share an ID.
+ */
 import type { CallbackEvent } from '../client/callbacks';
 import type { PayoutRequest, PayoutResult } from './messages';
 
@@ -9,7 +13,7 @@ export function payoutFinishedEvent(
   result: PayoutResult,
 ): CallbackEvent {
   return {
-    id: `${workflowId}:finished`,
+    id: `${workflowId}#finished`,
     type: 'payout.finished',
     payoutId: request.payoutId,
     data: {
@@ -35,7 +39,7 @@ export function payoutReturnedEvent(
   },
 ): CallbackEvent {
   return {
-    id: `${payoutWorkflowId}:returned:${ret.refundId}`,
+    id: `${payoutWorkflowId}#returned#${ret.refundId}`,
     type: 'payout.returned',
     payoutId,
     data: { ...ret },

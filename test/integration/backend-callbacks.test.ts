@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK_SIGNATURE_HEADER, verifyCallback, type VerifiedCallback } from '../../client/callbacks';
 import { freePort } from '../../harness/dev-server';
 import type { LocalStack } from '../../harness/local-stack';
-import { accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
+import { accountRequest, recordHistory, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
+import { backendCallbackWorkflowId } from '../../workflows/backend-callback';
+import { payoutReturnsWorkflowId } from '../../workflows/messages';
 import { refundedWebhook, sendWebhook } from '../helpers/webhooks';
 
 const SECRET = 'test-callback-secret-0123456789abcdef';
@@ -65,7 +67,7 @@ describe('backend callbacks', () => {
     }, 'two failed attempts');
     expect(failing.workflowStatus).toBe('COMPLETED');
     expect(failing.callbacks?.[0]).toMatchObject({
-      eventId: `${failing.workflowId}:finished`,
+      eventId: `${failing.workflowId}#finished`,
       type: 'payout.finished',
       delivery: { delivered: false },
     });
@@ -87,7 +89,7 @@ describe('backend callbacks', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect(received).toHaveLength(1);
     expect(received[0]?.verified).toMatchObject({
-      id: `${delivered.workflowId}:finished`,
+      id: `${delivered.workflowId}#finished`,
       type: 'payout.finished',
       payoutId,
       data: { outcome: 'succeeded', amount: 150000, currency: 'rub', sessionId: delivered.state.sessionId },
@@ -105,15 +107,26 @@ describe('backend callbacks', () => {
     expect(await sendWebhook(stack, refund)).toBe(200);
     await waitFor(() => (received.length >= 2 ? true : undefined), 'the return callback');
     expect(received[1]?.verified).toMatchObject({
-      id: `${delivered.workflowId}:returned:rf_callback`,
+      id: `${delivered.workflowId}#returned#rf_callback`,
       type: 'payout.returned',
       payoutId,
       data: { refundId: 'rf_callback', amount: 150000 },
     });
-    const view = await stack.payouts.getPayout(payoutId);
+    const view = await waitFor(async () => {
+      const v = await stack.payouts.getPayout(payoutId);
+      return v.callbacks?.[1]?.delivery?.delivered ? v : undefined;
+    }, 'the return delivery seen');
     expect(view.callbacks?.map((c) => [c.type, c.delivery?.delivered])).toEqual([
       ['payout.finished', true],
       ['payout.returned', true],
     ]);
+    // For the replay test: the payout, its returns workflow (still open for 30 days) and the delivery.
+    await recordHistory(stack, delivered.workflowId, 'backend-callback');
+    await recordHistory(
+      stack,
+      backendCallbackWorkflowId(`${delivered.workflowId}#finished`),
+      'backend-callback-delivery',
+    );
+    await recordHistory(stack, payoutReturnsWorkflowId(delivered.workflowId), 'returns-backend-callback');
   });
 });

@@ -15,7 +15,7 @@ import { payoutFinishedEvent, payoutReturnedEvent } from '../../workflows/callba
 
 const SECRET = 'a-shared-secret-of-at-least-32-bytes!!';
 const event: CallbackEvent = {
-  id: 'payout-order-1:finished',
+  id: 'payout-order-1#finished',
   type: 'payout.finished',
   payoutId: 'order-1',
   data: { outcome: 'succeeded', amount: 150000 },
@@ -125,7 +125,7 @@ describe('callback events', () => {
       returned: false,
     });
     expect(e).toEqual({
-      id: 'payout-order-1:finished',
+      id: 'payout-order-1#finished',
       type: 'payout.finished',
       payoutId: 'order-1',
       data: { outcome: 'succeeded', amount: 150000, currency: 'rub', sessionId: 'ps_1' },
@@ -142,7 +142,7 @@ describe('callback events', () => {
       sessionId: 'ps_1',
       confirmedByStatus: true,
     });
-    expect(e.id).toBe('payout-order-1:returned:rf_1');
+    expect(e.id).toBe('payout-order-1#returned#rf_1');
     expect(e.type).toBe('payout.returned');
   });
 });

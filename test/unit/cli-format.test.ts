@@ -105,11 +105,11 @@ describe('formatPayoutStatus', () => {
       },
       callbacks: [
         {
-          eventId: 'payout-order-1:finished',
+          eventId: 'payout-order-1#finished',
           type: 'payout.finished',
-          workflowId: 'callback-payout-order-1:finished',
+          workflowId: 'callback-payout-order-1#finished',
           delivery: {
-            eventId: 'payout-order-1:finished',
+            eventId: 'payout-order-1#finished',
             type: 'payout.finished',
             delivered: false,
             gaveUp: false,
