@@ -6,7 +6,8 @@ import { ConfigError, duration, parse } from './env';
 import { requireProductionSecrets } from './secrets';
 
 const CallbackSchema = z.object({
-  BACKEND_CALLBACK_URL: z.url().optional(),
+  // Empty (as a compose file's `${BACKEND_CALLBACK_URL:-}` gives it) means off, like unset.
+  BACKEND_CALLBACK_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
   BACKEND_CALLBACK_TIMEOUT: duration('10s'),
 });
 

@@ -18,6 +18,8 @@ import type { CallbackEvent } from '../client/callbacks';
 
 export interface BackendCallbackInput {
   event: CallbackEvent;
+  /** The retry schedule, when not CALLBACK_RETRY's (payouts never set it; tests and operators may). */
+  retry?: Partial<typeof CALLBACK_RETRY>;
 }
 
 export interface CallbackAttempt {
@@ -72,8 +74,9 @@ export async function backendCallbackWorkflow(input: BackendCallbackInput): Prom
     attempts: [],
   };
   setHandler(callbackDeliveriesQuery, () => state);
-  const deadline = Date.now() + CALLBACK_RETRY.maxDurationMs;
-  let interval = CALLBACK_RETRY.initialMs;
+  const retry = { ...CALLBACK_RETRY, ...input.retry };
+  const deadline = Date.now() + retry.maxDurationMs;
+  let interval = retry.initialMs;
   for (;;) {
     state.attemptCount += 1;
     const attempt: CallbackAttempt = { at: now(), ok: false };
@@ -98,7 +101,7 @@ export async function backendCallbackWorkflow(input: BackendCallbackInput): Prom
       return state;
     }
     await sleep(interval, { summary: `retry the backend callback in ${Math.round(interval / 1000)} s` });
-    interval = Math.min(interval * 2, CALLBACK_RETRY.maxIntervalMs);
+    interval = Math.min(interval * 2, retry.maxIntervalMs);
   }
 }
 

@@ -151,6 +151,10 @@ describe('loadBackendCallbackConfig', () => {
   const local = { ALLOW_INSECURE_LOCAL_DEV: '1' };
   it('is off without a URL, needs a secret with one, and reads it from a file', () => {
     expect(loadBackendCallbackConfig({})).toBeUndefined();
+    expect(loadBackendCallbackConfig({ BACKEND_CALLBACK_URL: '' })).toBeUndefined();
+    expect(() => loadBackendCallbackConfig({ BACKEND_CALLBACK_URL: 'not a url' })).toThrow(
+      /BACKEND_CALLBACK_URL/,
+    );
     expect(() =>
       loadBackendCallbackConfig({ ...local, BACKEND_CALLBACK_URL: 'http://127.0.0.1:1/x' }),
     ).toThrow(/BACKEND_CALLBACK_SECRET/);
