@@ -3,14 +3,20 @@
  * account data. Event IDs are `<payout workflow ID>#finished` and `<payout workflow ID>#returned#<refund ID>`:
  * `#` cannot occur in a payout ID, so no two events share an ID.
  */
+import type { RefundSnapshot } from '../bank131/session';
 import type { CallbackEvent } from '../client/callbacks';
 import type { PayoutRequest, PayoutResult } from './messages';
 
-/** Sent once per payout, when it ends (any outcome, `unknown` included: the backend must hold the money). */
+/**
+ * Sent once per payout, when it ends (any outcome, `unknown` included: the backend must hold the money).
+ * Returns the bank reported while the payout ran come with it (`returned`, `returns`); later ones each get a
+ * `payout.returned` event from the returns workflow.
+ */
 export function payoutFinishedEvent(
   workflowId: string,
   request: PayoutRequest,
   result: PayoutResult,
+  returns: readonly RefundSnapshot[] = [],
 ): CallbackEvent {
   return {
     id: `${workflowId}#finished`,
@@ -21,6 +27,10 @@ export function payoutFinishedEvent(
       amount: request.amount,
       currency: request.currency,
       ...pick(result, ['sessionId', 'bankPayoutId', 'errorCode', 'cancelReason', 'rrn', 'fee', 'finishedAt']),
+      returned: result.returned,
+      ...(returns.length > 0
+        ? { returns: returns.map((r) => ({ refundId: r.id, status: r.status, amount: r.amount })) }
+        : {}),
     },
   };
 }

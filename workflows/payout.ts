@@ -590,7 +590,7 @@ class Payout {
 
   /** Tells the backend the outcome: a child that outlives this workflow delivers it, so nothing here waits. */
   private async notifyBackend(result: PayoutResult): Promise<void> {
-    const event = payoutFinishedEvent(this.workflowId, this.input.request, result);
+    const event = payoutFinishedEvent(this.workflowId, this.input.request, result, this.record.view.returns);
     const started = await startBackendCallback(event);
     this.record.view.callbacks = [...(this.record.view.callbacks ?? []), started];
   }

@@ -128,9 +128,20 @@ describe('callback events', () => {
       id: 'payout-order-1#finished',
       type: 'payout.finished',
       payoutId: 'order-1',
-      data: { outcome: 'succeeded', amount: 150000, currency: 'rub', sessionId: 'ps_1' },
+      data: { outcome: 'succeeded', amount: 150000, currency: 'rub', sessionId: 'ps_1', returned: false },
     });
     expect(JSON.stringify(e)).not.toMatch(/40817|049205131|Иванов/);
+    // A return the bank reported while the payout ran comes with the outcome.
+    const returned = payoutFinishedEvent(
+      'payout-order-1',
+      request,
+      { payoutId: 'order-1', outcome: 'succeeded', returned: true },
+      [{ id: 'rf_1', status: 'accepted', amount: 150000, currency: 'rub' }],
+    );
+    expect(returned.data).toMatchObject({
+      returned: true,
+      returns: [{ refundId: 'rf_1', status: 'accepted', amount: 150000 }],
+    });
   });
 
   it('tell each return under the refund ID', () => {
