@@ -6,6 +6,7 @@
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { z } from 'zod';
 import type { Logger } from '../observability/logger';
+import { endBankCallSpan, startBankCallSpan } from '../observability/spans';
 import { Bank131BusinessError, Bank131TransportError, Bank131UnrecognisedAnswerError } from './errors';
 import {
   BankErrorSchema,
@@ -158,9 +159,11 @@ export class Bank131Client {
     idempotencyKey?: string,
   ): Promise<z.output<S>> {
     const started = performance.now();
+    const span = startBankCallSpan(endpoint);
     let httpStatus: number | undefined;
     const report = (outcome: CallOutcome) => {
       const durationMs = performance.now() - started;
+      endBankCallSpan(span, outcome, httpStatus);
       this.options.onCall?.({ endpoint, outcome, durationMs, httpStatus });
       this.options.logger?.debug(
         { endpoint, outcome, httpStatus, durationMs: Math.round(durationMs), idempotencyKey },

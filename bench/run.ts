@@ -21,7 +21,7 @@ import { loadPayoutSettings } from '../config';
 import { startLocalStack, type LocalStack } from '../harness/local-stack';
 import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../harness/temporal-cli';
 import { loadPrivateKey, signBody } from '../bank131/signature';
-import { startCluster, type Cluster } from '../harness/cluster/cluster';
+import { stackCredentials, startCluster, type Cluster } from '../harness/cluster/cluster';
 import { CLUSTER_SERVICES } from '../harness/cluster/config';
 import { freePort, startDevServer, type DevServer } from '../harness/dev-server';
 import { workflowBundleSources } from '../workers/workflows-entry';
@@ -146,6 +146,8 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}/webhooks/bank131`;
   const stack = await startLocalStack({
     temporalAddress: server.address,
+    // the cluster runs with mTLS and the authorizer: each process with its own credential
+    temporalCredentials: 'services' in server ? stackCredentials(server) : undefined,
     taskQueue: `bench-${randomUUID()}`,
     withoutWorker: true,
     withoutGateway: true,
@@ -219,7 +221,14 @@ async function measureBaseline({ server, serverUsage, stack }: Bench, cleanups: 
   const baselineQueue = `baseline-${randomUUID()}`;
   const baselineWorker = await spawnService(
     'bench/baseline/worker.ts',
-    { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: baselineQueue },
+    {
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: baselineQueue,
+      // on the mTLS cluster: the worker's profile (Temporal's environment configuration)
+      ...('services' in server && server.credentials
+        ? { TEMPORAL_CONFIG_FILE: server.credentials.profiles, TEMPORAL_PROFILE: 'worker' }
+        : {}),
+    },
     /baseline worker started/,
   );
   cleanups.push(() => baselineWorker.kill());

@@ -6,8 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { ConfigError, loadPayoutSettings, loadTemporalConfig } from '../config';
+import { ConfigError, loadPayoutSettings, loadTemporalConfig, loadTracingConfig } from '../config';
 import { DEMO_CODEC_KEYS_FILE } from '../config/local-demo';
+import { startTracing } from '../observability/tracing';
 import { connectClient } from '../temporal/client';
 import { InvalidPayoutRequestError } from '../policy/payout-request';
 import {
@@ -182,7 +183,8 @@ async function main(argv: string[]): Promise<number> {
     temporal.codecKeys = readFileSync(DEMO_CODEC_KEYS_FILE, 'utf8').trim();
   }
   const policy = loadPayoutSettings(process.env).policy;
-  const { client, connection } = await connectClient(temporal);
+  const tracing = startTracing(loadTracingConfig(process.env, 'bank131-payout-cli'));
+  const { client, connection } = await connectClient(temporal, { interceptors: tracing.clientInterceptors });
   const payouts = new PayoutsClient({ client, taskQueue: temporal.taskQueue, policy });
   const needId = () => {
     if (!id) throw new UsageError(`${command} needs a payout ID`);
@@ -221,6 +223,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } finally {
     await connection.close();
+    await tracing.shutdown();
   }
 }
 
@@ -245,6 +248,11 @@ main(process.argv.slice(2)).then(
     process.stderr.write(
       `error: ${known ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
+    // The server's own words (e.g. "Request unauthorized." for a credential without the permission).
+    const cause =
+      err instanceof Error ? (err.cause as { details?: unknown; message?: unknown } | undefined) : undefined;
+    const said = cause?.details ?? cause?.message;
+    if (typeof said === 'string' && said) process.stderr.write(`cause: ${said}\n`);
     process.exit(1);
   },
 );

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, duration, int, loadLogLevel, parse, pemsFrom, port, type RequiredEnv } from './env';
 import { requireProductionSecrets } from './secrets';
 import { loadTemporalConfig, TEMPORAL_REQUIRED_ENV, type TemporalConfig } from './temporal';
+import { loadTracingConfig, type TracingConfig } from './tracing';
 
 export interface GatewayConfig {
   temporal: TemporalConfig;
@@ -21,6 +22,7 @@ export interface GatewayConfig {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   logLevel: string;
+  tracing: TracingConfig;
 }
 
 const GatewaySchema = z.object({
@@ -52,6 +54,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const temporal = loadTemporalConfig(env);
   requireProductionSecrets(env, 'webhook gateway', [
     { variable: 'PAYLOAD_CODEC_KEYS', value: temporal.codecKeys, rule: 'secret' },
+    {
+      variable: 'TEMPORAL_TLS / TEMPORAL_PROFILE',
+      value: temporal.tls ? 'on' : undefined,
+      rule: 'tls',
+    },
   ]);
   return {
     temporal,
@@ -66,5 +73,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     headersTimeoutMs: g.GATEWAY_HEADERS_TIMEOUT,
     requestTimeoutMs: g.GATEWAY_REQUEST_TIMEOUT,
     logLevel: loadLogLevel(env),
+    tracing: loadTracingConfig(env, 'bank131-webhook-gateway'),
   };
 }

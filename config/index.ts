@@ -17,6 +17,7 @@ export { loadWorkerConfig, type WorkerConfig } from './worker';
 export { loadGatewayConfig, type GatewayConfig } from './gateway';
 export { loadSimulatorConfig, type SimulatorConfig } from './simulator';
 export { loadCodecServerConfig, type CodecServerConfig } from './codec-server';
+export { loadTracingConfig, type TracingConfig } from './tracing';
 
 export type ProcessName = 'worker' | 'gateway' | 'client' | 'simulator' | 'codec-server';
 

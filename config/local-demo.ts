@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { LOG_LEVELS, parse, port } from './env';
+import { loadTracingConfig, type TracingConfig } from './tracing';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const LOCAL_DATA_DIR = path.join(PROJECT_ROOT, '.data');
@@ -58,6 +59,7 @@ export interface DemoConfig {
   simulatorPort: number;
   logLevel: string;
   exitAfterPayout: boolean;
+  tracing: TracingConfig;
 }
 
 /** `npm start`: the whole service on this machine (scripts/start.ts). */
@@ -71,5 +73,39 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     simulatorPort: d.SIMULATOR_PORT,
     logLevel: d.LOG_LEVEL,
     exitAfterPayout: d.DEMO_EXIT_AFTER_PAYOUT === '1',
+    tracing: loadTracingConfig(env, 'bank131-payouts-demo'),
+  };
+}
+
+const ClusterUiSchema = z.object({
+  TEMPORAL_UI_PORT: port(8233),
+  CODEC_SERVER_PORT: port(8888),
+  /** The workers' keys; the demo's own key (`DEMO_CODEC_KEYS_FILE`) when empty, as `npm start` uses. */
+  PAYLOAD_CODEC_KEYS: z.string().default(''),
+  CODEC_SERVER_AUTH_TOKEN: z
+    .string()
+    .default('')
+    .refine((t) => t === '' || t.length >= 16, 'must be at least 16 characters (or unset on loopback)'),
+  TEMPORAL_CODEC_PASS_ACCESS_TOKEN: z.enum(['true', 'false']).default('false'),
+});
+
+export interface ClusterUiConfig {
+  uiPort: number;
+  codecPort: number;
+  codecKeys?: string;
+  /** Unset: the codec server runs without a token, on loopback only (harness/cluster/ui.ts refuses otherwise). */
+  codecAuthToken?: string;
+  codecPassAccessToken: boolean;
+}
+
+/** `npm run cluster`: the Temporal UI and the codec server beside the cluster (compose's temporal-ui, codec-server). */
+export function loadClusterUiConfig(env: NodeJS.ProcessEnv = process.env): ClusterUiConfig {
+  const c = parse(ClusterUiSchema, env, 'cluster UI');
+  return {
+    uiPort: c.TEMPORAL_UI_PORT,
+    codecPort: c.CODEC_SERVER_PORT,
+    codecKeys: c.PAYLOAD_CODEC_KEYS || undefined,
+    codecAuthToken: c.CODEC_SERVER_AUTH_TOKEN || undefined,
+    codecPassAccessToken: c.TEMPORAL_CODEC_PASS_ACCESS_TOKEN === 'true',
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Outside a local demo, a process refuses to start with secrets that protect nothing: no payload keys (account
  * numbers would be stored in plaintext), values published in `.env.example` or the docs, an unauthenticated
- * codec server, or a plain-HTTP Bank 131 URL. `ALLOW_INSECURE_LOCAL_DEV=1` lifts these checks; `npm start`,
+ * codec server, a plain-HTTP Bank 131 URL, or a plaintext connection to Temporal. `ALLOW_INSECURE_LOCAL_DEV=1` lifts these checks; `npm start`,
  * the tests and the benchmark set it, and every process says so loudly when it is set.
  */
 import { ConfigError } from './env';
@@ -24,8 +24,8 @@ export function insecureLocalDev(env: NodeJS.ProcessEnv): boolean {
 export interface SecretCheck {
   variable: string;
   value: string | undefined;
-  /** `secret`: set, and not a published example. `https`: an https URL. */
-  rule: 'secret' | 'https';
+  /** `secret`: set, and not a published example. `https`: an https URL. `tls`: set (TLS to Temporal is on). */
+  rule: 'secret' | 'https' | 'tls';
 }
 
 /** Throws naming every variable that fails, unless the local-dev flag is set. */
@@ -41,6 +41,13 @@ export function requireProductionSecrets(
     return;
   }
   const problems = checks.flatMap(({ variable, value, rule }) => {
+    if (rule === 'tls')
+      return value
+        ? []
+        : [
+            `${variable}: Temporal would be reached in plaintext, without a client certificate; ` +
+              'give this process its profile (TEMPORAL_CONFIG_FILE + TEMPORAL_PROFILE, `npm run certs`) or TEMPORAL_TLS_*',
+          ];
     if (rule === 'https')
       return value?.startsWith('https://')
         ? []

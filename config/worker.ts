@@ -8,6 +8,7 @@ import { loadBackendCallbackConfig } from './callbacks';
 import { loadPayoutSettings } from './payouts';
 import { requireProductionSecrets } from './secrets';
 import { loadTemporalConfig, TEMPORAL_REQUIRED_ENV, type TemporalConfig } from './temporal';
+import { loadTracingConfig, type TracingConfig } from './tracing';
 
 const Bank131ClientSchema = z.object({
   BANK131_BASE_URL: z.url().default('http://127.0.0.1:8131'),
@@ -53,6 +54,7 @@ export interface WorkerConfig {
   metricsHost: string;
   workflowBundlePath?: string;
   logLevel: string;
+  tracing: TracingConfig;
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -62,6 +64,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   requireProductionSecrets(env, 'worker', [
     { variable: 'PAYLOAD_CODEC_KEYS', value: temporal.codecKeys, rule: 'secret' },
     { variable: 'BANK131_BASE_URL', value: bank131.baseUrl, rule: 'https' },
+    {
+      variable: 'TEMPORAL_TLS / TEMPORAL_PROFILE',
+      value: temporal.tls ? 'on' : undefined,
+      rule: 'tls',
+    },
   ]);
   const callbacks = loadBackendCallbackConfig(env);
   return {
@@ -73,5 +80,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     metricsHost: w.WORKER_METRICS_HOST,
     workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,
     logLevel: loadLogLevel(env),
+    tracing: loadTracingConfig(env, 'bank131-payout-worker'),
   };
 }

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { PayoutSettings } from '../policy/settings';
 import { INSECURE_LOCAL_DEV_FLAG } from '../config/secrets';
 import { PROJECT_ROOT } from '../config/local-demo';
-import type { LocalStack } from './local-stack';
+import type { LocalStack, StackProcess } from './local-stack';
 
 export interface ChildService {
   process: ChildProcess;
@@ -79,14 +79,26 @@ export function settingsEnv(settings: PayoutSettings): NodeJS.ProcessEnv {
   };
 }
 
-/** The variables config/temporal.ts reads, for the stack's Temporal. */
-function temporalEnv(stack: LocalStack): NodeJS.ProcessEnv {
-  return {
+/**
+ * The variables config/temporal.ts reads, for the stack's Temporal: Temporal's environment configuration, with
+ * the process's own certificate and token (the _DATA variants) when the stack has credentials.
+ */
+function temporalEnv(stack: LocalStack, process: StackProcess): NodeJS.ProcessEnv {
+  const credential = stack.temporalCredentials?.[process];
+  const tls = typeof credential?.tls === 'object' ? credential.tls : undefined;
+  const text = (data: Uint8Array | undefined) => (data ? Buffer.from(data).toString('utf8') : undefined);
+  const env: NodeJS.ProcessEnv = {
     TEMPORAL_ADDRESS: stack.temporal.address,
     TEMPORAL_NAMESPACE: stack.temporal.namespace,
     TEMPORAL_TASK_QUEUE: stack.temporal.taskQueue,
     PAYLOAD_CODEC_KEYS: stack.temporal.codecKeys,
+    TEMPORAL_API_KEY: credential?.apiKey,
+    TEMPORAL_TLS_SERVER_NAME: tls?.serverNameOverride,
+    TEMPORAL_TLS_SERVER_CA_CERT_DATA: text(tls?.serverRootCACertificate),
+    TEMPORAL_TLS_CLIENT_CERT_DATA: text(tls?.clientCertPair?.crt),
+    TEMPORAL_TLS_CLIENT_KEY_DATA: text(tls?.clientCertPair?.key),
   };
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
 }
 
 export function spawnWorker(
@@ -98,7 +110,7 @@ export function spawnWorker(
   return spawnService(
     'workers/main.ts',
     {
-      ...temporalEnv(stack),
+      ...temporalEnv(stack, 'worker'),
       BANK131_BASE_URL: stack.simulator.url,
       BANK131_PROJECT_ID: 'demo-project',
       BANK131_PRIVATE_KEY: stack.keys.partner.privateKeyPem,
@@ -123,7 +135,7 @@ export function spawnGateway(
   return spawnService(
     'webhook-gateway/main.ts',
     {
-      ...temporalEnv(stack),
+      ...temporalEnv(stack, 'gateway'),
       BANK131_PUBLIC_KEYS: stack.keys.bank.publicKeyPem,
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),

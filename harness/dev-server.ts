@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { resolveTemporalCli } from './temporal-cli';
 import { SEARCH_ATTRIBUTE_CLI_ARGS } from '../workflows/search-attributes';
 
@@ -91,13 +91,15 @@ export async function waitForFrontend(
   address: string,
   timeoutMs: number,
   isAlive: () => boolean = () => true,
+  /** TLS and credentials for a server that requires them (the cluster). */
+  connectOptions: Omit<ConnectionOptions, 'connectTimeout'> = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (!isAlive()) throw new Error(`temporal dev server exited before it was ready`);
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      const connection = await Connection.connect({ ...connectOptions, address, connectTimeout: 1000 });
       try {
         await connection.healthService.check({});
         return;

@@ -19,9 +19,10 @@ import {
 import { PayoutsClient } from '../client/payouts';
 import { createLogger, type Logger } from '../observability/logger';
 import { bank131CallRecorder } from '../observability/metrics';
+import type { Tracing } from '../observability/tracing';
 import type { PayoutSettings } from '../policy/settings';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../simulator/server';
-import { connectClient } from '../temporal/client';
+import { connectClient, connectionOptions } from '../temporal/client';
 import { startDevServer, type DevServer, type DevServerOptions } from './dev-server';
 import { startGateway } from '../webhook-gateway/server';
 import { createPayoutWorker, type PayoutWorkerOptions } from '../workers/payout-worker';
@@ -47,7 +48,17 @@ export interface LocalStackOptions {
   withoutGateway?: boolean;
   webhookUrl?: string;
   logger?: Logger;
+  /** The process's tracing (observability/tracing.ts) for the client and worker; the gateway's spans follow it. */
+  tracing?: Tracing;
+  /**
+   * TLS and token per process against a server that requires them (the mTLS cluster): the payouts client, the
+   * gateway and the worker then each connect with their own credential, as in production. Absent: plaintext.
+   */
+  temporalCredentials?: Partial<Record<StackProcess, TemporalCredential>>;
 }
+
+export type StackProcess = 'backend' | 'gateway' | 'worker';
+export type TemporalCredential = Pick<TemporalConfig, 'tls' | 'apiKey'>;
 
 export interface LocalStack {
   temporal: TemporalConfig;
@@ -63,6 +74,8 @@ export interface LocalStack {
     bank: { privateKeyPem: string; publicKeyPem: string };
   };
   settings: PayoutSettings;
+  /** The per-process credentials it was given (child processes started for this stack use them too). */
+  temporalCredentials?: Partial<Record<StackProcess, TemporalCredential>>;
   /** Stops everything this stack started, in reverse order. */
   stop(): Promise<void>;
 }
@@ -98,13 +111,25 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const settings = opts.callbacks ? { ...baseSettings, backendCallbacks: true } : baseSettings;
     const keys = { partner: generateKeyPairPem(), bank: generateKeyPairPem() };
 
-    const { client, connection } = await connectClient(temporal);
+    const credential = (name: StackProcess): TemporalConfig => ({
+      ...temporal,
+      ...opts.temporalCredentials?.[name],
+    });
+    const { client, connection } = await connectClient(credential('backend'), {
+      interceptors: opts.tracing?.clientInterceptors,
+    });
     cleanups.push(() => connection.close());
 
     let gatewayUrl: string | undefined;
     if (!opts.withoutGateway) {
+      let gatewayClient = client;
+      if (opts.temporalCredentials?.gateway) {
+        const own = await connectClient(credential('gateway'));
+        cleanups.push(() => own.connection.close());
+        gatewayClient = own.client;
+      }
       const gateway = await startGateway({
-        client,
+        client: gatewayClient,
         taskQueue: temporal.taskQueue,
         logger: logger.child({ component: 'gateway' }),
         host: '127.0.0.1',
@@ -117,7 +142,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
             LOG_LEVEL: 'silent',
             [INSECURE_LOCAL_DEV_FLAG]: '1',
           }),
-          temporal,
+          temporal: credential('gateway'),
           host: '127.0.0.1',
           port: opts.gatewayPort ?? 0,
         },
@@ -162,7 +187,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         },
       );
       cleanups.push(() => bank131.close());
-      const workerConnection = await NativeConnection.connect({ address });
+      const workerConnection = await NativeConnection.connect(connectionOptions(credential('worker')));
       cleanups.push(() => workerConnection.close());
       worker = await createPayoutWorker({
         connection: workerConnection,
@@ -177,6 +202,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         codecKeys: temporal.codecKeys,
         workflowBundlePath: opts.workflowBundlePath,
         tuning: opts.workerTuning,
+        tracing: opts.tracing,
       });
       const running = worker.run();
       const w = worker;
@@ -198,6 +224,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       worker,
       keys,
       settings,
+      temporalCredentials: opts.temporalCredentials,
       stop,
     };
   } catch (err) {

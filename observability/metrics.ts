@@ -3,7 +3,7 @@
  * Prometheus endpoint with the SDK's own; the gateway, which runs no worker, uses prom-client.
  */
 import type { MetricMeter } from '@temporalio/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Bank131CallEvent } from '../bank131/client';
 
 export interface WebhookEvent {
@@ -64,4 +64,71 @@ export function bank131CallRecorder(meter: MetricMeter): (e: Bank131CallEvent) =
     requests.add(1, tags);
     latency.record(Math.round(e.durationMs), tags);
   };
+}
+
+/** The waits a payout can sit in for long: the steps an operator watches on the dashboard. */
+export const WAITING_STEPS = [
+  'awaiting_ready',
+  'awaiting_approval',
+  'awaiting_finish',
+  'reconciling',
+] as const;
+const VISIBILITY_CACHE_MS = 15_000;
+
+/**
+ * Payouts counted in Temporal's visibility (search attributes) at scrape time, at most every 15 s: how many
+ * wait in each step, and how many ended `unknown` or were returned. Every gateway exports the same counts
+ * (dashboards take the max); a failed count leaves the series out rather than report a wrong zero.
+ */
+export function registerPayoutGauges(
+  registry: Registry,
+  count: (query: string) => Promise<number>,
+  workflowType: string,
+): void {
+  if (registry.getSingleMetric('payouts_waiting')) return;
+  const cached = new Map<string, { at: number; value: number }>();
+  const countCached = async (query: string): Promise<number | undefined> => {
+    const hit = cached.get(query);
+    if (hit && Date.now() - hit.at < VISIBILITY_CACHE_MS) return hit.value;
+    try {
+      const value = await count(query);
+      cached.set(query, { at: Date.now(), value });
+      return value;
+    } catch {
+      return undefined;
+    }
+  };
+  const payouts = `WorkflowType = "${workflowType}"`;
+  new Gauge({
+    name: 'payouts_waiting',
+    help: 'Running payouts by the step they wait in (Temporal visibility, PayoutStep)',
+    labelNames: ['step'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const counts = await Promise.all(
+        WAITING_STEPS.map((step) =>
+          countCached(`${payouts} AND ExecutionStatus = "Running" AND PayoutStep = "${step}"`),
+        ),
+      );
+      WAITING_STEPS.forEach((step, i) => {
+        if (counts[i] !== undefined) this.set({ step }, counts[i]);
+      });
+    },
+  });
+  new Gauge({
+    name: 'payouts_needing_operator',
+    help: 'Payouts an operator must look at (Temporal visibility): ended unknown, or returned after success',
+    labelNames: ['reason'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const [unknown, returned] = await Promise.all([
+        countCached(`${payouts} AND PayoutStatus = "unknown"`),
+        countCached('PayoutReturned = true'),
+      ]);
+      if (unknown !== undefined) this.set({ reason: 'unknown' }, unknown);
+      if (returned !== undefined) this.set({ reason: 'returned' }, returned);
+    },
+  });
 }

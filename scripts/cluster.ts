@@ -1,22 +1,41 @@
 /**
  * `npm run cluster`: the docker-compose.yml Temporal stack without Docker (see harness/cluster/cluster.ts):
  * PostgreSQL, the schema and namespace one-shots, and temporal-server's frontend, history, matching and worker
- * services as four processes on loopback. Data in .data/cluster/ across restarts; `--reset` wipes it first.
- * `--build-only` builds (or finds) the binaries and exits. Ctrl-C stops everything.
+ * services as four processes on loopback; then the Temporal UI pointed at the frontend and the codec server it
+ * decodes payloads with (harness/cluster/ui.ts). Data in .data/cluster/ across restarts; `--reset` wipes it
+ * first. `--build-only` builds (or finds) the binaries and exits. Ctrl-C stops everything.
  */
 import path from 'node:path';
 import { resolveServerBinaries } from '../harness/cluster/binaries';
-import { startCluster } from '../harness/cluster/cluster';
+import { DEFAULT_CLUSTER_DIR, startCluster } from '../harness/cluster/cluster';
 import { CLUSTER_SERVICES } from '../harness/cluster/config';
-import { PROJECT_ROOT } from '../config/local-demo';
+import {
+  assertPortFree,
+  resolveUiServer,
+  startClusterUi,
+  TEMPORAL_UI_VERSION,
+  type ClusterUi,
+} from '../harness/cluster/ui';
+import { demoCodecKeys } from '../harness/demo-codec-keys';
+import { loadClusterUiConfig, PROJECT_ROOT } from '../config/local-demo';
+import { createLogger } from '../observability/logger';
+import { FRONTEND_SERVER_NAME } from '../harness/certs';
 
 const HELP = `usage: npm run cluster [-- --reset] [--build-only] [--port N] [--namespace NS] [--bind-ip IP --broadcast-address IP]
+                       [--certs DIR] [--insecure] [--no-ui] [--ui-port N] [--codec-port N]
   --reset         wipe .data/cluster (PostgreSQL data, config, logs) before starting
-  --build-only    build or find temporal-server and temporal-sql-tool, print where, and exit
+  --build-only    build or find temporal-server, temporal-sql-tool and temporal-ui-server, print where, and exit
   --port N        the frontend's gRPC port (default 7233; TEMPORAL_PORT also works)
   --namespace NS  namespace to create (default: default; TEMPORAL_NAMESPACE also works)
   --bind-ip IP    where the services listen (default 127.0.0.1; 0.0.0.0 serves workers on other machines)
-  --broadcast-address IP  this host's address as other nodes reach it (with --bind-ip 0.0.0.0)`;
+  --broadcast-address IP  this host's address as other nodes reach it (with --bind-ip 0.0.0.0)
+  --certs DIR     the credentials folder (default secrets/temporal; created with \`npm run certs\`'s layout when missing)
+  --insecure      no TLS and no authorization (debugging only)
+  --no-ui         start neither the Temporal UI nor the codec server
+  --ui-port N     the Temporal UI's port (default 8233; TEMPORAL_UI_PORT also works); it listens on 127.0.0.1
+  --codec-port N  the codec server's port (default 8888; CODEC_SERVER_PORT also works); on 127.0.0.1
+The codec server decrypts with PAYLOAD_CODEC_KEYS (default: the demo's key in .data/demo-codec-keys, the one
+\`npm start\` uses); CODEC_SERVER_AUTH_TOKEN and TEMPORAL_CODEC_PASS_ACCESS_TOKEN as in docker-compose.yml.`;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -28,11 +47,27 @@ async function main(): Promise<void> {
     const i = args.indexOf(flag);
     return i >= 0 ? args[i + 1] : undefined;
   };
+  const withUi = !args.includes('--no-ui');
   if (args.includes('--build-only')) {
     const started = Date.now();
     const b = resolveServerBinaries();
-    process.stdout.write(`${b.server}\n${b.sqlTool}\n(${((Date.now() - started) / 1000).toFixed(1)}s)\n`);
+    const ui = resolveUiServer();
+    process.stdout.write(
+      `${b.server}\n${b.sqlTool}\n${ui}\n(${((Date.now() - started) / 1000).toFixed(1)}s)\n`,
+    );
     return;
+  }
+  const uiSettings = loadClusterUiConfig({
+    ...process.env,
+    ...(value('--ui-port') ? { TEMPORAL_UI_PORT: value('--ui-port') } : {}),
+    ...(value('--codec-port') ? { CODEC_SERVER_PORT: value('--codec-port') } : {}),
+  });
+  if (withUi) {
+    // Before the cluster starts: a missing Go or a taken port is an error now, not after a minute.
+    await assertPortFree('127.0.0.1', uiSettings.uiPort, 'Temporal UI');
+    await assertPortFree('127.0.0.1', uiSettings.codecPort, 'codec server');
+    process.stderr.write(`[cluster] Temporal UI: temporal-ui-server ${TEMPORAL_UI_VERSION}\n`);
+    resolveUiServer();
   }
   const port = Number(value('--port') ?? process.env.TEMPORAL_PORT ?? 7233);
   const cluster = await startCluster({
@@ -41,7 +76,39 @@ async function main(): Promise<void> {
     ports: { frontendGrpc: port },
     bindIp: value('--bind-ip'),
     broadcastAddress: value('--broadcast-address'),
+    certsDir: value('--certs'),
+    insecure: args.includes('--insecure'),
   });
+  const creds = cluster.credentials;
+  let ui: ClusterUi | undefined;
+  if (withUi) {
+    process.stderr.write('[cluster] starting the codec server and the Temporal UI\n');
+    try {
+      ui = await startClusterUi({
+        temporalAddress: cluster.address,
+        // The UI's own mTLS identity is the read-only operator certificate (see the README on tokens).
+        tls: creds
+          ? {
+              caFile: creds.serverCa,
+              certFile: creds.clients['operator-read'].cert,
+              keyFile: creds.clients['operator-read'].key,
+              serverName: FRONTEND_SERVER_NAME,
+            }
+          : undefined,
+        namespace: cluster.namespace,
+        dataDir: DEFAULT_CLUSTER_DIR,
+        codecKeys: demoCodecKeys(uiSettings.codecKeys),
+        codecAuthToken: uiSettings.codecAuthToken,
+        codecPassAccessToken: uiSettings.codecPassAccessToken,
+        uiPort: uiSettings.uiPort,
+        codecPort: uiSettings.codecPort,
+        logger: createLogger('codec-server', 'warn'),
+      });
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+  }
   const rel = (p: string) => path.relative(PROJECT_ROOT, p);
   process.stdout.write(
     [
@@ -53,6 +120,15 @@ async function main(): Promise<void> {
       ),
       `  postgres  ${cluster.postgres.host}:${cluster.postgres.port}  data ${rel(cluster.postgres.dataDir)}  log ${rel(cluster.postgres.logFile)}`,
       `  namespace ${cluster.namespace}`,
+      ...(ui
+        ? [
+            `  UI        ${ui.url}   (temporal-ui-server ${TEMPORAL_UI_VERSION}, log ${rel(ui.logFile)})`,
+            `  codec     ${ui.codecUrl}   <- the UI's codec endpoint${uiSettings.codecAuthToken ? '' : ' (no token: loopback only)'}`,
+          ]
+        : []),
+      creds
+        ? `  mTLS + JWT: TEMPORAL_CONFIG_FILE=${rel(creds.profiles)} TEMPORAL_PROFILE=<worker|gateway|backend|operator-read|operator-write|admin>`
+        : '  INSECURE: no TLS, no authorization',
       'Ctrl-C to stop.',
       '',
     ].join('\n'),
@@ -62,10 +138,15 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write('[cluster] stopping...\n');
-    void cluster.stop().then(() => process.exit(0));
+    void (ui?.stop() ?? Promise.resolve())
+      .catch((err: unknown) => process.stderr.write(`[cluster] stopping the UI: ${String(err)}\n`))
+      .then(() => cluster.stop())
+      .then(() => process.exit(0));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // `on`, not `once`: Ctrl-C reaches this process twice (the terminal's group and tsx's relay), and a second
+  // signal with no handler would end the process in the middle of stopping.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((err: unknown) => {

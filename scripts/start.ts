@@ -3,21 +3,18 @@
  * simulator, the webhook gateway, a worker, the codec server), then one payout end to end, printed step by
  * step. Keeps running so the payout can be inspected in the UI; Ctrl-C stops everything.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { AesGcmPayloadCodec, generateCodecKeySpec, parseCodecKeys } from '../codec/aes-gcm-codec';
+import { AesGcmPayloadCodec, parseCodecKeys } from '../codec/aes-gcm-codec';
 import { AUTH_DISABLED_FOR_LOCAL_DEV, startCodecServer } from '../codec/server';
-import {
-  DEMO_CODEC_KEYS_FILE,
-  DEMO_TEMPORAL_DB_FILE,
-  loadDemoConfig,
-  LOCAL_DATA_DIR,
-} from '../config/local-demo';
+import { DEMO_TEMPORAL_DB_FILE, loadDemoConfig, LOCAL_DATA_DIR } from '../config/local-demo';
+import { demoCodecKeys } from '../harness/demo-codec-keys';
 import { demoPayoutRequest } from '../harness/demo-payout';
 import { startLocalStack } from '../harness/local-stack';
 import { resolveTemporalCli } from '../harness/temporal-cli';
 import { createLogger } from '../observability/logger';
+import { startTracing } from '../observability/tracing';
 import type { PayoutEvent } from '../workflows/messages';
 
 const TEMPORAL_PORT = 7233;
@@ -37,13 +34,6 @@ function portInUse(port: number): Promise<boolean> {
   });
 }
 
-function demoCodecKeys(): string {
-  if (config.codecKeys) return config.codecKeys;
-  if (!existsSync(DEMO_CODEC_KEYS_FILE))
-    writeFileSync(DEMO_CODEC_KEYS_FILE, generateCodecKeySpec('demo-1'), { mode: 0o600 });
-  return readFileSync(DEMO_CODEC_KEYS_FILE, 'utf8').trim();
-}
-
 function describeEvent(e: PayoutEvent): string {
   return `  ${e.at.slice(11, 23)}  ${e.kind}${e.detail ? `  (${e.detail})` : ''}`;
 }
@@ -52,13 +42,14 @@ async function main(): Promise<void> {
   mkdirSync(LOCAL_DATA_DIR, { recursive: true });
   out('Preparing the Temporal CLI (built once from the Go module proxy, then reused)...');
   resolveTemporalCli((line) => out(line));
-  const codecKeys = demoCodecKeys();
+  const codecKeys = demoCodecKeys(config.codecKeys);
   const metricsPort = config.workerMetricsPort;
   Runtime.install({
     logger: new DefaultLogger('WARN'),
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } },
   });
   const logger = createLogger('demo', config.logLevel);
+  const tracing = startTracing(config.tracing);
 
   const codecServer = await startCodecServer({
     codec: new AesGcmPayloadCodec(parseCodecKeys(codecKeys)),
@@ -83,6 +74,7 @@ async function main(): Promise<void> {
     gatewayPort: config.gatewayPort,
     simulator: { port: config.simulatorPort, processingDelayMs: 300 },
     logger,
+    tracing,
   });
   const uiBase = `http://localhost:${UI_PORT}`;
   out(`Temporal server   ${stack.temporal.address}`);
@@ -93,6 +85,10 @@ async function main(): Promise<void> {
   out(
     `Metrics           http://127.0.0.1:${metricsPort}/metrics (worker), ${stack.gatewayUrl ?? '-'}/metrics (gateway)`,
   );
+  if (tracing.enabled)
+    out(
+      `Tracing           ${config.tracing.exporter}${config.tracing.exporter === 'otlp' ? ` to ${config.tracing.otlpTracesUrl}` : ''}`,
+    );
   out();
 
   const payoutId = `demo-${new Date()
@@ -131,6 +127,7 @@ async function main(): Promise<void> {
     void stack
       .stop()
       .then(() => codecServer.close())
+      .then(() => tracing.shutdown())
       .then(() => process.exit(r.outcome === 'succeeded' ? 0 : 1));
   };
   process.once('SIGINT', shutdown);

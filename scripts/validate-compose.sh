@@ -21,7 +21,7 @@ for name in partner_private partner_public bank_private bank_public; do : >"$tmp
 export BANK131_PRIVATE_KEY_PATH="$tmp/partner_private.pem" BANK131_PUBLIC_KEY_PATH="$tmp/bank_public.pem"
 export BANK131_PARTNER_PUBLIC_KEY_PATH="$tmp/partner_public.pem" SIMULATOR_BANK_PRIVATE_KEY_PATH="$tmp/bank_private.pem"
 
-compose --env-file .env.example -f docker-compose.yml --profile simulator config -q
-compose --env-file .env.example -f docker-compose.yml --profile simulator config --services | sort | tr '\n' ' '
+compose --env-file .env.example -f docker-compose.yml --profile simulator --profile observability config -q
+compose --env-file .env.example -f docker-compose.yml --profile simulator --profile observability config --services | sort | tr '\n' ' '
 echo
 echo "docker-compose.yml is valid ($(compose version --short 2>/dev/null || compose version | head -1))"

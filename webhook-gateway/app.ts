@@ -11,8 +11,15 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { loadPublicKey, SIGNATURE_HEADER } from '../bank131/signature';
 import type { GatewayConfig } from '../config';
 import type { Logger } from '../observability/logger';
-import { createGatewayMetrics, type GatewayMetrics, type WebhookEvent } from '../observability/metrics';
-import { WebhookDelivery, type WebhookContext } from './deliver';
+import {
+  createGatewayMetrics,
+  registerPayoutGauges,
+  type GatewayMetrics,
+  type WebhookEvent,
+} from '../observability/metrics';
+import { httpServerSpan, requestSpan } from '../observability/spans';
+import { PAYOUT_WORKFLOW_TYPE } from '../workflows/messages';
+import { WebhookDelivery, withTemporalDeadline, type WebhookContext } from './deliver';
 import { healthRouter } from './health';
 import { ReplayGuard } from './replay-guard';
 import { isTemporalUnavailable } from './temporal-errors';
@@ -57,6 +64,11 @@ export function createGatewayApp(deps: GatewayDeps): {
   const { client, config, logger, taskQueue } = deps;
   const state: GatewayState = { shuttingDown: false, inFlight: 0 };
   const metrics = deps.metrics ?? createGatewayMetrics();
+  registerPayoutGauges(
+    metrics.registry,
+    async (query) => (await withTemporalDeadline(client, () => client.workflow.count(query))).count,
+    PAYOUT_WORKFLOW_TYPE,
+  );
   const report = webhookReporter(logger, (e) => {
     metrics.recordWebhook(e);
     deps.onWebhook?.(e);
@@ -71,6 +83,7 @@ export function createGatewayApp(deps: GatewayDeps): {
   app.use(healthRouter({ client, logger, metrics, isShuttingDown: () => state.shuttingDown }));
   app.post(
     WEBHOOK_PATH,
+    httpServerSpan(WEBHOOK_PATH),
     admitWebhook(state, config.maxInFlight, logger, report),
     express.raw({ type: () => true, limit: config.bodyLimitBytes }),
     answerWebhook((req, ctx) => handleWebhook(req, ctx, publicKeys, delivery, replays), report),
@@ -214,6 +227,12 @@ function webhookReporter(logger: Logger, observe: (e: WebhookEvent) => void): Re
       logger.error(line, 'authentic webhook we could not read: kept in the inbox, an operator should look');
     else if (status >= 400) logger.warn(line, 'webhook refused');
     else logger.info(line, 'webhook accepted');
+    requestSpan(res)?.setAttributes({
+      'bank131.webhook.type': ctx.type,
+      'bank131.session_id': ctx.sessionId,
+      'temporal.workflow_id': ctx.workflowId,
+      'webhook.outcome': outcome,
+    });
     observe({ type: ctx.type ?? 'unknown', status, outcome, durationMs });
   };
 }

@@ -1,13 +1,17 @@
 /** The gateway process: `npm run gateway`, or `node dist/webhook-gateway/main.js` in the container. */
 import { loadGatewayConfig } from '../config';
 import { createLogger, exitWithStartupError } from '../observability/logger';
+import { startTracing } from '../observability/tracing';
 import { connectClient } from '../temporal/client';
 import { startGateway } from './server';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig(process.env);
   const logger = createLogger('webhook-gateway', config.logLevel);
-  const { client, connection } = await connectClient(config.temporal);
+  const tracing = startTracing(config.tracing);
+  const { client, connection } = await connectClient(config.temporal, {
+    interceptors: tracing.clientInterceptors,
+  });
   const gateway = await startGateway({ client, config, logger, taskQueue: config.temporal.taskQueue });
   logger.info({ url: gateway.url }, 'webhook gateway listening');
 
@@ -23,6 +27,7 @@ async function main(): Promise<void> {
     gateway
       .close()
       .then(() => connection.close())
+      .then(() => tracing.shutdown())
       .then(
         () => {
           logger.info('webhook gateway stopped');

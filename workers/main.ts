@@ -5,6 +5,7 @@ import { Bank131Client } from '../bank131/client';
 import { loadWorkerConfig } from '../config';
 import { createLogger, exitWithStartupError } from '../observability/logger';
 import { bank131CallRecorder } from '../observability/metrics';
+import { startTracing } from '../observability/tracing';
 import { connectionOptions } from '../temporal/client';
 import { createPayoutWorker } from './payout-worker';
 
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
         ? { metrics: { prometheus: { bindAddress: `${config.metricsHost}:${config.metricsPort}` } } }
         : undefined,
   });
+  const tracing = startTracing(config.tracing);
   const connection = await NativeConnection.connect(connectionOptions(config.temporal));
   const bank131 = new Bank131Client(config.bank131, {
     logger,
@@ -41,12 +43,14 @@ async function main(): Promise<void> {
     activities: createActivities({ bank131, settings: config.payouts, logger, callbacks: config.callbacks }),
     codecKeys: config.temporal.codecKeys,
     workflowBundlePath: config.workflowBundlePath,
+    tracing,
   });
   logger.info(
     {
       taskQueue: config.temporal.taskQueue,
       address: config.temporal.address,
       metricsPort: config.metricsPort || undefined,
+      tracing: tracing.enabled ? config.tracing.exporter : undefined,
     },
     'worker started',
   );
@@ -54,6 +58,7 @@ async function main(): Promise<void> {
   await worker.run();
   await bank131.close();
   await connection.close();
+  await tracing.shutdown();
   logger.info('worker stopped');
 }
 

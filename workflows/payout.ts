@@ -68,6 +68,7 @@ import { startBackendCallback } from './backend-callback';
 import { currentDetails, formatAmount, summaries } from './ui-details';
 import { payoutFinishedEvent } from './callback-events';
 import { Bank131SessionIdKey, PayoutStatusKey, PayoutStepKey } from './search-attributes';
+import { currentTraceContext, inTraceOf } from './trace-context';
 
 const bankRetry: RetryPolicy = {
   initialInterval: '1s',
@@ -137,6 +138,8 @@ class Payout {
   private confirmSent = false;
   /** An authentic webhook about us could not be read (or said too little): ask the bank now. */
   private askBankNow = false;
+  /** The trace of the `ready_to_confirm` webhook: the decision and the confirm or cancel it causes join it. */
+  private readyTrace?: ReturnType<typeof currentTraceContext>;
 
   constructor(private readonly input: PayoutWorkflowInput) {
     // Payouts started before run tags existed keep sending the bare workflow ID as metadata.
@@ -167,6 +170,11 @@ class Payout {
     const ready = await this.awaitReady();
     if (!ready) return this.record.final ? this.endFromFinal(this.record.final) : this.endUnknown();
 
+    return inTraceOf(this.readyTrace, () => this.decideAndAct(ready, token));
+  }
+
+  /** 4–6: policy (and approval), then confirm and await the end, or cancel. */
+  private async decideAndAct(ready: SessionSnapshot, token: string): Promise<PayoutResult> {
     const decision = this.decide(ready, token);
     const cancelReason = await this.cancelReasonAfter(decision);
     if (cancelReason === 'finished') return this.endFromFinal(this.record.final!);
@@ -208,7 +216,9 @@ class Payout {
     const record = this.record;
     setHandler(statusQuery, () => record.view);
     const onWebhook = (signal: WebhookSignal) => {
+      const hadReady = record.ready !== undefined;
       const verdict = applyWebhook(record, signal, now(), this.workflowId);
+      if (!hadReady && record.ready !== undefined) this.readyTrace = currentTraceContext();
       if (verdict === 'foreign_session')
         log.warn('webhook for another session ignored', { type: signal.type });
       // A webhook that says too little (no readable status) is a prompt to ask the bank, not a fact.

@@ -1,15 +1,18 @@
 /** The baseline worker process (same defaults as ours), started by bench/run.ts. */
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createBaselineActivities } from './activities';
 
 async function main(): Promise<void> {
-  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  // Temporal's environment configuration, as our worker: address, and on the mTLS cluster its profile.
+  const { connectionOptions } = loadClientConnectConfig();
+  const options = { ...connectionOptions, address: connectionOptions.address ?? '127.0.0.1:7233' };
   const taskQueue = process.env.TEMPORAL_TASK_QUEUE ?? 'baseline';
-  const client = new Client({ connection: await Connection.connect({ address }) });
+  const client = new Client({ connection: await Connection.connect(options) });
   const worker = await Worker.create({
-    connection: await NativeConnection.connect({ address }),
+    connection: await NativeConnection.connect(options),
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows.ts'),
     activities: createBaselineActivities(client),

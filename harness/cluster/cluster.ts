@@ -16,7 +16,18 @@ import { PROJECT_ROOT } from '../../config/local-demo';
 import { resolveTemporalCli } from '../temporal-cli';
 import { waitForFrontend } from '../dev-server';
 import { SEARCH_ATTRIBUTE_CLI_ARGS } from '../../workflows/search-attributes';
+import {
+  connectionOptionsFor,
+  DEFAULT_CERTS_DIR,
+  FRONTEND_SERVER_NAME,
+  generateTemporalCredentials,
+  INTERNODE_SERVER_NAME,
+  type CredentialName,
+  type TemporalCredentials,
+} from '../certs';
 import { resolveServerBinaries, type ServerBinaries } from './binaries';
+import { serveJwks, type JwksServer } from './jwks';
+import type { StackProcess, TemporalCredential } from '../local-stack';
 import {
   CLUSTER_SERVICES,
   DEFAULT_CLUSTER_PORTS,
@@ -49,7 +60,17 @@ export interface ClusterOptions {
   /** The server's log level (its logs go to <dataDir>/logs/<service>.log). */
   logLevel?: string;
   startupTimeoutMs?: number;
+  /**
+   * Plaintext and no authorization, as before mTLS (debugging only). By default the frontend and the internode
+   * port require client certificates and the default authorizer checks a JWT on every call.
+   */
+  insecure?: boolean;
+  /** The credentials folder (harness/certs.ts): default secrets/temporal, created when missing. */
+  certsDir?: string;
 }
+
+/** How a client of this cluster connects with one credential (what @temporalio/client and the worker take). */
+export type ClusterConnectionOptions = ReturnType<typeof connectionOptionsFor> | { address: string };
 
 export interface ClusterServiceProcess {
   name: ClusterService;
@@ -66,6 +87,10 @@ export interface Cluster {
   binaries: ServerBinaries;
   postgres: Postgres;
   services: Record<ClusterService, ClusterServiceProcess>;
+  /** The credentials the cluster trusts; undefined when started `insecure`. */
+  credentials?: TemporalCredentials;
+  /** Connection options for one credential (just the address when insecure). */
+  connectionOptions(credential: CredentialName): ClusterConnectionOptions;
   /** SIGKILL one service process, as a crash would. */
   kill(service: ClusterService): Promise<void>;
   /** SIGTERM one service process and wait for it to exit. */
@@ -217,6 +242,27 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   log(`[cluster] 4/5 temporal-server ${CLUSTER_SERVICES.join(', ')} (${elapsed()})`);
   const configDir = path.join(dataDir, 'config');
   writeServerConfig(binaries.configTemplate, configDir);
+  const address = `127.0.0.1:${ports.frontendGrpc}`;
+  const secure = !options.insecure;
+  let credentials: TemporalCredentials | undefined;
+  let jwks: JwksServer | undefined;
+  if (secure) {
+    credentials = generateTemporalCredentials({
+      dir: options.certsDir ?? DEFAULT_CERTS_DIR,
+      namespace,
+      address,
+      log,
+    });
+    jwks = await serveJwks(credentials.jwks);
+    log(
+      `[cluster] mTLS (certificates in ${path.relative(PROJECT_ROOT, credentials.dir) || credentials.dir}) and ` +
+        `the default authorizer (JWT keys at ${jwks.url})`,
+    );
+  } else {
+    log('[cluster] --insecure: no TLS, no authorization');
+  }
+  const connectionOptions = (credential: CredentialName): ClusterConnectionOptions =>
+    credentials ? connectionOptionsFor(credentials, credential, address) : { address };
   const env = serverEnv({
     ports,
     postgres,
@@ -224,6 +270,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     bindIp: options.bindIp,
     broadcastAddress: options.broadcastAddress,
     logLevel: options.logLevel ?? process.env.CLUSTER_LOG_LEVEL ?? 'warn',
+    security:
+      credentials && jwks
+        ? {
+            serverCa: credentials.serverCa,
+            clientCa: credentials.clientCa,
+            frontend: credentials.frontend,
+            internode: credentials.internode,
+            jwksUrl: jwks.url,
+            frontendServerName: FRONTEND_SERVER_NAME,
+            internodeServerName: INTERNODE_SERVER_NAME,
+          }
+        : undefined,
   });
   const services = Object.fromEntries(
     CLUSTER_SERVICES.map((name) => [name, { name, logFile: path.join(dataDir, 'logs', `${name}.log`) }]),
@@ -243,7 +301,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     if (svc.process && svc.process.exitCode === null && svc.process.signalCode === null)
       return Promise.resolve();
     const fd = openSync(svc.logFile, 'a');
-    const child = spawn(binaries.server, serverArgs(configDir, name), {
+    const child = spawn(binaries.server, serverArgs(configDir, name, secure), {
       env: { ...process.env, ...env },
       stdio: ['ignore', fd, fd],
     });
@@ -286,14 +344,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const p = services[name].process;
     return !!p && p.exitCode === null && p.signalCode === null;
   };
-  const address = `127.0.0.1:${ports.frontendGrpc}`;
   const frontendAlive = () => {
     const p = services.frontend.process;
     return !!p && p.exitCode === null && p.signalCode === null;
   };
   const waitReady = async (timeoutMs = options.startupTimeoutMs ?? 120_000) => {
     try {
-      await waitForFrontend(address, timeoutMs, frontendAlive);
+      await waitForFrontend(address, timeoutMs, frontendAlive, connectionOptions('admin'));
     } catch (err) {
       const dead = CLUSTER_SERVICES.filter((n) => {
         const p = services[n].process;
@@ -328,6 +385,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     // The frontend first, so clients see it go; then the rest together.
     await signalService('frontend', 'SIGTERM', 10_000);
     await Promise.all(CLUSTER_SERVICES.map((n) => signalService(n, 'SIGTERM', 10_000)));
+    await jwks?.close();
     rmSync(pidFile, { force: true });
     try {
       postgres.stop();
@@ -341,7 +399,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     // fresh database, and those that lose that race exit ("duplicate key … cluster_metadata_info").
     await startService('history');
     await waitForListening(ports.historyGrpc, () => isAlive('history'), options.startupTimeoutMs ?? 120_000);
-    for (const name of ['matching', 'frontend', 'worker'] as const) await startService(name);
+    for (const name of ['matching', 'internal-frontend', 'frontend', 'worker'] as const)
+      await startService(name);
     await waitReady();
     // The frontend answering says nothing of the others: a service that died is an error, not a slow start.
     const dead = CLUSTER_SERVICES.filter((n) => !isAlive(n));
@@ -361,6 +420,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         TEMPORAL_CLI: cli,
         RETRY_SECONDS: '1',
         MAX_ATTEMPTS: '60',
+        ...(credentials ? cliCredentialEnv(credentials, 'admin') : {}),
       },
       'namespace setup',
       log,
@@ -379,6 +439,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     binaries,
     postgres,
     services,
+    credentials,
+    connectionOptions,
     kill: (name) => signalService(name, 'SIGKILL', 0),
     stopService: (name) => signalService(name, 'SIGTERM', 10_000),
     startService,
@@ -389,6 +451,33 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     },
     waitReady,
     stop,
+  };
+}
+
+/** The local stack's per-process credentials on this cluster (none when it runs insecure). */
+export function stackCredentials(
+  cluster: Pick<Cluster, 'credentials' | 'connectionOptions'>,
+): Partial<Record<StackProcess, TemporalCredential>> | undefined {
+  if (!cluster.credentials) return undefined;
+  const pick = (name: StackProcess): TemporalCredential => {
+    const o = cluster.connectionOptions(name);
+    return 'tls' in o ? { tls: o.tls, apiKey: o.apiKey } : {};
+  };
+  return { backend: pick('backend'), gateway: pick('gateway'), worker: pick('worker') };
+}
+
+/**
+ * The temporal CLI's environment configuration for one credential (the variables every Temporal SDK and the
+ * CLI read): the one-shot scripts run with the admin credential.
+ */
+export function cliCredentialEnv(creds: TemporalCredentials, name: CredentialName): Record<string, string> {
+  const c = creds.clients[name];
+  return {
+    TEMPORAL_TLS_CLIENT_CERT_PATH: c.cert,
+    TEMPORAL_TLS_CLIENT_KEY_PATH: c.key,
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: creds.serverCa,
+    TEMPORAL_TLS_SERVER_NAME: FRONTEND_SERVER_NAME,
+    TEMPORAL_API_KEY: readFileSync(c.token, 'utf8').trim(),
   };
 }
 

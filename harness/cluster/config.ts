@@ -9,13 +9,21 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const CLUSTER_SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
+/**
+ * `internal-frontend` serves Temporal's own system workers (the worker service's scanners, schedules, batch
+ * operations): with the authorizer on, they hold no JWT, so they call this second frontend on the internode
+ * port instead, which only the internode certificate reaches and which treats its callers as the system.
+ */
+export const CLUSTER_SERVICES = ['frontend', 'internal-frontend', 'history', 'matching', 'worker'] as const;
 export type ClusterService = (typeof CLUSTER_SERVICES)[number];
 
 export interface ClusterPorts {
   frontendGrpc: number;
   frontendHttp: number;
   frontendMembership: number;
+  internalFrontendGrpc: number;
+  internalFrontendHttp: number;
+  internalFrontendMembership: number;
   historyGrpc: number;
   historyMembership: number;
   matchingGrpc: number;
@@ -30,6 +38,9 @@ export const DEFAULT_CLUSTER_PORTS: ClusterPorts = {
   frontendGrpc: 7233,
   frontendHttp: 7243,
   frontendMembership: 6933,
+  internalFrontendGrpc: 7236,
+  internalFrontendHttp: 7246,
+  internalFrontendMembership: 6936,
   historyGrpc: 7234,
   historyMembership: 6934,
   matchingGrpc: 7235,
@@ -57,6 +68,45 @@ export interface ServerEnvOptions {
   /** The address other nodes reach this one at; needed when bindIp is 0.0.0.0 and services span hosts. */
   broadcastAddress?: string;
   logLevel?: string;
+  /** mTLS and authorization (harness/certs.ts); without it the cluster is plaintext and open, as before. */
+  security?: ClusterSecurity;
+}
+
+/** What the servers need from the generated credentials (harness/certs.ts). */
+export interface ClusterSecurity {
+  serverCa: string;
+  clientCa: string;
+  frontend: { cert: string; key: string };
+  internode: { cert: string; key: string };
+  /** Where the server fetches the JWT public keys (an http(s) URL: its key provider does nothing else). */
+  jwksUrl: string;
+  frontendServerName: string;
+  internodeServerName: string;
+}
+
+/**
+ * The image template's TLS and authorization variables (the same ones docker-compose.yml sets): client
+ * certificates required on both the frontend and the internode port; the frontend trusts the client CA, the
+ * internode port the server CA only; the default authorizer with the default JWT claim mapper.
+ */
+export function securityEnv(sec: ClusterSecurity): Record<string, string> {
+  return {
+    TEMPORAL_TLS_REQUIRE_CLIENT_AUTH: 'true',
+    TEMPORAL_TLS_SERVER_CERT: sec.internode.cert,
+    TEMPORAL_TLS_SERVER_KEY: sec.internode.key,
+    TEMPORAL_TLS_SERVER_CA_CERT: sec.serverCa,
+    TEMPORAL_TLS_INTERNODE_SERVER_NAME: sec.internodeServerName,
+    TEMPORAL_TLS_FRONTEND_CERT: sec.frontend.cert,
+    TEMPORAL_TLS_FRONTEND_KEY: sec.frontend.key,
+    // The template lists both client CA slots once the first is set; an empty second entry is not a file.
+    TEMPORAL_TLS_CLIENT1_CA_CERT: sec.clientCa,
+    TEMPORAL_TLS_CLIENT2_CA_CERT: sec.clientCa,
+    TEMPORAL_TLS_FRONTEND_SERVER_NAME: sec.frontendServerName,
+    TEMPORAL_AUTH_AUTHORIZER: 'default',
+    TEMPORAL_AUTH_CLAIM_MAPPER: 'default',
+    TEMPORAL_JWT_KEY_SOURCE1: sec.jwksUrl,
+    TEMPORAL_JWT_PERMISSIONS_CLAIM: 'permissions',
+  };
 }
 
 /**
@@ -79,12 +129,17 @@ export function serverEnv(opts: ServerEnvOptions): Record<string, string> {
     FRONTEND_GRPC_PORT: String(p.frontendGrpc),
     FRONTEND_HTTP_PORT: String(p.frontendHttp),
     FRONTEND_MEMBERSHIP_PORT: String(p.frontendMembership),
+    USE_INTERNAL_FRONTEND: 'true',
+    INTERNAL_FRONTEND_GRPC_PORT: String(p.internalFrontendGrpc),
+    INTERNAL_FRONTEND_HTTP_PORT: String(p.internalFrontendHttp),
+    INTERNAL_FRONTEND_MEMBERSHIP_PORT: String(p.internalFrontendMembership),
     HISTORY_GRPC_PORT: String(p.historyGrpc),
     HISTORY_MEMBERSHIP_PORT: String(p.historyMembership),
     MATCHING_GRPC_PORT: String(p.matchingGrpc),
     MATCHING_MEMBERSHIP_PORT: String(p.matchingMembership),
     WORKER_GRPC_PORT: String(p.workerGrpc),
     WORKER_MEMBERSHIP_PORT: String(p.workerMembership),
+    ...(opts.security ? securityEnv(opts.security) : {}),
   };
 }
 
@@ -96,7 +151,7 @@ export function writeServerConfig(templateFile: string, configDir: string): stri
   return file;
 }
 
-export function serverArgs(configDir: string, service: ClusterService): string[] {
+export function serverArgs(configDir: string, service: ClusterService, secure = false): string[] {
   return [
     '--root',
     '/',
@@ -104,7 +159,8 @@ export function serverArgs(configDir: string, service: ClusterService): string[]
     configDir,
     '--env',
     'docker',
-    '--allow-no-auth',
+    // Without an authorizer the server refuses to start unless told that is intended.
+    ...(secure ? [] : ['--allow-no-auth']),
     'start',
     '--service',
     service,

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Cluster } from './cluster';
-import { CLUSTER_SERVICES, type ClusterService } from './config';
+import { CLUSTER_SERVICES, type ClusterPorts, type ClusterService } from './config';
 
 export interface ClusterControlServer {
   url: string;
@@ -24,6 +24,7 @@ export async function startClusterControl(cluster: Cluster): Promise<ClusterCont
       if (req.method === 'GET' && action === 'status')
         return {
           address: cluster.address,
+          ports: cluster.ports,
           services: Object.fromEntries(CLUSTER_SERVICES.map((s) => [s, cluster.services[s].pid ?? null])),
           postgres: {
             running: cluster.postgres.running(),
@@ -67,6 +68,7 @@ export async function startClusterControl(cluster: Cluster): Promise<ClusterCont
 
 export interface ClusterStatus {
   address: string;
+  ports: ClusterPorts;
   services: Record<ClusterService, number | null>;
   postgres: { running: boolean; host: string; port: number; user: string; password: string };
   schemaDir: string;

@@ -11,19 +11,22 @@ import { randomUUID } from 'node:crypto';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TEMPORAL_SERVER_VERSION } from '../../harness/cluster/binaries';
-import { DEPLOY_DIR } from '../../harness/cluster/cluster';
+import { readTemporalCredentials } from '../../harness/certs';
+import { cliCredentialEnv, DEPLOY_DIR } from '../../harness/cluster/cluster';
 import { clusterControl } from '../../harness/cluster/control';
 import { resolveTemporalCli } from '../../harness/temporal-cli';
 import { SEARCH_ATTRIBUTE_CLI_ARGS } from '../../workflows/search-attributes';
+import { clusterCertsDir, testConnectionOptions } from '../helpers/temporal-credentials';
 
 const address = inject('temporalAddress');
 const control = clusterControl(inject('clusterControlUrl'));
 const cli = resolveTemporalCli();
+const certsDir = clusterCertsDir();
 const dir = mkdtempSync(path.join(tmpdir(), 'cluster-setup-'));
 let connection: Connection;
 
 beforeAll(async () => {
-  connection = await Connection.connect({ address });
+  connection = await Connection.connect(testConnectionOptions('admin'));
 });
 afterAll(async () => {
   await connection?.close();
@@ -58,6 +61,8 @@ function createNamespace(namespace: string, extraEnv: Record<string, string> = {
       DEFAULT_NAMESPACE: namespace,
       TEMPORAL_CLI: cli,
       RETRY_SECONDS: '1',
+      // On the mTLS cluster the one-shot holds the admin credential, as in docker-compose.yml.
+      ...(certsDir ? cliCredentialEnv(readTemporalCredentials(certsDir), 'admin') : {}),
       ...extraEnv,
     },
     encoding: 'utf8',
@@ -74,7 +79,8 @@ describe('setup scripts on a fresh cluster', () => {
     expect(info.historyShardCount).toBeGreaterThanOrEqual(4);
     const { services } = await control.status();
     expect(Object.values(services).every((pid) => typeof pid === 'number')).toBe(true);
-    expect(new Set(Object.values(services)).size).toBe(4); // four processes
+    // frontend, internal-frontend (for the system workers, under the authorizer), history, matching, worker
+    expect(new Set(Object.values(services)).size).toBe(5);
   });
 
   it('the default namespace has every search attribute, with its type', async () => {

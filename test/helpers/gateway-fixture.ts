@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { testConnectionOptions } from './temporal-credentials';
 import { INSECURE_LOCAL_DEV_FLAG, loadGatewayConfig, type GatewayConfig } from '../../config';
 import { createLogger } from '../../observability/logger';
 import type { GatewayDeps } from '../../webhook-gateway/app';
@@ -28,9 +29,14 @@ export async function startGatewayFixture(
   // Tests that stop and restart Temporal run their own server; the rest share the one from the global setup.
   const address = options.address ?? inject('temporalAddress');
   const taskQueue = `gateway-${randomUUID()}`;
-  const connection = await Connection.connect({ address });
+  // On the mTLS cluster the gateway holds its own credential and the test worker the worker's.
+  const own = options.address !== undefined;
+  const gatewayOptions = own ? { address } : testConnectionOptions('gateway');
+  const connection = await Connection.connect(gatewayOptions);
   const client = new Client({ connection });
-  const workerConnection = await NativeConnection.connect({ address });
+  const workerConnection = await NativeConnection.connect(
+    own ? { address } : testConnectionOptions('worker'),
+  );
   const worker = await Worker.create({
     connection: workerConnection,
     taskQueue,
@@ -46,7 +52,7 @@ export async function startGatewayFixture(
   });
   const config = (more: Partial<GatewayConfig> = {}): GatewayConfig => ({
     ...defaults,
-    temporal: { address, namespace: 'default', taskQueue, tls: false, codecKeys: '' },
+    temporal: { ...gatewayOptions, namespace: 'default', taskQueue, codecKeys: '' },
     host: '127.0.0.1',
     port: 0,
     ...overrides,

@@ -7,6 +7,7 @@ import { Bank131Client } from '../../bank131/client';
 import type { PayoutSettings } from '../../policy/settings';
 import { loadPayoutSettings } from '../../config';
 import { demoPayoutRequest } from '../../harness/demo-payout';
+import { testStackCredentials } from './temporal-credentials';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../harness/local-stack';
 
 /** A fixed, test-only codec key, so recorded histories can be replayed by later runs. */
@@ -30,6 +31,8 @@ export const FAST_SETTINGS: PayoutSettings = {
 export function startTestStack(opts: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
   return startLocalStack({
     temporalAddress: inject('temporalAddress'),
+    // A test that runs its own (dev) server passes its address: plaintext there.
+    temporalCredentials: opts.temporalAddress ? undefined : testStackCredentials(),
     workflowBundlePath: inject('workflowBundlePath'),
     taskQueue: `payouts-${randomUUID()}`,
     codecKeys: TEST_CODEC_KEYS,

@@ -8,6 +8,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { dataConverterFor } from '../../codec/data-converter';
+import { NO_TRACING } from '../../observability/tracing';
 import { HISTORIES_DIR, TEST_CODEC_KEYS } from '../helpers/stack';
 
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
@@ -23,6 +24,8 @@ describe('workflow replay', () => {
       {
         workflowBundle: { codePath: inject('workflowBundlePath') },
         dataConverter: dataConverterFor(TEST_CODEC_KEYS),
+        // The bundle's tracing interceptor sends its spans here (dropped).
+        sinks: NO_TRACING.sinks,
       },
       history,
       file.replace(/^[^~]*~/, '').replace(/\.json$/, ''),

@@ -18,7 +18,12 @@ const dataDir = path.resolve(__dirname, '../../.data', `cluster-test-${process.p
 
 export async function setup(project: TestProject): Promise<void> {
   const log = (line: string) => process.stderr.write(line + '\n');
-  cluster = await startCluster({ dataDir, reset: true, ports: 'free', log });
+  // Fresh credentials per run, outside dataDir (which --reset wipes before the certificates are made).
+  const certsDir = `${dataDir}-certs`;
+  rmSync(certsDir, { recursive: true, force: true });
+  // CLUSTER_INSECURE=1: the cluster without mTLS and authorization, to tell a TLS effect from another one.
+  const insecure = process.env.CLUSTER_INSECURE === '1';
+  cluster = await startCluster({ dataDir, certsDir, reset: true, ports: 'free', log, insecure });
   control = await startClusterControl(cluster);
   const cacheDir = path.resolve(__dirname, '../../.cache');
   mkdirSync(cacheDir, { recursive: true });
@@ -28,10 +33,14 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('temporalAddress', cluster.address);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('clusterControlUrl', control.url);
+  project.provide('temporalCertsDir', cluster.credentials?.dir ?? '');
 }
 
 export async function teardown(): Promise<void> {
   await control?.close();
   await cluster?.stop();
-  if (process.env.KEEP_CLUSTER_DATA !== '1') rmSync(dataDir, { recursive: true, force: true });
+  if (process.env.KEEP_CLUSTER_DATA !== '1') {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(`${dataDir}-certs`, { recursive: true, force: true });
+  }
 }

@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { TEMPORAL_SERVER_VERSION } from '../../harness/cluster/binaries';
 import { DEPLOY_DIR, DYNAMIC_CONFIG_FILE } from '../../harness/cluster/cluster';
-import { DEFAULT_CLUSTER_PORTS, serverEnv, toServerTemplate } from '../../harness/cluster/config';
+import {
+  CLUSTER_SERVICES,
+  DEFAULT_CLUSTER_PORTS,
+  serverEnv,
+  toServerTemplate,
+} from '../../harness/cluster/config';
+import { FRONTEND_SERVER_NAME, INTERNODE_SERVER_NAME } from '../../harness/certs';
 
 const root = path.resolve(__dirname, '../..');
 const composeText = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
@@ -31,13 +37,37 @@ describe('cluster and docker-compose.yml', () => {
   });
 
   it('gives temporal-server every variable compose sets on the temporal service', () => {
+    const creds = '/certs';
     const env = serverEnv({
       ports: DEFAULT_CLUSTER_PORTS,
       postgres: { host: '127.0.0.1', port: 55432, user: 'temporal', password: 'pw' },
       dynamicConfigFile: DYNAMIC_CONFIG_FILE,
+      security: {
+        serverCa: `${creds}/server-ca.pem`,
+        clientCa: `${creds}/client-ca.pem`,
+        frontend: { cert: `${creds}/frontend.pem`, key: `${creds}/frontend.key` },
+        internode: { cert: `${creds}/internode.pem`, key: `${creds}/internode.key` },
+        jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json',
+        frontendServerName: FRONTEND_SERVER_NAME,
+        internodeServerName: INTERNODE_SERVER_NAME,
+      },
     });
     const composeEnv = compose.services.temporal?.environment ?? {};
-    for (const name of Object.keys(composeEnv)) expect(env, name).toHaveProperty(name);
+    // The container runs every service in one process (SERVICES); the cluster runs one process per service.
+    expect(String(composeEnv.SERVICES).split(':').sort()).toEqual([...CLUSTER_SERVICES].sort());
+    for (const name of Object.keys(composeEnv).filter((n) => n !== 'SERVICES'))
+      expect(env, name).toHaveProperty(name);
+    // The same TLS and authorization settings: the same files (mounted elsewhere), names and authorizer.
+    for (const [name, value] of Object.entries(composeEnv).filter(([n]) =>
+      /^TEMPORAL_(TLS|AUTH|JWT)_/.test(n),
+    )) {
+      const ours = env[name]!;
+      if (String(value).startsWith('/run/temporal-creds/'))
+        expect(path.basename(ours), name).toBe(path.basename(String(value)));
+      else if (name === 'TEMPORAL_JWT_KEY_SOURCE1')
+        expect(new URL(ours).pathname).toBe(new URL(String(value)).pathname);
+      else expect(ours, name).toBe(String(value));
+    }
     expect(env.DB).toBe(composeEnv.DB);
     expect(env.POSTGRES_USER).toBe(composeEnv.POSTGRES_USER);
     expect(env.BIND_ON_IP).toBe('127.0.0.1'); // loopback unless asked

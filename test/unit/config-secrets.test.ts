@@ -37,6 +37,9 @@ describe('production secrets', () => {
     expect(worker).toMatch(/PAYLOAD_CODEC_KEYS/);
     expect(worker).toMatch(/BANK131_BASE_URL: must be an https URL \(got http:\/\/simulator:8131\)/);
     expect(problemsOf(() => loadGatewayConfig(env))).toMatch(/PAYLOAD_CODEC_KEYS/);
+    // and Temporal in plaintext (no profile, no TLS): the control plane would be open to them
+    expect(worker).toMatch(/TEMPORAL_TLS \/ TEMPORAL_PROFILE: Temporal would be reached in plaintext/);
+    expect(problemsOf(() => loadGatewayConfig(env))).toMatch(/TEMPORAL_TLS \/ TEMPORAL_PROFILE/);
     const codec = problemsOf(() => loadCodecServerConfig(env));
     expect(codec).toMatch(/PAYLOAD_CODEC_KEYS/);
     expect(codec).toMatch(/CODEC_SERVER_AUTH_TOKEN/);
@@ -70,6 +73,7 @@ describe('production secrets', () => {
       PAYLOAD_CODEC_KEYS: generateCodecKeySpec(),
       CODEC_SERVER_AUTH_TOKEN: 'a'.repeat(12) + 'b'.repeat(20),
       BANK131_BASE_URL: 'https://proxy.bank131.ru',
+      TEMPORAL_TLS: 'true',
     };
     expect(loadWorkerConfig(real).bank131.baseUrl).toBe('https://proxy.bank131.ru');
     expect(loadGatewayConfig(real).temporal.codecKeys).toBe(real.PAYLOAD_CODEC_KEYS);

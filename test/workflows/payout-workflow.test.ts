@@ -6,6 +6,7 @@
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NO_TRACING } from '../../observability/tracing';
 import { Worker } from '@temporalio/worker';
 import ms from 'ms';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -77,6 +78,7 @@ async function withWorker<T>(bank: FakeBank, fn: (taskQueue: string) => Promise<
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: bank.activities(),
+    sinks: NO_TRACING.sinks,
   });
   return worker.runUntil(fn(taskQueue));
 }

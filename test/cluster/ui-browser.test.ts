@@ -1,0 +1,98 @@
+/**
+ * What an operator sees on the production topology: the Temporal UI that `npm run cluster` starts
+ * (harness/cluster/ui.ts: temporal-ui-server at compose's version, pointed at the cluster's frontend, the codec
+ * server as its codec endpoint), in a real headless Chromium, finds a payout that ran on the cluster and shows
+ * its input decrypted through the codec server, while the cluster stores it encrypted.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { METADATA_ENCODING_KEY } from '@temporalio/common';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ENCRYPTED_ENCODING } from '../../codec/aes-gcm-codec';
+import { startClusterUi, type ClusterUi } from '../../harness/cluster/ui';
+import { freePort } from '../../harness/dev-server';
+import type { LocalStack } from '../../harness/local-stack';
+import { createLogger } from '../../observability/logger';
+import { payoutWorkflowId } from '../../policy/payout-request';
+import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const RESULTS = path.resolve(__dirname, '../../test-results');
+const ACCOUNT = '40817810099910004312'; // accountRequest's account number
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'cluster-ui-'));
+let stack: LocalStack;
+let ui: ClusterUi;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  stack = await startTestStack(); // a worker and gateway on the cluster (temporalAddress from the global setup)
+  ui = await startClusterUi({
+    temporalAddress: inject('temporalAddress'),
+    dataDir,
+    codecKeys: TEST_CODEC_KEYS,
+    uiPort: await freePort(),
+    codecPort: 0,
+    logger: createLogger('codec', 'silent'),
+    log: () => undefined,
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await ui?.stop();
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('Temporal UI on the cluster', () => {
+  it('finds a payout run on the cluster and shows its input decoded by the codec server', async () => {
+    const payoutId = uniquePayoutId('cluster-ui');
+    const workflowId = payoutWorkflowId(payoutId);
+    await stack.payouts.startPayout(accountRequest(payoutId));
+    expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
+
+    // What the cluster stores is ciphertext: anything readable in the UI came through the codec server.
+    const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    expect(Buffer.from(input?.metadata?.[METADATA_ENCODING_KEY] ?? []).toString()).toBe(ENCRYPTED_ENCODING);
+    expect(Buffer.from(input?.data ?? []).toString('latin1')).not.toContain(ACCOUNT);
+
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1800 } });
+    const decodes: number[] = [];
+    page.on('response', (res) => {
+      if (res.url().startsWith(ui.codecUrl) && res.url().endsWith('/decode')) decodes.push(res.status());
+    });
+    // The list, filtered by our search attribute (SQL visibility in PostgreSQL), as an operator looks it up.
+    const query = encodeURIComponent(`PayoutId="${payoutId}"`);
+    await page.goto(`${ui.url}/namespaces/default/workflows?query=${query}`, { waitUntil: 'networkidle' });
+    await page.getByText(workflowId).first().waitFor({ state: 'attached', timeout: 30_000 });
+    mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'cluster-ui-search.png') });
+
+    await page.goto(`${ui.url}/namespaces/default/workflows/${workflowId}`, { waitUntil: 'networkidle' });
+    await page.getByText(ACCOUNT).first().waitFor({ state: 'attached', timeout: 30_000 });
+    await page.screenshot({ path: path.join(RESULTS, 'cluster-ui-payout.png'), fullPage: true });
+    expect(await page.content()).toContain(ACCOUNT);
+    expect(decodes.length).toBeGreaterThan(0);
+    expect(decodes.every((status) => status === 200)).toBe(true);
+    await page.close();
+  });
+});
