@@ -19,11 +19,13 @@ import { initPayoutBody } from '../bank131/payout-details';
 import type { PayoutSettings } from '../policy/settings';
 import { methodActivities } from './methods';
 import type { Logger } from '../observability/logger';
+import { createCallbackActivities, type BackendCallbackConfig } from './callbacks';
 import {
   FAILURE_TYPES,
   type BankRejectionDetails,
   type InitPayoutInput,
   type InitPayoutResult,
+  type CallbackActivities,
   type PayoutActivities,
   type SessionStepInput,
   type SessionStepResult,
@@ -42,6 +44,8 @@ export interface ActivityDeps {
   fpsBanksCacheMs?: number;
   /** The metrics hook for each balance read (observability/metrics.ts walletBalanceRecorder). */
   onBalance?: (b: WalletBalance) => void;
+  /** Signed callbacks to the backend; off (the activity refuses) when absent. */
+  callbacks?: BackendCallbackConfig;
 }
 
 /** Maps a client failure to the ApplicationFailure the workflow's retry policy understands. */
@@ -98,7 +102,11 @@ function refusalOf(err: unknown): SessionStepResult['refusal'] | 'rethrow' | und
   return 'rethrow';
 }
 
-export function createActivities(deps: ActivityDeps): PayoutActivities {
+export function createActivities(deps: ActivityDeps): PayoutActivities & CallbackActivities {
+  return { ...createBankActivities(deps), ...createCallbackActivities(deps.callbacks, deps.logger) };
+}
+
+function createBankActivities(deps: ActivityDeps): PayoutActivities {
   const { bank131, settings, logger } = deps;
   const methods = methodActivities(deps);
   const guarded =

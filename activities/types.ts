@@ -7,6 +7,7 @@
 import type { PayoutSettings } from '../policy/settings';
 import type { SessionSnapshot } from '../bank131/session';
 import type { Recipient } from '../workflows/messages';
+import type { CallbackEvent } from '../client/callbacks';
 
 /** ApplicationFailure types the activities throw; the workflow and retry policies match on these strings. */
 export const FAILURE_TYPES = {
@@ -120,4 +121,10 @@ export interface PayoutActivities {
   verifySbpRecipient(input: SbpVerificationInput): Promise<SessionSnapshot>;
   /** Best effort, cached briefly per worker: an unreadable balance has no `amount`. */
   getWalletBalance(input: { currency: string }): Promise<WalletBalance>;
+}
+
+/** The backend-callback activity (activities/callbacks.ts); a separate contract so payout stubs need not know it. */
+export interface CallbackActivities {
+  /** One signed POST attempt; throws unless the backend answered 2xx. */
+  deliverCallback(input: { event: CallbackEvent }): Promise<{ httpStatus: number }>;
 }

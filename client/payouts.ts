@@ -26,7 +26,15 @@ import {
   type PayoutWorkflow,
   type PayoutWorkflowInput,
 } from '../workflows/messages';
+import {
+  backendCallbackWorkflowId,
+  callbackDeliveriesQuery,
+  type BackendCallbackState,
+  type StartedCallback,
+} from '../workflows/backend-callback';
 import { PayoutAmountKey, PayoutIdKey, PayoutStatusKey, PayoutStepKey } from '../workflows/search-attributes';
+import { staticMetadata } from '../workflows/ui-details';
+import { payoutListQuery, type PayoutListFilter } from './payout-list';
 import { parsePayoutRequest, payoutWorkflowId, requestHash } from '../policy/payout-request';
 
 export class PayoutConflictError extends Error {
@@ -64,13 +72,29 @@ export interface PayoutView {
   returned: boolean;
   /** Returns that came after the payout finished, held by its returns workflow; absent when there were none. */
   returns?: PayoutReturnsState;
+  /** Callbacks to the backend (the outcome, each return) with their delivery attempts; absent when off. */
+  callbacks?: CallbackDelivery[];
 }
+
+export type CallbackDelivery = StartedCallback & { delivery?: BackendCallbackState };
 
 export interface PayoutsClientOptions {
   client: Client;
   taskQueue: string;
   /** When given, amounts and currencies are checked against it before anything starts. */
   policy?: PolicyConfig;
+}
+
+/** One row of `listPayouts`: what visibility holds (search attributes), no query to the workflow. */
+export interface PayoutListItem {
+  payoutId: string;
+  workflowId: string;
+  workflowStatus: string;
+  status?: string;
+  step?: string;
+  amount?: number;
+  startTime: string;
+  closeTime?: string;
 }
 
 export class PayoutsClient {
@@ -91,6 +115,8 @@ export class PayoutsClient {
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         memo: { requestHash: hash },
+        // Shown in the UI's list and header; payloads like any other, so encrypted by the codec.
+        ...staticMetadata(request),
         typedSearchAttributes: [
           { key: PayoutIdKey, value: request.payoutId },
           { key: PayoutAmountKey, value: request.amount },
@@ -124,6 +150,10 @@ export class PayoutsClient {
     const returns = await this.getReturns(description.workflowId);
     // Only attached returns count: a refund whose session belongs to another payout is not this one's.
     const returned = state.returned || (returns?.returns.length ?? 0) > 0;
+    const callbacks = await this.getCallbackDeliveries([
+      ...(state.callbacks ?? []),
+      ...(returns?.callbacks ?? []),
+    ]);
     return {
       workflowId: description.workflowId,
       runId: description.runId,
@@ -131,7 +161,25 @@ export class PayoutsClient {
       state: { ...state, returned },
       returned,
       ...(returns ? { returns } : {}),
+      ...(callbacks.length > 0 ? { callbacks } : {}),
     };
+  }
+
+  /** Each callback's delivery workflow's attempts (or none yet when it is not found). */
+  private getCallbackDeliveries(started: StartedCallback[]): Promise<CallbackDelivery[]> {
+    return Promise.all(
+      started.map(async (callback) => {
+        try {
+          const delivery = await this.opts.client.workflow
+            .getHandle(backendCallbackWorkflowId(callback.eventId))
+            .query(callbackDeliveriesQuery);
+          return { ...callback, delivery };
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return callback;
+          throw err;
+        }
+      }),
+    );
   }
 
   /** The payout's returns workflow's state (latest run), or undefined when no return ever came. */
@@ -144,6 +192,29 @@ export class PayoutsClient {
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     }
+  }
+
+  /** Payouts matching the filters (payout-list.ts), newest first, at most `limit`. */
+  async listPayouts(filter: PayoutListFilter, limit = 100): Promise<PayoutListItem[]> {
+    const items: PayoutListItem[] = [];
+    for await (const w of this.opts.client.workflow.list({
+      query: payoutListQuery(filter),
+      pageSize: limit,
+    })) {
+      const attrs = w.typedSearchAttributes;
+      items.push({
+        payoutId: attrs.get(PayoutIdKey) ?? w.workflowId.replace(/^payout-/, ''),
+        workflowId: w.workflowId,
+        workflowStatus: w.status.name,
+        status: attrs.get(PayoutStatusKey),
+        step: attrs.get(PayoutStepKey),
+        amount: attrs.get(PayoutAmountKey),
+        startTime: w.startTime.toISOString(),
+        closeTime: w.closeTime?.toISOString(),
+      });
+      if (items.length >= limit) break;
+    }
+    return items;
   }
 
   async result(payoutId: string): Promise<PayoutResult> {

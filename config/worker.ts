@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Bank131ClientConfig } from '../bank131/client';
 import type { PayoutSettings } from '../policy/settings';
 import { duration, int, loadLogLevel, parse, pemVariables, port, requirePem, type RequiredEnv } from './env';
+import type { BackendCallbackConfig } from '../activities/callbacks';
+import { loadBackendCallbackConfig } from './callbacks';
 import { loadPayoutSettings } from './payouts';
 import { requireProductionSecrets } from './secrets';
 import { loadTemporalConfig, TEMPORAL_REQUIRED_ENV, type TemporalConfig } from './temporal';
@@ -46,6 +48,8 @@ export interface WorkerConfig {
   temporal: TemporalConfig;
   bank131: Bank131ClientConfig;
   payouts: PayoutSettings;
+  /** Signed callbacks to the backend; undefined when off. */
+  callbacks?: BackendCallbackConfig;
   metricsPort: number;
   metricsHost: string;
   workflowBundlePath?: string;
@@ -66,10 +70,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       rule: 'tls',
     },
   ]);
+  const callbacks = loadBackendCallbackConfig(env);
   return {
     temporal,
     bank131,
-    payouts: loadPayoutSettings(env),
+    payouts: { ...loadPayoutSettings(env), ...(callbacks ? { backendCallbacks: true } : {}) },
+    callbacks,
     metricsPort: w.WORKER_METRICS_PORT,
     metricsHost: w.WORKER_METRICS_HOST,
     workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,

@@ -6,6 +6,7 @@
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
+import type { BackendCallbackConfig } from '../activities/callbacks';
 import { Bank131Client } from '../bank131/client';
 import { generateKeyPairPem } from '../bank131/signature';
 import { generateCodecKeySpec } from '../codec/aes-gcm-codec';
@@ -39,6 +40,8 @@ export interface LocalStackOptions {
   gatewayPort?: number;
   workflowBundlePath?: string;
   workerTuning?: PayoutWorkerOptions['tuning'];
+  /** Signed callbacks to the backend from this stack's worker (and `settings.backendCallbacks` on). */
+  callbacks?: BackendCallbackConfig;
   /** Start no worker (tests that run their own, e.g. in a child process). */
   withoutWorker?: boolean;
   /** How long the worker reuses a `wallet/balance` answer (activities default: 5 s). */
@@ -106,7 +109,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       tls: false,
       codecKeys: opts.codecKeys ?? generateCodecKeySpec(),
     };
-    const settings = opts.settings ?? loadPayoutSettings({});
+    const baseSettings = opts.settings ?? loadPayoutSettings({});
+    const settings = opts.callbacks ? { ...baseSettings, backendCallbacks: true } : baseSettings;
     const keys = { partner: generateKeyPairPem(), bank: generateKeyPairPem() };
 
     const credential = (name: StackProcess): TemporalConfig => ({
@@ -197,6 +201,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           logger: logger.child({ component: 'activities' }),
           balanceCacheMs: opts.balanceCacheMs,
           onBalance: walletBalanceRecorder(Runtime.instance().metricMeter),
+          callbacks: opts.callbacks,
         }),
         codecKeys: temporal.codecKeys,
         workflowBundlePath: opts.workflowBundlePath,

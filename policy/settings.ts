@@ -60,6 +60,8 @@ export interface PayoutSettings {
   timeouts: PayoutTimeouts;
   /** Absent in histories recorded before payout methods existed: no balance check, no SBP verification. */
   methods?: MethodSettings;
+  /** The worker sends signed callbacks to the backend (BACKEND_CALLBACK_URL); absent in older histories = off. */
+  backendCallbacks?: boolean;
 }
 
 export type PolicyDecision =

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       bank131,
       settings: config.payouts,
       logger,
+      callbacks: config.callbacks,
       onBalance: walletBalanceRecorder(Runtime.instance().metricMeter),
     }),
     codecKeys: config.temporal.codecKeys,

@@ -6,6 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WebhookType } from '../bank131/schemas';
 import type { RefundSnapshot, SessionSnapshot } from '../bank131/session';
 import type { PolicyDecision } from '../policy/settings';
+import type { StartedCallback } from './backend-callback';
 import type * as workflows from './index';
 
 /** The workflows' type names: the names of the functions workflows/index.ts exports (the compiler checks). */
@@ -248,6 +249,8 @@ export interface PayoutState {
   events: PayoutEvent[];
   /** Dedup keys of webhooks already applied. */
   seenWebhooks: string[];
+  /** Callbacks to the backend this payout started (delivery attempts: `PayoutsClient.getPayout`). */
+  callbacks?: StartedCallback[];
 }
 
 export interface PayoutResult {
@@ -323,5 +326,7 @@ export interface PayoutReturnsState {
   sessionId: string;
   returns: PayoutReturn[];
   foreign: ForeignRefund[];
+  /** Callbacks to the backend, one per return attached. */
+  callbacks?: StartedCallback[];
 }
 export const returnsQuery = defineQuery<PayoutReturnsState>('returns');

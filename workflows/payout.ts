@@ -14,8 +14,10 @@ import {
   metricMeter,
   patched,
   proxyActivities,
+  type ActivityOptions,
   type RetryPolicy,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -65,6 +67,9 @@ import {
   setStep,
   type PayoutRecord,
 } from './payout-state';
+import { startBackendCallback } from './backend-callback';
+import { currentDetails, formatAmount, summaries } from './ui-details';
+import { payoutFinishedEvent } from './callback-events';
 import { Bank131SessionIdKey, PayoutStatusKey, PayoutStepKey } from './search-attributes';
 import { currentTraceContext, inTraceOf } from './trace-context';
 
@@ -133,6 +138,8 @@ class Payout {
    */
   private readonly checksBalanceBeforeInit = patched('balance-before-init');
   private published = '';
+  /** Activities and timers carry summaries for the UI (user metadata); runs started before replay without. */
+  private readonly withSummaries = patched('ui-summaries');
   private settings!: PayoutSettings;
   private banking!: ReturnType<typeof bankActivities>;
   /** Set once a confirm may have reached the bank: from then on only the bank's word ends the payout. */
@@ -425,7 +432,7 @@ class Payout {
     }
     this.goTo('tokenizing');
     try {
-      const tokenized = await this.banking.quickCalls.tokenizeAccount({
+      const tokenized = await this.call(this.banking.quickCalls.tokenizeAccount, summaries.tokenize, {
         workflowId: this.workflowId,
         bik: payee.bik,
         account: payee.account,
@@ -441,7 +448,7 @@ class Payout {
   /** `token/info` only shows the masked account; whatever it answers, ready_to_confirm's check guards the money. */
   private async checkToken(token: string): Promise<void> {
     try {
-      const info = await this.banking.quickCalls.getTokenInfo({ token });
+      const info = await this.call(this.banking.quickCalls.getTokenInfo, summaries.tokenInfo, { token });
       this.record.view.recipientMaskedAccount = info.maskedAccount;
       this.record.view.tokenVerified = info.verified ?? true;
       if (info.verified === false) recordEvent(this.record, now(), 'token:not_verified', info.note);
@@ -456,19 +463,23 @@ class Payout {
     const { request } = this.input;
     this.goTo('initiating');
     try {
-      const init = await this.banking.sessionSteps.initPayout({
-        workflowId: this.workflowId,
-        ...(this.record.runTag ? { runTag: this.record.runTag } : {}),
-        token,
-        fullName: request.recipient.fullName,
-        description: request.description,
-        amount: request.amount,
-        currency: request.currency,
-        // Account and token payouts keep the body (and activity input) they always had.
-        ...(request.recipient.kind === 'account' || request.recipient.kind === 'token'
-          ? {}
-          : { recipient: request.recipient }),
-      });
+      const init = await this.call(
+        this.banking.sessionSteps.initPayout,
+        summaries.init(formatAmount(request.amount, request.currency)),
+        {
+          workflowId: this.workflowId,
+          ...(this.record.runTag ? { runTag: this.record.runTag } : {}),
+          token,
+          fullName: request.recipient.fullName,
+          description: request.description,
+          amount: request.amount,
+          currency: request.currency,
+          // Account and token payouts keep the body (and activity input) they always had.
+          ...(request.recipient.kind === 'account' || request.recipient.kind === 'token'
+            ? {}
+            : { recipient: request.recipient }),
+        },
+      );
       if (init.kind === 'initiated') {
         adoptSession(this.record, init.session.sessionId, now(), this.workflowId);
         applySnapshot(this.record, init.session);
@@ -491,9 +502,10 @@ class Payout {
     const readyOrFinal = () => this.record.ready !== undefined || this.record.final !== undefined;
     const deadline = Date.now() + this.timeouts.readyTimeoutMs;
     for (;;) {
-      const woke = await condition(
+      const woke = await this.wait(
         () => readyOrFinal() || this.record.candidates.length > 0 || this.askBankNow,
         Math.max(deadline - Date.now(), 1),
+        'ready_to_confirm',
       );
       if (this.record.candidates.length > 0) await this.verifyCandidates();
       if (this.askBankNow) await this.pollStatus();
@@ -514,7 +526,9 @@ class Payout {
       if (this.record.view.sessionId !== undefined) return;
       let snapshot: SessionSnapshot;
       try {
-        snapshot = await this.banking.quickCalls.getSessionStatus({ sessionId });
+        snapshot = await this.call(this.banking.quickCalls.getSessionStatus, summaries.status(sessionId), {
+          sessionId,
+        });
       } catch (err) {
         recordEvent(this.record, now(), 'bank:status_unavailable', `${sessionId}: ${message(err)}`);
         continue;
@@ -553,6 +567,7 @@ class Payout {
           ? decision.reason
           : undefined;
     recordEvent(this.record, now(), `policy:${decision.action}`, detail);
+    this.showDetails();
     return decision;
   }
 
@@ -563,10 +578,11 @@ class Payout {
     if (view.cancelRequest) return 'operator';
     if (decision.action !== 'await_approval') return undefined;
     this.goTo('awaiting_approval');
-    const answered = await condition(
+    const answered = await this.wait(
       () =>
         view.approval !== undefined || view.cancelRequest !== undefined || this.record.final !== undefined,
       this.timeouts.approvalTimeoutMs,
+      'an operator to approve or reject',
     );
     if (this.record.final) return 'finished';
     if (!answered) return 'approval_timeout';
@@ -579,7 +595,10 @@ class Payout {
   private async cancelSession(sessionId: string, reason: CancelReason): Promise<PayoutResult> {
     this.goTo('cancelling');
     try {
-      const after = await this.banking.sessionSteps.cancelPayout({ workflowId: this.workflowId, sessionId });
+      const after = await this.call(this.banking.sessionSteps.cancelPayout, summaries.cancel(sessionId), {
+        workflowId: this.workflowId,
+        sessionId,
+      });
       this.noteStep('cancel', after);
     } catch (err) {
       recordEvent(this.record, now(), 'bank:cancel_unanswered', message(err));
@@ -594,7 +613,10 @@ class Payout {
     this.goTo('confirming');
     this.confirmSent = true;
     try {
-      const after = await this.banking.sessionSteps.confirmPayout({ workflowId: this.workflowId, sessionId });
+      const after = await this.call(this.banking.sessionSteps.confirmPayout, summaries.confirm(sessionId), {
+        workflowId: this.workflowId,
+        sessionId,
+      });
       this.noteStep('confirm', after);
       // The bank refused our confirm and still waits for a decision: cancel, so nothing can move later.
       if (after.refusal && !this.record.final && classifySession(after).kind === 'awaiting_confirm')
@@ -609,9 +631,10 @@ class Payout {
         this.record.final !== undefined || this.record.view.bankSessionStatus === 'error';
       const deadline = Date.now() + this.timeouts.finishTimeoutMs;
       for (;;) {
-        const woke = await condition(
+        const woke = await this.wait(
           () => finalOrError() || this.askBankNow,
           Math.max(deadline - Date.now(), 1),
+          'payment_finished',
         );
         if (this.askBankNow) await this.pollStatus();
         if (finalOrError() || !woke || Date.now() >= deadline) break;
@@ -656,7 +679,8 @@ class Payout {
       if (satisfied()) return true;
       const wake = () =>
         satisfied() || (this.record.view.sessionId === undefined && this.record.candidates.length > 0);
-      if (await condition(wake, Math.min(interval, Math.max(deadline - Date.now(), 1)))) {
+      const pause = Math.min(interval, Math.max(deadline - Date.now(), 1));
+      if (await this.wait(wake, pause, undefined, summaries.pollBackoff(pause))) {
         if (satisfied()) return true;
         continue;
       }
@@ -671,7 +695,13 @@ class Payout {
     const sessionId = this.record.view.sessionId;
     if (!sessionId) return;
     try {
-      const snapshot = await this.banking.quickCalls.getSessionStatus({ sessionId });
+      const snapshot = await this.call(
+        this.banking.quickCalls.getSessionStatus,
+        summaries.status(sessionId),
+        {
+          sessionId,
+        },
+      );
       applySnapshot(this.record, snapshot);
       recordEvent(this.record, now(), 'bank:status', `${snapshot.status}/${snapshot.payout?.status ?? '-'}`);
       this.publishStep();
@@ -755,10 +785,19 @@ class Payout {
       await this.awaitReceipt();
     const result = settle(this.record, now(), outcome, extra);
     this.publishStep();
+    this.showDetails();
     this.finishedCounter.add(1, { outcome: result.outcome });
     if (outcome === 'unknown') log.error('payout outcome unknown: an operator must check with Bank 131', {});
+    if (this.settings?.backendCallbacks && patched('backend-callbacks')) await this.notifyBackend(result);
     await condition(allHandlersFinished);
     return result;
+  }
+
+  /** Tells the backend the outcome: a child that outlives this workflow delivers it, so nothing here waits. */
+  private async notifyBackend(result: PayoutResult): Promise<void> {
+    const event = payoutFinishedEvent(this.workflowId, this.input.request, result, this.record.view.returns);
+    const started = await startBackendCallback(event);
+    this.record.view.callbacks = [...(this.record.view.callbacks ?? []), started];
   }
 
   // ---- search attributes ----
@@ -766,6 +805,27 @@ class Payout {
   private goTo(step: PayoutStep): void {
     setStep(this.record, now(), step);
     this.publishStep();
+    this.showDetails();
+  }
+
+  /** The UI's current details: no command, so no patch; shown decoded through the codec server. */
+  private showDetails(): void {
+    setCurrentDetails(currentDetails(this.record.view, this.settings?.timeouts));
+  }
+
+  /** An activity call, with its summary for the UI once the payout runs with summaries. */
+  private call<I, R>(
+    fn: ((input: I) => Promise<R>) & { executeWithOptions(o: ActivityOptions, args: [I]): Promise<R> },
+    summary: string,
+    input: I,
+  ): Promise<R> {
+    return this.withSummaries ? fn.executeWithOptions({ summary }, [input]) : fn(input);
+  }
+
+  /** A wait with a timeout; its timer says what it waits for in the UI. */
+  private wait(fn: () => boolean, ms: number, what: string | undefined, summary?: string): Promise<boolean> {
+    if (!this.withSummaries) return condition(fn, ms);
+    return condition(fn, ms, { summary: summary ?? summaries.waitFor(what ?? 'the bank', ms) });
   }
 
   private publishStep(): void {

@@ -258,7 +258,7 @@ describe('distinct credentials per process', () => {
     expect((await reader.getPayout(payoutId)).state.step).toBe('awaiting_approval');
 
     // The payout CLI, configured only by Temporal's environment configuration (a profile per operator role)
-    const asRead = await payoutCli('operator-read', ['status', payoutId]);
+    const asRead = await payoutCli('operator-read', ['status', payoutId, '--json']);
     expect(asRead.status, asRead.stderr).toBe(0);
     expect((JSON.parse(asRead.stdout) as { state: { step: string } }).state.step).toBe('awaiting_approval');
     const refused = await payoutCli('operator-read', ['approve', payoutId, '--by', 'eve']);
