@@ -1,16 +1,19 @@
 /**
  * `npm run payout -- <command>`: start, inspect and act on payouts from a terminal.
  *   start --id ID --amount KOPECKS [--currency rub] (--token T | --bik B --account A) --name NAME --description TEXT
- *   status ID | result ID | approve ID --by NAME [--comment C] | reject ID --by NAME [--comment C] | cancel ID --by NAME [--comment C]
+ *   status ID | result ID | approve ID [--comment C] | reject ID [--comment C] | cancel ID [--comment C]
+ * Who acts (the payout's `startedBy`, the decision's `by`) is this client's configured identity,
+ * PAYOUT_OPERATOR_ID, never a flag.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadPayoutSettings, loadTemporalConfig } from '../config';
+import { ConfigError, loadOperatorIdentity, loadPayoutSettings, loadTemporalConfig } from '../config';
 import { DEMO_CODEC_KEYS_FILE } from '../config/local-demo';
 import { connectClient } from '../temporal/client';
 import { InvalidPayoutRequestError } from '../policy/payout-request';
 import {
+  OperatorIdentityError,
   PayoutActionRejectedError,
   PayoutConflictError,
   PayoutNotFoundError,
@@ -21,9 +24,10 @@ const USAGE = `usage:
   npm run payout -- start --id ID --amount KOPECKS [--currency rub] (--token TOKEN | --bik BIK --account ACCOUNT) --name "FULL NAME" --description "TEXT"
   npm run payout -- status ID
   npm run payout -- result ID          (waits for the payout to finish)
-  npm run payout -- approve ID --by OPERATOR [--comment TEXT]
-  npm run payout -- reject ID --by OPERATOR [--comment TEXT]
-  npm run payout -- cancel ID --by OPERATOR [--comment TEXT]`;
+  npm run payout -- approve ID [--comment TEXT]
+  npm run payout -- reject ID [--comment TEXT]
+  npm run payout -- cancel ID [--comment TEXT]
+The operator is this client's identity: PAYOUT_OPERATOR_ID (set with your Temporal credential).`;
 
 class UsageError extends Error {}
 
@@ -36,6 +40,7 @@ const OPTIONS = {
   account: { type: 'string' },
   name: { type: 'string' },
   description: { type: 'string' },
+  /** Refused with a clear message: the identity comes from configuration. */
   by: { type: 'string' },
   comment: { type: 'string' },
 } as const;
@@ -61,6 +66,11 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const [command, id] = positionals;
   if (!command) throw new UsageError('missing command');
+  if (values.by !== undefined)
+    throw new UsageError(
+      "--by is not accepted: the operator is this client's configured identity (PAYOUT_OPERATOR_ID)",
+    );
+  const operatorId = loadOperatorIdentity(process.env);
   const temporal = loadTemporalConfig(process.env);
   if (!temporal.codecKeys && existsSync(DEMO_CODEC_KEYS_FILE)) {
     // Next to `npm start`: read its payloads with the demo's key rather than fail to decode them.
@@ -74,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
     client,
     taskQueue: temporal.taskQueue,
     policy: loadPayoutSettings(process.env).policy,
+    operator: operatorId,
   });
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   const needId = () => {
@@ -81,8 +92,8 @@ async function main(argv: string[]): Promise<number> {
     return id;
   };
   const operator = () => {
-    if (!values.by) throw new UsageError(`${command} needs --by OPERATOR`);
-    return { by: values.by, comment: values.comment };
+    if (!operatorId) throw new UsageError(`${command} needs an operator identity: set PAYOUT_OPERATOR_ID`);
+    return { comment: values.comment };
   };
   try {
     switch (command) {
@@ -130,6 +141,7 @@ main(process.argv.slice(2)).then(
       err instanceof PayoutConflictError ||
       err instanceof PayoutNotFoundError ||
       err instanceof PayoutActionRejectedError ||
+      err instanceof OperatorIdentityError ||
       err instanceof ConfigError;
     if (
       err instanceof UsageError ||

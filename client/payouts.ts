@@ -27,6 +27,7 @@ import {
   type PayoutWorkflowInput,
 } from '../workflows/messages';
 import { PayoutAmountKey, PayoutIdKey, PayoutStatusKey, PayoutStepKey } from '../workflows/search-attributes';
+import { operatorIdentityProblem } from '../policy/operators';
 import { parsePayoutRequest, payoutWorkflowId, requestHash } from '../policy/payout-request';
 
 export class PayoutConflictError extends Error {
@@ -45,6 +46,16 @@ export class PayoutNotFoundError extends Error {
 
 export class PayoutActionRejectedError extends Error {
   override readonly name = 'PayoutActionRejectedError';
+}
+
+/** This client has no usable operator identity configured, so it cannot approve, reject or cancel. */
+export class OperatorIdentityError extends Error {
+  override readonly name = 'OperatorIdentityError';
+}
+
+/** What an operator adds to a decision; who decides is the client's configured identity, not an argument. */
+export interface OperatorDecision {
+  comment?: string;
 }
 
 export interface StartedPayout {
@@ -71,17 +82,31 @@ export interface PayoutsClientOptions {
   taskQueue: string;
   /** When given, amounts and currencies are checked against it before anything starts. */
   policy?: PolicyConfig;
+  /**
+   * Who this client is (config: PAYOUT_OPERATOR_ID, `loadOperatorIdentity()`): recorded as the payout's
+   * `startedBy`, and sent as `by` with approve/reject/cancel, which are refused without it.
+   */
+  operator?: string;
 }
 
 export class PayoutsClient {
   constructor(private readonly opts: PayoutsClientOptions) {}
+
+  /** The same client acting as another identity (a backend serving several authenticated operators). */
+  asOperator(operator: string): PayoutsClient {
+    return new PayoutsClient({ ...this.opts, operator });
+  }
 
   /** Starts the payout, or returns the existing one when the same ID was started with the same details. */
   async startPayout(input: unknown): Promise<StartedPayout> {
     const request = parsePayoutRequest(input, this.opts.policy);
     const hash = requestHash(request);
     const workflowId = payoutWorkflowId(request.payoutId);
-    const args: PayoutWorkflowInput = { request, requestHash: hash };
+    const args: PayoutWorkflowInput = {
+      request,
+      requestHash: hash,
+      ...(this.opts.operator ? { startedBy: this.opts.operator } : {}),
+    };
     try {
       const handle = await this.opts.client.workflow.start<PayoutWorkflow>(PAYOUT_WORKFLOW_TYPE, {
         workflowId,
@@ -150,24 +175,30 @@ export class PayoutsClient {
     return this.handle(payoutId).result();
   }
 
-  approve(payoutId: string, action: OperatorAction): Promise<PayoutState> {
-    return this.act(payoutId, approveUpdate, action);
+  approve(payoutId: string, decision: OperatorDecision = {}): Promise<PayoutState> {
+    return this.act(payoutId, approveUpdate, decision);
   }
 
-  reject(payoutId: string, action: OperatorAction): Promise<PayoutState> {
-    return this.act(payoutId, rejectUpdate, action);
+  reject(payoutId: string, decision: OperatorDecision = {}): Promise<PayoutState> {
+    return this.act(payoutId, rejectUpdate, decision);
   }
 
-  cancel(payoutId: string, action: OperatorAction): Promise<PayoutState> {
-    return this.act(payoutId, cancelUpdate, action);
+  cancel(payoutId: string, decision: OperatorDecision = {}): Promise<PayoutState> {
+    return this.act(payoutId, cancelUpdate, decision);
   }
 
   private async act(
     payoutId: string,
     update: typeof approveUpdate,
-    action: OperatorAction,
+    decision: OperatorDecision,
   ): Promise<PayoutState> {
-    if (!action.by.trim()) throw new PayoutActionRejectedError('the operator (by) must be named');
+    const problem = operatorIdentityProblem(this.opts.operator);
+    if (problem) {
+      throw new OperatorIdentityError(
+        `${update.name} refused: ${problem}; configure this client's identity (PAYOUT_OPERATOR_ID)`,
+      );
+    }
+    const action: OperatorAction = { by: this.opts.operator!.trim(), comment: decision.comment };
     try {
       return await this.handle(payoutId).executeUpdate(update, { args: [action] });
     } catch (err) {

@@ -13,6 +13,7 @@ import { WORKER_REQUIRED_ENV } from './worker';
 export { ConfigError } from './env';
 export { loadTemporalConfig, type TemporalConfig } from './temporal';
 export { loadPayoutSettings } from './payouts';
+export { loadOperatorIdentity } from './operator';
 export { loadWorkerConfig, type WorkerConfig } from './worker';
 export { loadGatewayConfig, type GatewayConfig } from './gateway';
 export { loadSimulatorConfig, type SimulatorConfig } from './simulator';

@@ -12,6 +12,10 @@ const PolicySchema = z.object({
   PAYOUT_MAX_AMOUNT: int(100_000_000, 1),
   PAYOUT_APPROVAL_THRESHOLD: int(10_000_000, 1),
   PAYOUT_UNVERIFIED_DETAILS: z.enum(['review', 'cancel']).default('review'),
+  PAYOUT_FOUR_EYES: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   PAYOUT_APPROVAL_TIMEOUT: duration('3h'),
   PAYOUT_READY_TIMEOUT: duration('30m'),
   PAYOUT_FINISH_TIMEOUT: duration('2h'),
@@ -31,6 +35,7 @@ export function loadPayoutSettings(env: NodeJS.ProcessEnv = process.env): Payout
       maxAmount: p.PAYOUT_MAX_AMOUNT,
       approvalThreshold: p.PAYOUT_APPROVAL_THRESHOLD,
       unverifiedDetails: p.PAYOUT_UNVERIFIED_DETAILS,
+      fourEyes: p.PAYOUT_FOUR_EYES,
     },
     timeouts: {
       approvalTimeoutMs: p.PAYOUT_APPROVAL_TIMEOUT,

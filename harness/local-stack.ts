@@ -44,7 +44,12 @@ export interface LocalStackOptions {
   withoutGateway?: boolean;
   webhookUrl?: string;
   logger?: Logger;
+  /** The payouts client's identity (its payouts' `startedBy`); another one must approve them. */
+  operator?: string;
 }
+
+/** Who the local stack's payouts client is: the backend that starts payouts, not an approver. */
+export const LOCAL_BACKEND_IDENTITY = 'local-backend';
 
 export interface LocalStack {
   temporal: TemporalConfig;
@@ -181,7 +186,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       });
     }
 
-    const payouts = new PayoutsClient({ client, taskQueue: temporal.taskQueue, policy: settings.policy });
+    const payouts = new PayoutsClient({
+      client,
+      taskQueue: temporal.taskQueue,
+      policy: settings.policy,
+      operator: opts.operator ?? LOCAL_BACKEND_IDENTITY,
+    });
     return {
       temporal,
       devServer,

@@ -21,6 +21,11 @@ export interface PolicyConfig {
    * history: payouts started before it existed replay with the default, `review`.
    */
   unverifiedDetails?: 'review' | 'cancel';
+  /**
+   * The four-eyes rule: the identity that started a payout cannot approve it. Optional (recorded settings
+   * from before it existed): read as on.
+   */
+  fourEyes?: boolean;
 }
 
 export interface PayoutTimeouts {

@@ -41,6 +41,12 @@ export interface PayoutWorkflowInput {
   request: PayoutRequest;
   /** sha256 of the canonical request, so a second start with the same ID but other data is refused. */
   requestHash: string;
+  /**
+   * The identity that started the payout (the client's PAYOUT_OPERATOR_ID or credential subject), for the
+   * four-eyes rule. Optional: histories and callers from before it existed have none, and then the rule
+   * cannot be checked (the approval records that).
+   */
+  startedBy?: string;
 }
 
 /**
@@ -186,6 +192,7 @@ export interface PayoutResult {
   returned: boolean;
 }
 
+/** What an approve/reject/cancel Update carries: `by` is the client's configured identity, never a flag. */
 export interface OperatorAction {
   by: string;
   comment?: string;

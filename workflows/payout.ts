@@ -25,6 +25,7 @@ import { FAILURE_TYPES } from '../activities/types';
 import { classifySession, UNKNOWN_STATUS, type SessionSnapshot } from '../bank131/session';
 import type { PayoutSettings, PayoutTimeouts, PolicyConfig, PolicyDecision } from '../policy/settings';
 import { decidePayout } from '../policy/payout-policy';
+import { fourEyesRefusal, operatorIdentityProblem } from '../policy/operators';
 import {
   InvalidPayoutRequestError,
   parsePayoutRequest,
@@ -181,6 +182,9 @@ class Payout {
       if (!(err instanceof InvalidPayoutRequestError)) throw err;
       problems.push(...err.problems);
     }
+    const { startedBy } = this.input;
+    if (startedBy !== undefined && operatorIdentityProblem(startedBy))
+      problems.push(`startedBy: ${operatorIdentityProblem(startedBy)}`);
     if (problems.length === 0) {
       if (hash !== requestHash(request)) problems.push('requestHash: does not match the request');
       if (this.workflowId !== payoutWorkflowId(request.payoutId))
@@ -216,7 +220,13 @@ class Payout {
     setHandler(paymentRefundedSignal, onWebhook);
     const operatorDecision = (decision: 'approved' | 'rejected') => (action: OperatorAction) => {
       record.view.approval = { decision, by: action.by, at: now(), comment: action.comment };
-      recordEvent(record, now(), `operator:${decision}`, action.by);
+      const unchecked = decision === 'approved' && this.input.startedBy === undefined;
+      recordEvent(
+        record,
+        now(),
+        `operator:${decision}`,
+        unchecked ? `${action.by} (starter not recorded: four-eyes not checked)` : action.by,
+      );
       return record.view;
     };
     // Validators run one update at a time, each after the previous one's handler: so the first decision
@@ -227,8 +237,8 @@ class Payout {
       return undefined;
     };
     const requireOperator = (action: OperatorAction) => {
-      if (typeof action?.by !== 'string' || !action.by.trim())
-        throw new Error('the operator must be identified');
+      const problem = operatorIdentityProblem(action?.by);
+      if (problem) throw new Error(problem);
     };
     const onlyAwaitingApproval = (action: OperatorAction) => {
       requireOperator(action);
@@ -237,7 +247,17 @@ class Payout {
       if (record.view.step !== 'awaiting_approval')
         throw new Error(`payout is ${record.view.step}, not awaiting approval`);
     };
-    setHandler(approveUpdate, operatorDecision('approved'), { validator: onlyAwaitingApproval });
+    // Validators change no state and emit no commands: the four-eyes rule needs no patch.
+    const approvable = (action: OperatorAction) => {
+      onlyAwaitingApproval(action);
+      const refusal = fourEyesRefusal(
+        this.input.startedBy,
+        action.by,
+        this.settings?.policy.fourEyes ?? true,
+      );
+      if (refusal) throw new Error(refusal);
+    };
+    setHandler(approveUpdate, operatorDecision('approved'), { validator: approvable });
     setHandler(rejectUpdate, operatorDecision('rejected'), { validator: onlyAwaitingApproval });
     setHandler(
       cancelUpdate,
