@@ -17,12 +17,15 @@ import {
 import { classifySession, initMetadata, toSessionSnapshot, type SessionSnapshot } from '../bank131/session';
 import type { PayoutSettings } from '../policy/settings';
 import type { Logger } from '../observability/logger';
+import type { PayoutRegistry } from './payout-registry';
 import {
   FAILURE_TYPES,
   type BankRejectionDetails,
   type InitPayoutInput,
   type InitPayoutResult,
   type PayoutActivities,
+  type RegisterPayoutInput,
+  type RegisterPayoutResult,
   type SessionStepInput,
   type SessionStepResult,
   type TokenInfoResult,
@@ -34,6 +37,8 @@ export interface ActivityDeps {
   bank131: Bank131Client;
   settings: PayoutSettings;
   logger: Logger;
+  /** The payout-ID registry; absent only in local dev (the worker's config refuses that otherwise). */
+  registry?: PayoutRegistry;
 }
 
 /** Maps a client failure to the ApplicationFailure the workflow's retry policy understands. */
@@ -90,7 +95,39 @@ function refusalOf(err: unknown): SessionStepResult['refusal'] | 'rethrow' | und
   return 'rethrow';
 }
 
-export function createActivities({ bank131, settings, logger }: ActivityDeps): PayoutActivities {
+/** Claim the payout ID, reserve velocity: a claim by another run is a non-retryable refusal. */
+export function registerPayoutWith(registry: PayoutRegistry | undefined, logger: Logger) {
+  return async (input: RegisterPayoutInput): Promise<RegisterPayoutResult> => {
+    if (!registry) {
+      logger.warn(
+        { workflowId: input.workflowId },
+        'NO PAYOUT REGISTRY (local dev): payout ID not claimed, velocity limits not checked',
+      );
+      return { registry: 'absent' };
+    }
+    const outcome = await registry.register(
+      {
+        payoutId: input.payoutId,
+        workflowId: input.workflowId,
+        runId: input.runId,
+        requestHash: input.requestHash,
+      },
+      input.velocity,
+    );
+    if (outcome.kind === 'claimed_by_another_run') {
+      const { claim } = outcome;
+      throw ApplicationFailure.nonRetryable(
+        `payout ID ${input.payoutId} was already claimed by run ${claim.runId} at ${claim.claimedAt}: ` +
+          'a payout ID starts one money movement only, even after its workflow is gone; use a new payout ID',
+        FAILURE_TYPES.payoutIdClaimed,
+        { runId: claim.runId, claimedAt: claim.claimedAt },
+      );
+    }
+    return { registry: 'recorded', velocity: outcome.velocity ?? { count: 0, amount: 0 } };
+  };
+}
+
+export function createActivities({ bank131, settings, logger, registry }: ActivityDeps): PayoutActivities {
   const guarded =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -132,6 +169,8 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
 
   return {
     loadPayoutSettings: () => Promise.resolve(settings),
+
+    registerPayout: registerPayoutWith(registry, logger),
 
     tokenizeAccount: guarded(async (input: TokenizeInput): Promise<TokenizeResult> => {
       const account = { bik: input.bik, account: input.account };

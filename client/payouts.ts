@@ -9,6 +9,7 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
+import type { PayoutRegistryReader } from '../activities/payout-registry';
 import type { PolicyConfig } from '../policy/settings';
 import {
   approveUpdate,
@@ -46,6 +47,20 @@ export class PayoutNotFoundError extends Error {
 
 export class PayoutActionRejectedError extends Error {
   override readonly name = 'PayoutActionRejectedError';
+}
+
+/** The payout ID was used before: its run is gone from Temporal (retention), but the registry remembers. */
+export class PayoutIdRetiredError extends Error {
+  override readonly name = 'PayoutIdRetiredError';
+  constructor(
+    readonly payoutId: string,
+    readonly claim: { runId: string; claimedAt: string },
+  ) {
+    super(
+      `payout ${payoutId} was already started (run ${claim.runId}, ${claim.claimedAt}) and its workflow is ` +
+        'no longer in Temporal; a payout ID starts one money movement only: use a new payout ID',
+    );
+  }
 }
 
 /** This client has no usable operator identity configured, so it cannot approve, reject or cancel. */
@@ -87,6 +102,11 @@ export interface PayoutsClientOptions {
    * `startedBy`, and sent as `by` with approve/reject/cancel, which are refused without it.
    */
   operator?: string;
+  /**
+   * The payout-ID registry (config: PAYOUT_REGISTRY_DATABASE_URL): an ID whose run Temporal no longer holds
+   * is refused here, before a workflow starts. Without it the workflow's own claim refuses it.
+   */
+  registry?: PayoutRegistryReader;
 }
 
 export class PayoutsClient {
@@ -107,6 +127,7 @@ export class PayoutsClient {
       requestHash: hash,
       ...(this.opts.operator ? { startedBy: this.opts.operator } : {}),
     };
+    await this.refuseRetiredId(request.payoutId);
     try {
       const handle = await this.opts.client.workflow.start<PayoutWorkflow>(PAYOUT_WORKFLOW_TYPE, {
         workflowId,
@@ -130,6 +151,20 @@ export class PayoutsClient {
     const description = await this.handle(request.payoutId).describe();
     if (description.memo?.requestHash !== hash) throw new PayoutConflictError(request.payoutId);
     return { payoutId: request.payoutId, workflowId, runId: description.runId, created: false };
+  }
+
+  /** A claimed ID is fine only while Temporal still holds the very run that claimed it. */
+  private async refuseRetiredId(payoutId: string): Promise<void> {
+    const claim = await this.opts.registry?.lookup(payoutId);
+    if (!claim) return;
+    const runId = await this.handle(payoutId)
+      .describe()
+      .then((d) => d.runId)
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      });
+    if (runId !== claim.runId) throw new PayoutIdRetiredError(payoutId, claim);
   }
 
   handle(payoutId: string): WorkflowHandle<PayoutWorkflow> {

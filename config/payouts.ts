@@ -16,6 +16,9 @@ const PolicySchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  PAYOUT_VELOCITY_MAX_COUNT_PER_DAY: int(10, 1),
+  /** Unset: the approval threshold, so a split of an amount that would need approval still needs it. */
+  PAYOUT_VELOCITY_MAX_AMOUNT_PER_DAY: z.coerce.number().int().min(1).optional(),
   PAYOUT_APPROVAL_TIMEOUT: duration('3h'),
   PAYOUT_READY_TIMEOUT: duration('30m'),
   PAYOUT_FINISH_TIMEOUT: duration('2h'),
@@ -36,6 +39,10 @@ export function loadPayoutSettings(env: NodeJS.ProcessEnv = process.env): Payout
       approvalThreshold: p.PAYOUT_APPROVAL_THRESHOLD,
       unverifiedDetails: p.PAYOUT_UNVERIFIED_DETAILS,
       fourEyes: p.PAYOUT_FOUR_EYES,
+      velocity: {
+        maxCountPerDay: p.PAYOUT_VELOCITY_MAX_COUNT_PER_DAY,
+        maxAmountPerDay: p.PAYOUT_VELOCITY_MAX_AMOUNT_PER_DAY ?? p.PAYOUT_APPROVAL_THRESHOLD,
+      },
     },
     timeouts: {
       approvalTimeoutMs: p.PAYOUT_APPROVAL_TIMEOUT,

@@ -4,6 +4,7 @@ import type { Bank131ClientConfig } from '../bank131/client';
 import type { PayoutSettings } from '../policy/settings';
 import { duration, int, loadLogLevel, parse, pemVariables, port, requirePem, type RequiredEnv } from './env';
 import { loadPayoutSettings } from './payouts';
+import { loadRegistryConfig, REGISTRY_DATABASE_URL, type RegistryConfig } from './registry';
 import { requireProductionSecrets } from './secrets';
 import { loadTemporalConfig, TEMPORAL_REQUIRED_ENV, type TemporalConfig } from './temporal';
 
@@ -39,12 +40,17 @@ const WorkerSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
 });
 
-export const WORKER_REQUIRED_ENV: RequiredEnv = [pemVariables(BANK131_PRIVATE_KEY), ...TEMPORAL_REQUIRED_ENV];
+export const WORKER_REQUIRED_ENV: RequiredEnv = [
+  pemVariables(BANK131_PRIVATE_KEY),
+  [REGISTRY_DATABASE_URL],
+  ...TEMPORAL_REQUIRED_ENV,
+];
 
 export interface WorkerConfig {
   temporal: TemporalConfig;
   bank131: Bank131ClientConfig;
   payouts: PayoutSettings;
+  registry: RegistryConfig;
   metricsPort: number;
   metricsHost: string;
   workflowBundlePath?: string;
@@ -55,7 +61,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const w = parse(WorkerSchema, env, 'worker');
   const temporal = loadTemporalConfig(env);
   const bank131 = loadBank131ClientConfig(env);
+  const registry = loadRegistryConfig(env);
   requireProductionSecrets(env, 'worker', [
+    // Not a secret, but as vital: without it payout IDs become reusable once Temporal forgets the run.
+    { variable: REGISTRY_DATABASE_URL, value: registry.databaseUrl, rule: 'secret' },
     { variable: 'PAYLOAD_CODEC_KEYS', value: temporal.codecKeys, rule: 'secret' },
     { variable: 'BANK131_BASE_URL', value: bank131.baseUrl, rule: 'https' },
   ]);
@@ -63,6 +72,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     temporal,
     bank131,
     payouts: loadPayoutSettings(env),
+    registry,
     metricsPort: w.WORKER_METRICS_PORT,
     metricsHost: w.WORKER_METRICS_HOST,
     workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,

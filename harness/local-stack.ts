@@ -6,6 +6,7 @@
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { PayoutRegistry } from '../activities/payout-registry';
 import { Bank131Client } from '../bank131/client';
 import { generateKeyPairPem } from '../bank131/signature';
 import { generateCodecKeySpec } from '../codec/aes-gcm-codec';
@@ -44,6 +45,8 @@ export interface LocalStackOptions {
   withoutGateway?: boolean;
   webhookUrl?: string;
   logger?: Logger;
+  /** A PostgreSQL URL for the payout-ID registry; without one the worker runs as local dev does (none). */
+  registryUrl?: string;
   /** The payouts client's identity (its payouts' `startedBy`); another one must approve them. */
   operator?: string;
 }
@@ -65,6 +68,7 @@ export interface LocalStack {
     bank: { privateKeyPem: string; publicKeyPem: string };
   };
   settings: PayoutSettings;
+  registry?: PayoutRegistry;
   /** Stops everything this stack started, in reverse order. */
   stop(): Promise<void>;
 }
@@ -146,6 +150,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     });
     cleanups.push(() => simulator.close());
 
+    let registry: PayoutRegistry | undefined;
+    if (opts.registryUrl) {
+      const r = new PayoutRegistry(opts.registryUrl);
+      cleanups.push(() => r.close());
+      await r.migrate();
+      registry = r;
+    }
+
     let worker: Worker | undefined;
     if (!opts.withoutWorker) {
       const bank131 = new Bank131Client(
@@ -173,6 +185,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           bank131,
           settings,
           logger: logger.child({ component: 'activities' }),
+          registry,
         }),
         codecKeys: temporal.codecKeys,
         workflowBundlePath: opts.workflowBundlePath,
@@ -191,6 +204,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       taskQueue: temporal.taskQueue,
       policy: settings.policy,
       operator: opts.operator ?? LOCAL_BACKEND_IDENTITY,
+      registry,
     });
     return {
       temporal,
@@ -203,6 +217,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       worker,
       keys,
       settings,
+      registry,
       stop,
     };
   } catch (err) {

@@ -91,6 +91,8 @@ export const webhookUnreadableSignal =
 
 export type PayoutStep =
   | 'starting'
+  /** Claiming the payout ID and reserving velocity in the payout registry (no bank call yet). */
+  | 'registering'
   | 'tokenizing'
   | 'initiating'
   | 'awaiting_ready'

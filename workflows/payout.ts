@@ -26,6 +26,7 @@ import { classifySession, UNKNOWN_STATUS, type SessionSnapshot } from '../bank13
 import type { PayoutSettings, PayoutTimeouts, PolicyConfig, PolicyDecision } from '../policy/settings';
 import { decidePayout } from '../policy/payout-policy';
 import { fourEyesRefusal, operatorIdentityProblem } from '../policy/operators';
+import { recipientVelocityKey, velocityDay, type VelocityTotals } from '../policy/velocity';
 import {
   InvalidPayoutRequestError,
   parsePayoutRequest,
@@ -94,6 +95,21 @@ function bankActivities(bankCallTimeoutMs: number) {
 /** Payouts started before the bank call timeout became a setting. */
 const LEGACY_BANK_CALL_TIMEOUT_MS = 60_000;
 
+/**
+ * The payout-ID registry (PostgreSQL, not the bank): retried for up to an hour while it is unreachable,
+ * then the payout fails with nothing sent to the bank. A claim by another run is final.
+ */
+const registryActivities = proxyActivities<PayoutActivities>({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '1h',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: [FAILURE_TYPES.payoutIdClaimed],
+  },
+});
+
 const settingsActivity = proxyLocalActivities<PayoutActivities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 5 },
@@ -124,11 +140,19 @@ class Payout {
   );
   /** Payouts started before this change upserted at every step; replaying them must do the same. */
   private readonly publishOnlyWhatOperatorsFilterOn = patched('fewer-search-attribute-upserts');
+  /**
+   * Payouts started before the registry existed never claimed their ID; their replays must not either.
+   * Asked in the constructor, before any await: a patch marker after the settings' local-activity marker
+   * was seen to replay nondeterministically on the time-skipping server.
+   */
+  private readonly claimsItsId = patched('payout-id-registry');
   private published = '';
   private settings!: PayoutSettings;
   private banking!: ReturnType<typeof bankActivities>;
   /** Set once a confirm may have reached the bank: from then on only the bank's word ends the payout. */
   private confirmSent = false;
+  /** The recipient's totals today from the registry, this payout included (absent without a registry). */
+  private velocity: VelocityTotals | undefined;
   /** An authentic webhook about us could not be read (or said too little): ask the bank now. */
   private askBankNow = false;
 
@@ -150,6 +174,10 @@ class Payout {
     this.settings = await settingsActivity.loadPayoutSettings();
     this.refuseInvalidInput(this.settings.policy);
     this.banking = bankActivities(this.timeouts.bankCallTimeoutMs ?? LEGACY_BANK_CALL_TIMEOUT_MS);
+    if (this.claimsItsId) {
+      const unregistered = await this.register();
+      if (unregistered) return unregistered;
+    }
 
     const token = await this.obtainToken();
     if (typeof token !== 'string') return token;
@@ -281,6 +309,48 @@ class Payout {
 
   // ---- steps ----
 
+  /**
+   * 0. Claim the payout ID in the registry (it outlives Temporal's retention) and reserve the recipient's
+   * velocity for today, before anything reaches the bank. Another run's claim fails this run outright.
+   */
+  private async register(): Promise<PayoutResult | undefined> {
+    this.goTo('registering');
+    const { request, requestHash: hash } = this.input;
+    try {
+      const registered = await registryActivities.registerPayout({
+        payoutId: request.payoutId,
+        workflowId: this.workflowId,
+        runId: workflowInfo().firstExecutionRunId,
+        requestHash: hash,
+        velocity: {
+          recipientKey: recipientVelocityKey(request),
+          day: velocityDay(Date.now()),
+          amount: request.amount,
+        },
+      });
+      if (registered.registry === 'absent') {
+        recordEvent(this.record, now(), 'registry:absent', 'local dev: ID not claimed, velocity not checked');
+      } else {
+        this.velocity = registered.velocity;
+        const { count, amount } = registered.velocity;
+        recordEvent(this.record, now(), 'registry:claimed', `recipient today: ${count} payouts, ${amount}`);
+      }
+      return undefined;
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.payoutIdClaimed) {
+        throw ApplicationFailure.nonRetryable(
+          cause.message,
+          FAILURE_TYPES.payoutIdClaimed,
+          ...(cause.details ?? []),
+        );
+      }
+      // The registry stayed unreachable: nothing was sent to the bank, so "failed" is the truth.
+      recordEvent(this.record, now(), 'registry:unavailable', message(err));
+      return this.end('failed', { errorCode: 'registry_unavailable' });
+    }
+  }
+
   /** 1. The token: tokenize the account, or check (best effort) the token the caller already holds. */
   private async obtainToken(): Promise<string | PayoutResult> {
     const { request } = this.input;
@@ -402,6 +472,7 @@ class Payout {
       maskedAccount: this.record.view.recipientMaskedAccount,
       ready,
       policy: this.settings.policy,
+      velocity: this.velocity,
     });
     this.record.view.decision = decision;
     metricMeter

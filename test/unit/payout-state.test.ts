@@ -233,6 +233,7 @@ describe('payout state', () => {
   it('allows operator cancel only before confirming', () => {
     expect([...CANCELLABLE_STEPS]).toEqual([
       'starting',
+      'registering',
       'tokenizing',
       'initiating',
       'awaiting_ready',

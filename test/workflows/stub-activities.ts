@@ -149,6 +149,10 @@ export class FakeBank {
   activities(): PayoutActivities {
     return {
       loadPayoutSettings: () => Promise.resolve(this.settings),
+      // The registry (not the bank): this payout is the recipient's first today. The real registry has its
+      // own tests against PostgreSQL (test/integration/payout-registry.test.ts).
+      registerPayout: (input) =>
+        Promise.resolve({ registry: 'recorded', velocity: { count: 1, amount: input.velocity.amount } }),
       tokenizeAccount: (input) => {
         this.record('tokenize', input);
         return Promise.resolve({ token: this.token, maskedAccount: this.maskedAccount });
