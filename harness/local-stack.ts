@@ -37,6 +37,8 @@ export interface LocalStackOptions {
   settings?: PayoutSettings;
   simulator?: Partial<SimulatorOptions>;
   gatewayPort?: number;
+  /** The gateway's internal port (`/readyz`, `/metrics`); any free port when omitted. */
+  gatewayInternalPort?: number;
   workflowBundlePath?: string;
   workerTuning?: PayoutWorkerOptions['tuning'];
   /** Start no worker (tests that run their own, e.g. in a child process). */
@@ -62,6 +64,8 @@ export interface LocalStack {
   payouts: PayoutsClient;
   simulator: SimulatorHandle;
   gatewayUrl?: string;
+  /** The gateway's internal port: `/readyz`, `/metrics`. */
+  gatewayInternalUrl?: string;
   worker?: Worker;
   keys: {
     partner: { privateKeyPem: string; publicKeyPem: string };
@@ -107,6 +111,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     cleanups.push(() => connection.close());
 
     let gatewayUrl: string | undefined;
+    let gatewayInternalUrl: string | undefined;
     if (!opts.withoutGateway) {
       const gateway = await startGateway({
         client,
@@ -125,10 +130,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           temporal,
           host: '127.0.0.1',
           port: opts.gatewayPort ?? 0,
+          internalPort: opts.gatewayInternalPort ?? 0,
         },
       });
       cleanups.push(() => gateway.close());
       gatewayUrl = gateway.url;
+      gatewayInternalUrl = gateway.internalUrl;
     }
     const webhookUrl = opts.webhookUrl ?? `${gatewayUrl ?? 'http://127.0.0.1:9'}/webhooks/bank131`;
 
@@ -214,6 +221,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       payouts,
       simulator,
       gatewayUrl,
+      gatewayInternalUrl,
       worker,
       keys,
       settings,

@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     },
     codecKeys,
     gatewayPort: config.gatewayPort,
+    gatewayInternalPort: config.gatewayInternalPort,
     simulator: { port: config.simulatorPort, processingDelayMs: 300 },
     logger,
   });
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
   out(`Webhook gateway   ${stack.gatewayUrl ?? '-'}/webhooks/bank131`);
   out(`Codec server      ${codecServer.url}`);
   out(
-    `Metrics           http://127.0.0.1:${metricsPort}/metrics (worker), ${stack.gatewayUrl ?? '-'}/metrics (gateway)`,
+    `Metrics           http://127.0.0.1:${metricsPort}/metrics (worker), ${stack.gatewayInternalUrl ?? '-'}/metrics (gateway, internal port)`,
   );
   out();
 

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const logger = createLogger('webhook-gateway', config.logLevel);
   const { client, connection } = await connectClient(config.temporal);
   const gateway = await startGateway({ client, config, logger, taskQueue: config.temporal.taskQueue });
-  logger.info({ url: gateway.url }, 'webhook gateway listening');
+  logger.info({ url: gateway.url, internalUrl: gateway.internalUrl }, 'webhook gateway listening');
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

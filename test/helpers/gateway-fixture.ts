@@ -49,6 +49,7 @@ export async function startGatewayFixture(
     temporal: { address, namespace: 'default', taskQueue, tls: false, codecKeys: '' },
     host: '127.0.0.1',
     port: 0,
+    internalPort: 0,
     ...overrides,
     ...more,
   });
