@@ -82,9 +82,7 @@ describe('operator identity', () => {
         /operator must be identified|control characters/,
       );
     }
-    const cancel = await handle
-      .executeUpdate(cancelUpdate, { args: [{ by: ' ' }] })
-      .catch((e: unknown) => e);
+    const cancel = await handle.executeUpdate(cancelUpdate, { args: [{ by: ' ' }] }).catch((e: unknown) => e);
     expect((cancel as WorkflowUpdateFailedError).cause?.message).toMatch(/operator must be identified/);
     // Nothing was decided: a real operator still can.
     const view = await stack.payouts.asOperator('alice').approve(payoutId);
