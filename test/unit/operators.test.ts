@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadOperatorIdentity, loadPayoutSettings } from '../../config';
+import { credentialSubject } from '../../config/operator';
 import { fourEyesRefusal, operatorIdentityProblem, sameOperator } from '../../policy/operators';
 
 describe('operatorIdentityProblem', () => {
@@ -37,6 +38,25 @@ describe('configuration', () => {
     expect(loadOperatorIdentity({})).toBeUndefined();
     expect(() => loadOperatorIdentity({ PAYOUT_OPERATOR_ID: '   ' })).toThrow(ConfigError);
   });
+  it("takes the Temporal credential's subject when no identity is set, and refuses a mismatch", () => {
+    const jwt = (claims: object) =>
+      ['e30', Buffer.from(JSON.stringify(claims)).toString('base64url'), 'sig'].join('.');
+    expect(credentialSubject(jwt({ sub: 'carol@ops' }))).toBe('carol@ops');
+    expect(credentialSubject('not-a-jwt')).toBeUndefined();
+    expect(credentialSubject(jwt({ iss: 'x' }))).toBeUndefined();
+    expect(loadOperatorIdentity({ TEMPORAL_API_KEY: jwt({ sub: 'carol@ops' }) })).toBe('carol@ops');
+    expect(
+      loadOperatorIdentity({ TEMPORAL_API_KEY: jwt({ sub: 'carol@ops' }), PAYOUT_OPERATOR_ID: 'Carol@ops' }),
+    ).toBe('Carol@ops');
+    expect(() =>
+      loadOperatorIdentity({ TEMPORAL_API_KEY: jwt({ sub: 'carol@ops' }), PAYOUT_OPERATOR_ID: 'mallory' }),
+    ).toThrow(/PAYOUT_OPERATOR_ID \(mallory\) is not the subject of TEMPORAL_API_KEY \(carol@ops\)/);
+    // An opaque API key names nobody: the configured identity stands.
+    expect(loadOperatorIdentity({ TEMPORAL_API_KEY: 'opaque-key', PAYOUT_OPERATOR_ID: 'alice' })).toBe(
+      'alice',
+    );
+  });
+
   it('the four-eyes rule is on by default and can be turned off', () => {
     expect(loadPayoutSettings({}).policy.fourEyes).toBe(true);
     expect(loadPayoutSettings({ PAYOUT_FOUR_EYES: 'false' }).policy.fourEyes).toBe(false);
