@@ -138,6 +138,24 @@ export class PayoutRegistry implements PayoutRegistryReader {
     });
   }
 
+  /**
+   * Records a claim made before the registry existed (a payout Temporal still holds), unless the ID is
+   * already claimed. Returns whether it was recorded. For the backfill (client/registry-backfill.ts).
+   */
+  async recordExisting(claim: PayoutClaim): Promise<boolean> {
+    const db = await this.pool.connect();
+    try {
+      const r = await db.query(
+        `INSERT INTO ${SCHEMA}.payout_ids (payout_id, workflow_id, run_id, request_hash)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (payout_id) DO NOTHING`,
+        [claim.payoutId, claim.workflowId, claim.runId, claim.requestHash],
+      );
+      return r.rowCount === 1;
+    } finally {
+      db.release();
+    }
+  }
+
   async lookup(payoutId: string): Promise<(PayoutClaim & { claimedAt: string }) | undefined> {
     const db = await this.pool.connect();
     try {

@@ -13,6 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PayoutRegistry } from '../../activities/payout-registry';
 import { PayoutIdRetiredError, PayoutsClient } from '../../client/payouts';
+import { backfillRegistry } from '../../client/registry-backfill';
 import { createPostgres, type Postgres } from '../../harness/cluster/postgres';
 import type { LocalStack } from '../../harness/local-stack';
 import { payoutWorkflowId } from '../../policy/payout-request';
@@ -86,6 +87,27 @@ const clientWithoutRegistry = () =>
 const reasonOf = (state: PayoutState) =>
   state.decision?.action === 'await_approval' ? state.decision.reason : undefined;
 
+/** Retention ran out (simulated): the closed run is deleted from Temporal, as retention would. */
+async function retentionRunsOut(workflowId: string): Promise<void> {
+  await stack.client.workflowService.deleteWorkflowExecution({
+    namespace: stack.temporal.namespace,
+    workflowExecution: { workflowId },
+  });
+  await waitFor(
+    () =>
+      stack.client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then(
+          () => undefined,
+          (err: unknown) => (err instanceof WorkflowNotFoundError ? true : undefined),
+        ),
+    'the deleted run to be gone',
+    // The dev server deletes in the background (about 20 s here).
+    90_000,
+  );
+}
+
 async function stepOf(payoutId: string) {
   return (await stack.payouts.getPayout(payoutId)).state;
 }
@@ -112,24 +134,7 @@ describe('payout-ID registry', () => {
     const requestsOfFirstRun = bankRequests(workflowId);
     expect(requestsOfFirstRun).toBeGreaterThan(0);
 
-    // Retention ran out (simulated): the closed run disappears from Temporal.
-    await stack.client.workflowService.deleteWorkflowExecution({
-      namespace: stack.temporal.namespace,
-      workflowExecution: { workflowId },
-    });
-    await waitFor(
-      () =>
-        stack.client.workflow
-          .getHandle(workflowId)
-          .describe()
-          .then(
-            () => undefined,
-            (err: unknown) => (err instanceof WorkflowNotFoundError ? true : undefined),
-          ),
-      'the deleted run to be gone',
-      // The dev server deletes in the background (about 20 s here).
-      90_000,
-    );
+    await retentionRunsOut(workflowId);
 
     const refused = stack.payouts.startPayout(accountRequest(payoutId));
     await expect(refused).rejects.toBeInstanceOf(PayoutIdRetiredError);
@@ -151,6 +156,36 @@ describe('payout-ID registry', () => {
     expect(bankRequests(workflowId)).toBe(requestsOfFirstRun);
     expect(stack.simulator.ledger.confirmsProcessed(workflowId)).toBe(1);
     await recordHistory(stack, workflowId, 'registry-id-claimed');
+  }, 150_000);
+
+  it('payouts from before the registry: the backfill records them, so their IDs stay used after retention', async () => {
+    // A worker without a registry, as every worker was before it: its payouts claim nothing.
+    const legacy = await startTestStack();
+    try {
+      const payoutId = uniquePayoutId('pre-registry');
+      const workflowId = payoutWorkflowId(payoutId);
+      await legacy.payouts.startPayout(accountRequest(payoutId));
+      expect((await legacy.payouts.result(payoutId)).outcome).toBe('succeeded');
+      expect(await stack.registry!.lookup(payoutId)).toBeUndefined();
+      const { runId } = await stack.client.workflow.getHandle(workflowId).describe();
+      // Visibility is eventually consistent: run the backfill until it has seen this payout.
+      await waitFor(async () => {
+        await backfillRegistry(stack.client, stack.registry!);
+        return stack.registry!.lookup(payoutId);
+      }, 'the backfill to record the payout');
+      expect(await stack.registry!.lookup(payoutId)).toMatchObject({ workflowId, runId });
+
+      await retentionRunsOut(workflowId);
+      await expect(stack.payouts.startPayout(accountRequest(payoutId))).rejects.toBeInstanceOf(
+        PayoutIdRetiredError,
+      );
+      await clientWithoutRegistry().startPayout(accountRequest(payoutId));
+      const failure = await stack.payouts.result(payoutId).catch((err: unknown) => err);
+      expect((failure as WorkflowFailedError).cause?.message).toMatch(/already claimed by run/);
+      expect(stack.simulator.ledger.entries.filter((e) => e.workflowId === workflowId)).toEqual([]);
+    } finally {
+      await legacy.stop();
+    }
   }, 150_000);
 
   it('while the registry cannot be written, the payout waits and nothing reaches the bank', async () => {
