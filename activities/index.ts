@@ -20,6 +20,7 @@ import type { PayoutSettings } from '../policy/settings';
 import { methodActivities } from './methods';
 import type { Logger } from '../observability/logger';
 import { createCallbackActivities, type BackendCallbackConfig } from './callbacks';
+import type { PayoutRegistry } from './payout-registry';
 import {
   FAILURE_TYPES,
   type BankRejectionDetails,
@@ -27,6 +28,8 @@ import {
   type InitPayoutResult,
   type CallbackActivities,
   type PayoutActivities,
+  type RegisterPayoutInput,
+  type RegisterPayoutResult,
   type SessionStepInput,
   type SessionStepResult,
   type TokenInfoResult,
@@ -46,6 +49,8 @@ export interface ActivityDeps {
   onBalance?: (b: WalletBalance) => void;
   /** Signed callbacks to the backend; off (the activity refuses) when absent. */
   callbacks?: BackendCallbackConfig;
+  /** The payout-ID registry; absent only in local dev (the worker's config refuses that otherwise). */
+  registry?: PayoutRegistry;
 }
 
 /** Maps a client failure to the ApplicationFailure the workflow's retry policy understands. */
@@ -102,12 +107,45 @@ function refusalOf(err: unknown): SessionStepResult['refusal'] | 'rethrow' | und
   return 'rethrow';
 }
 
+/** Claim the payout ID, reserve velocity: a claim by another run is a non-retryable refusal. */
+export function registerPayoutWith(registry: PayoutRegistry | undefined, logger: Logger) {
+  return async (input: RegisterPayoutInput): Promise<RegisterPayoutResult> => {
+    if (!registry) {
+      logger.warn(
+        { workflowId: input.workflowId },
+        'NO PAYOUT REGISTRY (local dev): payout ID not claimed, velocity limits not checked',
+      );
+      return { registry: 'absent' };
+    }
+    const outcome = await registry.register(
+      {
+        payoutId: input.payoutId,
+        workflowId: input.workflowId,
+        runId: input.runId,
+        requestHash: input.requestHash,
+      },
+      input.velocity,
+    );
+    if (outcome.kind === 'claimed_by_another_run') {
+      const { claim } = outcome;
+      throw ApplicationFailure.nonRetryable(
+        `payout ID ${input.payoutId} was already claimed by run ${claim.runId} at ${claim.claimedAt}: ` +
+          'a payout ID starts one money movement only, even after its workflow is gone; use a new payout ID',
+        FAILURE_TYPES.payoutIdClaimed,
+        { runId: claim.runId, claimedAt: claim.claimedAt },
+      );
+    }
+    return { registry: 'recorded', velocity: outcome.velocity ?? { count: 0, amount: 0 } };
+  };
+}
+
+
 export function createActivities(deps: ActivityDeps): PayoutActivities & CallbackActivities {
   return { ...createBankActivities(deps), ...createCallbackActivities(deps.callbacks, deps.logger) };
 }
 
 function createBankActivities(deps: ActivityDeps): PayoutActivities {
-  const { bank131, settings, logger } = deps;
+  const { bank131, settings, logger, registry } = deps;
   const methods = methodActivities(deps);
   const guarded =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
@@ -150,6 +188,8 @@ function createBankActivities(deps: ActivityDeps): PayoutActivities {
 
   return {
     loadPayoutSettings: () => Promise.resolve(settings),
+
+    registerPayout: registerPayoutWith(registry, logger),
 
     tokenizeAccount: guarded(async (input: TokenizeInput): Promise<TokenizeResult> => {
       const account = { bik: input.bik, account: input.account };

@@ -8,6 +8,7 @@ import type { PayoutSettings } from '../policy/settings';
 import type { SessionSnapshot } from '../bank131/session';
 import type { Recipient } from '../workflows/messages';
 import type { CallbackEvent } from '../client/callbacks';
+import type { VelocityTotals } from '../policy/velocity';
 
 /** ApplicationFailure types the activities throw; the workflow and retry policies match on these strings. */
 export const FAILURE_TYPES = {
@@ -17,6 +18,8 @@ export const FAILURE_TYPES = {
   bankUnavailable: 'Bank131TransportError',
   /** An answer that is neither success nor a Bank 131 error (WAF page, empty 4xx). Retried; never a "no". */
   bankUnrecognised: 'Bank131UnrecognisedAnswer',
+  /** Another run already claimed this payout ID in the registry; details: [the claim]. Never retried. */
+  payoutIdClaimed: 'PayoutIdAlreadyClaimed',
 } as const;
 
 export interface BankRejectionDetails {
@@ -105,9 +108,26 @@ export type SessionStepResult = SessionSnapshot & {
   };
 };
 
+export interface RegisterPayoutInput {
+  payoutId: string;
+  workflowId: string;
+  runId: string;
+  requestHash: string;
+  /** The velocity reservation: recipient hash, day (YYYY-MM-DD), amount. */
+  velocity: { recipientKey: string; day: string; amount: number };
+}
+
+export type RegisterPayoutResult =
+  /** The ID is this run's; the recipient's totals for the day, this payout included. */
+  | { registry: 'recorded'; velocity: VelocityTotals }
+  /** The worker runs without a registry (local dev only, ALLOW_INSECURE_LOCAL_DEV=1): nothing recorded. */
+  | { registry: 'absent' };
+
 export interface PayoutActivities {
   /** The worker's payout policy and timeouts, recorded in history so a replay sees the same values. */
   loadPayoutSettings(): Promise<PayoutSettings>;
+  /** Claims the payout ID for this run and reserves its velocity; fails `payoutIdClaimed` for another run. */
+  registerPayout(input: RegisterPayoutInput): Promise<RegisterPayoutResult>;
   tokenizeAccount(input: TokenizeInput): Promise<TokenizeResult>;
   /** Best effort: never fails on an answer it cannot read (see TokenInfoResult.verified). */
   getTokenInfo(input: { token: string }): Promise<TokenInfoResult>;

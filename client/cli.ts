@@ -3,12 +3,20 @@
  * client/format.ts (pure, unit-tested); this file wires commands to PayoutsClient and the terminal.
  *   start … RECIPIENT: --token T | --bik B --account A | (--card-token T | --card-hash H) --last4 N [--brand B]
  *                | --phone P --bank-id ID; self-employed: add --inn INN --service "name:amount" (client/cli-recipient.ts)
+ * Who acts (the payout's `startedBy`, the decision's `by`) is this client's configured identity,
+ * PAYOUT_OPERATOR_ID, never a flag.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { ConfigError, loadPayoutSettings, loadTemporalConfig, loadTracingConfig } from '../config';
+import {
+  ConfigError,
+  loadOperatorIdentity,
+  loadPayoutSettings,
+  loadTemporalConfig,
+  loadTracingConfig,
+} from '../config';
 import { DEMO_CODEC_KEYS_FILE } from '../config/local-demo';
 import { startTracing } from '../observability/tracing';
 import { connectClient } from '../temporal/client';
@@ -18,6 +26,7 @@ import { formatBatchReport, InvalidBatchFileError, parseBatchCsv, type BatchOutc
 import { formatEvent, formatPayoutList, formatPayoutStatus, newEvents } from './format';
 import { InvalidListFilterError } from './payout-list';
 import {
+  OperatorIdentityError,
   PayoutActionRejectedError,
   PayoutConflictError,
   PayoutNotFoundError,
@@ -34,9 +43,10 @@ const USAGE = `usage:
   npm run payout -- result ID                       (waits for the payout to finish)
   npm run payout -- list [--status unknown] [--step awaiting_approval] [--min-amount KOPECKS] [--since 2h|2026-11-25] [--limit 100] [--json]
   npm run payout -- batch FILE.csv [--concurrency 8] (columns: id,amount,currency,bik,account,token,name,description)
-  npm run payout -- approve ID --by OPERATOR [--comment TEXT]
-  npm run payout -- reject ID --by OPERATOR [--comment TEXT]
-  npm run payout -- cancel ID --by OPERATOR [--comment TEXT]`;
+  npm run payout -- approve ID [--comment TEXT]
+  npm run payout -- reject ID [--comment TEXT]
+  npm run payout -- cancel ID [--comment TEXT]
+The operator is this client's identity: PAYOUT_OPERATOR_ID (set with your Temporal credential).`;
 
 class UsageError extends Error {}
 
@@ -46,6 +56,7 @@ const OPTIONS = {
   currency: { type: 'string', default: 'rub' },
   ...RECIPIENT_OPTIONS,
   description: { type: 'string' },
+  /** Refused with a clear message: the identity comes from configuration. */
   by: { type: 'string' },
   comment: { type: 'string' },
   json: { type: 'boolean', default: false },
@@ -185,6 +196,11 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const [command, id] = positionals;
   if (!command) throw new UsageError('missing command');
+  if (values.by !== undefined)
+    throw new UsageError(
+      "--by is not accepted: the operator is this client's configured identity (PAYOUT_OPERATOR_ID)",
+    );
+  const operatorId = loadOperatorIdentity(process.env);
   const temporal = loadTemporalConfig(process.env);
   if (!temporal.codecKeys && existsSync(DEMO_CODEC_KEYS_FILE)) {
     // Next to `npm start`: read its payloads with the demo's key rather than fail to decode them.
@@ -196,14 +212,14 @@ async function main(argv: string[]): Promise<number> {
   const policy = loadPayoutSettings(process.env).policy;
   const tracing = startTracing(loadTracingConfig(process.env, 'bank131-payout-cli'));
   const { client, connection } = await connectClient(temporal, { interceptors: tracing.clientInterceptors });
-  const payouts = new PayoutsClient({ client, taskQueue: temporal.taskQueue, policy });
+  const payouts = new PayoutsClient({ client, taskQueue: temporal.taskQueue, policy, operator: operatorId });
   const needId = () => {
     if (!id) throw new UsageError(`${command} needs a payout ID`);
     return id;
   };
   const operator = () => {
-    if (!values.by) throw new UsageError(`${command} needs --by OPERATOR`);
-    return { by: values.by, comment: values.comment };
+    if (!operatorId) throw new UsageError(`${command} needs an operator identity: set PAYOUT_OPERATOR_ID`);
+    return { comment: values.comment };
   };
   try {
     switch (command) {
@@ -248,6 +264,7 @@ main(process.argv.slice(2)).then(
       err instanceof PayoutActionRejectedError ||
       err instanceof InvalidListFilterError ||
       err instanceof InvalidBatchFileError ||
+      err instanceof OperatorIdentityError ||
       err instanceof ConfigError;
     if (
       err instanceof UsageError ||

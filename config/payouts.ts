@@ -12,6 +12,13 @@ const PolicySchema = z.object({
   PAYOUT_MAX_AMOUNT: int(100_000_000, 1),
   PAYOUT_APPROVAL_THRESHOLD: int(10_000_000, 1),
   PAYOUT_UNVERIFIED_DETAILS: z.enum(['review', 'cancel']).default('review'),
+  PAYOUT_FOUR_EYES: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  PAYOUT_VELOCITY_MAX_COUNT_PER_DAY: int(10, 1),
+  /** Unset: the approval threshold, so a split of an amount that would need approval still needs it. */
+  PAYOUT_VELOCITY_MAX_AMOUNT_PER_DAY: z.coerce.number().int().min(1).optional(),
   PAYOUT_APPROVAL_TIMEOUT: duration('3h'),
   PAYOUT_READY_TIMEOUT: duration('30m'),
   PAYOUT_FINISH_TIMEOUT: duration('2h'),
@@ -40,6 +47,11 @@ export function loadPayoutSettings(env: NodeJS.ProcessEnv = process.env): Payout
       maxAmount: p.PAYOUT_MAX_AMOUNT,
       approvalThreshold: p.PAYOUT_APPROVAL_THRESHOLD,
       unverifiedDetails: p.PAYOUT_UNVERIFIED_DETAILS,
+      fourEyes: p.PAYOUT_FOUR_EYES,
+      velocity: {
+        maxCountPerDay: p.PAYOUT_VELOCITY_MAX_COUNT_PER_DAY,
+        maxAmountPerDay: p.PAYOUT_VELOCITY_MAX_AMOUNT_PER_DAY ?? p.PAYOUT_APPROVAL_THRESHOLD,
+      },
     },
     timeouts: {
       approvalTimeoutMs: p.PAYOUT_APPROVAL_TIMEOUT,

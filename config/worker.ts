@@ -6,6 +6,7 @@ import { duration, int, loadLogLevel, parse, pemVariables, port, requirePem, typ
 import type { BackendCallbackConfig } from '../activities/callbacks';
 import { loadBackendCallbackConfig } from './callbacks';
 import { loadPayoutSettings } from './payouts';
+import { loadRegistryConfig, REGISTRY_DATABASE_URL, type RegistryConfig } from './registry';
 import { requireProductionSecrets } from './secrets';
 import { loadTemporalConfig, TEMPORAL_REQUIRED_ENV, type TemporalConfig } from './temporal';
 import { loadTracingConfig, type TracingConfig } from './tracing';
@@ -42,7 +43,11 @@ const WorkerSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
 });
 
-export const WORKER_REQUIRED_ENV: RequiredEnv = [pemVariables(BANK131_PRIVATE_KEY), ...TEMPORAL_REQUIRED_ENV];
+export const WORKER_REQUIRED_ENV: RequiredEnv = [
+  pemVariables(BANK131_PRIVATE_KEY),
+  [REGISTRY_DATABASE_URL],
+  ...TEMPORAL_REQUIRED_ENV,
+];
 
 export interface WorkerConfig {
   temporal: TemporalConfig;
@@ -50,6 +55,7 @@ export interface WorkerConfig {
   payouts: PayoutSettings;
   /** Signed callbacks to the backend; undefined when off. */
   callbacks?: BackendCallbackConfig;
+  registry: RegistryConfig;
   metricsPort: number;
   metricsHost: string;
   workflowBundlePath?: string;
@@ -61,7 +67,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const w = parse(WorkerSchema, env, 'worker');
   const temporal = loadTemporalConfig(env);
   const bank131 = loadBank131ClientConfig(env);
+  const registry = loadRegistryConfig(env);
   requireProductionSecrets(env, 'worker', [
+    // Not a secret, but as vital: without it payout IDs become reusable once Temporal forgets the run.
+    { variable: REGISTRY_DATABASE_URL, value: registry.databaseUrl, rule: 'secret' },
     { variable: 'PAYLOAD_CODEC_KEYS', value: temporal.codecKeys, rule: 'secret' },
     { variable: 'BANK131_BASE_URL', value: bank131.baseUrl, rule: 'https' },
     {
@@ -76,6 +85,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     bank131,
     payouts: { ...loadPayoutSettings(env), ...(callbacks ? { backendCallbacks: true } : {}) },
     callbacks,
+    registry,
     metricsPort: w.WORKER_METRICS_PORT,
     metricsHost: w.WORKER_METRICS_HOST,
     workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,

@@ -155,6 +155,8 @@ export function spawnGateway(
       BANK131_PUBLIC_KEYS: stack.keys.bank.publicKeyPem,
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),
+      // Any free port: several gateways may run side by side.
+      GATEWAY_INTERNAL_PORT: '0',
       LOG_LEVEL: 'info',
       ...extraEnv,
     },

@@ -14,6 +14,7 @@ import { metadataOf, type SessionSnapshot } from '../bank131/session';
 import type { PayoutRequest } from '../workflows/messages';
 import { identifyCard, identifySbp, payeeOf } from './recipients';
 import type { PolicyConfig, PolicyDecision } from './settings';
+import { velocityReasons, type VelocityTotals } from './velocity';
 
 export interface PolicyInput {
   request: PayoutRequest;
@@ -29,6 +30,8 @@ export interface PolicyInput {
   /** The bank's `ready_to_confirm` view (webhook or `session/status`). */
   ready: SessionSnapshot;
   policy: PolicyConfig;
+  /** This recipient's totals today from the payout registry, this payout included; absent without one. */
+  velocity?: VelocityTotals;
 }
 
 const IDENTIFIED_BY = {
@@ -170,6 +173,8 @@ export function decidePayout(input: PolicyInput): PolicyDecision {
   const reasons = [...unverified];
   if (request.amount > policy.approvalThreshold)
     reasons.push(`amount ${request.amount} is above the approval threshold ${policy.approvalThreshold}`);
+  // A split under the threshold is still one recipient's money today: past the limits, a human decides.
+  if (input.velocity && policy.velocity) reasons.push(...velocityReasons(input.velocity, policy.velocity));
   if (reasons.length > 0) return { action: 'await_approval', reason: reasons.join('; '), checks };
   return { action: 'confirm', checks };
 }

@@ -9,6 +9,7 @@
  * read with `?? LEGACY_BANK_CALL_TIMEOUT_MS` (workflows/payout.ts) because older histories lack it.
  * config/payouts.ts reads them from the environment.
  */
+import type { VelocityLimits } from './velocity';
 
 export interface PolicyConfig {
   currencies: string[];
@@ -21,6 +22,16 @@ export interface PolicyConfig {
    * history: payouts started before it existed replay with the default, `review`.
    */
   unverifiedDetails?: 'review' | 'cancel';
+  /**
+   * The four-eyes rule: the identity that started a payout cannot approve it. Optional (recorded settings
+   * from before it existed): read as on.
+   */
+  fourEyes?: boolean;
+  /**
+   * Per recipient and day: above these an operator must approve (totals from the payout registry). Optional
+   * (recorded settings from before it existed, and payouts run without a registry): not checked then.
+   */
+  velocity?: VelocityLimits;
 }
 
 export interface PayoutTimeouts {

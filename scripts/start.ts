@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     },
     codecKeys,
     gatewayPort: config.gatewayPort,
+    gatewayInternalPort: config.gatewayInternalPort,
     simulator: { port: config.simulatorPort, processingDelayMs: 300 },
     logger,
     tracing,
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   out(`Webhook gateway   ${stack.gatewayUrl ?? '-'}/webhooks/bank131`);
   out(`Codec server      ${codecServer.url}`);
   out(
-    `Metrics           http://127.0.0.1:${metricsPort}/metrics (worker), ${stack.gatewayUrl ?? '-'}/metrics (gateway)`,
+    `Metrics           http://127.0.0.1:${metricsPort}/metrics (worker), ${stack.gatewayInternalUrl ?? '-'}/metrics (gateway, internal port)`,
   );
   if (tracing.enabled)
     out(

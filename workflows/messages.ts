@@ -84,6 +84,12 @@ export interface PayoutWorkflowInput {
   request: PayoutRequest;
   /** sha256 of the canonical request, so a second start with the same ID but other data is refused. */
   requestHash: string;
+  /**
+   * The identity that started the payout (the client's PAYOUT_OPERATOR_ID or credential subject), for the
+   * four-eyes rule. Optional: histories and callers from before it existed have none, and then the rule
+   * cannot be checked (the approval records that).
+   */
+  startedBy?: string;
 }
 
 /**
@@ -128,6 +134,8 @@ export const webhookUnreadableSignal =
 
 export type PayoutStep =
   | 'starting'
+  /** Claiming the payout ID and reserving velocity in the payout registry (no bank call yet). */
+  | 'registering'
   /** SBP: `fps/banks` and `fps/customer_verification` before init. */
   | 'checking_recipient'
   /** `wallet/balance` does not cover the payout: re-read with backoff, nothing initiated yet. */
@@ -272,6 +280,7 @@ export interface PayoutResult {
   receiptMissing?: boolean;
 }
 
+/** What an approve/reject/cancel Update carries: `by` is the client's configured identity, never a flag. */
 export interface OperatorAction {
   by: string;
   comment?: string;

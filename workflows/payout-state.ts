@@ -37,6 +37,7 @@ const FINAL_KINDS: ReadonlySet<SessionOutcome['kind']> = new Set(['succeeded', '
 
 export const CANCELLABLE_STEPS: ReadonlySet<PayoutStep> = new Set([
   'starting',
+  'registering',
   'checking_recipient',
   'awaiting_funds',
   'tokenizing',

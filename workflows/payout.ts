@@ -28,6 +28,8 @@ import { classifySession, UNKNOWN_STATUS, type SessionSnapshot } from '../bank13
 import type { PayoutSettings, PayoutTimeouts, PolicyConfig, PolicyDecision } from '../policy/settings';
 import { decidePayout } from '../policy/payout-policy';
 import { describeRecipient, payeeOf, sbpVerdict, type SbpVerdict } from '../policy/recipients';
+import { fourEyesRefusal, operatorIdentityProblem } from '../policy/operators';
+import { recipientVelocityKey, velocityDay, type VelocityTotals } from '../policy/velocity';
 import {
   InvalidPayoutRequestError,
   parsePayoutRequest,
@@ -102,6 +104,21 @@ function bankActivities(bankCallTimeoutMs: number) {
 /** Payouts started before the bank call timeout became a setting. */
 const LEGACY_BANK_CALL_TIMEOUT_MS = 60_000;
 
+/**
+ * The payout-ID registry (PostgreSQL, not the bank): retried for up to an hour while it is unreachable,
+ * then the payout fails with nothing sent to the bank. A claim by another run is final.
+ */
+const registryActivities = proxyActivities<PayoutActivities>({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '1h',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: [FAILURE_TYPES.payoutIdClaimed],
+  },
+});
+
 const settingsActivity = proxyLocalActivities<PayoutActivities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 5 },
@@ -137,6 +154,12 @@ class Payout {
    * the other patches: a patch asked only after the settings' local activity failed to replay.
    */
   private readonly checksBalanceBeforeInit = patched('balance-before-init');
+  /**
+   * Payouts started before the registry existed never claimed their ID; their replays must not either.
+   * Asked in the constructor, before any await: a patch marker after the settings' local-activity marker
+   * was seen to replay nondeterministically on the time-skipping server.
+   */
+  private readonly claimsItsId = patched('payout-id-registry');
   private published = '';
   /** Activities and timers carry summaries for the UI (user metadata); runs started before replay without. */
   private readonly withSummaries = patched('ui-summaries');
@@ -144,6 +167,8 @@ class Payout {
   private banking!: ReturnType<typeof bankActivities>;
   /** Set once a confirm may have reached the bank: from then on only the bank's word ends the payout. */
   private confirmSent = false;
+  /** The recipient's totals today from the registry, this payout included (absent without a registry). */
+  private velocity: VelocityTotals | undefined;
   /** An authentic webhook about us could not be read (or said too little): ask the bank now. */
   private askBankNow = false;
   /** The trace of the `ready_to_confirm` webhook: the decision and the confirm or cancel it causes join it. */
@@ -167,6 +192,10 @@ class Payout {
     this.settings = await settingsActivity.loadPayoutSettings();
     this.refuseInvalidInput(this.settings.policy);
     this.banking = bankActivities(this.timeouts.bankCallTimeoutMs ?? LEGACY_BANK_CALL_TIMEOUT_MS);
+    if (this.claimsItsId) {
+      const unregistered = await this.register();
+      if (unregistered) return unregistered;
+    }
 
     this.record.view.recipient = describeRecipient(this.input.request.recipient);
     const notPaid = (await this.checkRecipient()) ?? (await this.awaitFunds());
@@ -208,6 +237,9 @@ class Payout {
       if (!(err instanceof InvalidPayoutRequestError)) throw err;
       problems.push(...err.problems);
     }
+    const { startedBy } = this.input;
+    if (startedBy !== undefined && operatorIdentityProblem(startedBy))
+      problems.push(`startedBy: ${operatorIdentityProblem(startedBy)}`);
     if (problems.length === 0) {
       if (hash !== requestHash(request)) problems.push('requestHash: does not match the request');
       if (this.workflowId !== payoutWorkflowId(request.payoutId))
@@ -245,7 +277,13 @@ class Payout {
     setHandler(paymentRefundedSignal, onWebhook);
     const operatorDecision = (decision: 'approved' | 'rejected') => (action: OperatorAction) => {
       record.view.approval = { decision, by: action.by, at: now(), comment: action.comment };
-      recordEvent(record, now(), `operator:${decision}`, action.by);
+      const unchecked = decision === 'approved' && this.input.startedBy === undefined;
+      recordEvent(
+        record,
+        now(),
+        `operator:${decision}`,
+        unchecked ? `${action.by} (starter not recorded: four-eyes not checked)` : action.by,
+      );
       return record.view;
     };
     // Validators run one update at a time, each after the previous one's handler: so the first decision
@@ -256,8 +294,8 @@ class Payout {
       return undefined;
     };
     const requireOperator = (action: OperatorAction) => {
-      if (typeof action?.by !== 'string' || !action.by.trim())
-        throw new Error('the operator must be identified');
+      const problem = operatorIdentityProblem(action?.by);
+      if (problem) throw new Error(problem);
     };
     const onlyAwaitingApproval = (action: OperatorAction) => {
       requireOperator(action);
@@ -266,7 +304,17 @@ class Payout {
       if (record.view.step !== 'awaiting_approval')
         throw new Error(`payout is ${record.view.step}, not awaiting approval`);
     };
-    setHandler(approveUpdate, operatorDecision('approved'), { validator: onlyAwaitingApproval });
+    // Validators change no state and emit no commands: the four-eyes rule needs no patch.
+    const approvable = (action: OperatorAction) => {
+      onlyAwaitingApproval(action);
+      const refusal = fourEyesRefusal(
+        this.input.startedBy,
+        action.by,
+        this.settings?.policy.fourEyes ?? true,
+      );
+      if (refusal) throw new Error(refusal);
+    };
+    setHandler(approveUpdate, operatorDecision('approved'), { validator: approvable });
     setHandler(rejectUpdate, operatorDecision('rejected'), { validator: onlyAwaitingApproval });
     setHandler(
       cancelUpdate,
@@ -289,6 +337,48 @@ class Payout {
   }
 
   // ---- steps ----
+
+  /**
+   * 0. Claim the payout ID in the registry (it outlives Temporal's retention) and reserve the recipient's
+   * velocity for today, before anything reaches the bank. Another run's claim fails this run outright.
+   */
+  private async register(): Promise<PayoutResult | undefined> {
+    this.goTo('registering');
+    const { request, requestHash: hash } = this.input;
+    try {
+      const registered = await registryActivities.registerPayout({
+        payoutId: request.payoutId,
+        workflowId: this.workflowId,
+        runId: workflowInfo().firstExecutionRunId,
+        requestHash: hash,
+        velocity: {
+          recipientKey: recipientVelocityKey(request),
+          day: velocityDay(Date.now()),
+          amount: request.amount,
+        },
+      });
+      if (registered.registry === 'absent') {
+        recordEvent(this.record, now(), 'registry:absent', 'local dev: ID not claimed, velocity not checked');
+      } else {
+        this.velocity = registered.velocity;
+        const { count, amount } = registered.velocity;
+        recordEvent(this.record, now(), 'registry:claimed', `recipient today: ${count} payouts, ${amount}`);
+      }
+      return undefined;
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.payoutIdClaimed) {
+        throw ApplicationFailure.nonRetryable(
+          cause.message,
+          FAILURE_TYPES.payoutIdClaimed,
+          ...(cause.details ?? []),
+        );
+      }
+      // The registry stayed unreachable: nothing was sent to the bank, so "failed" is the truth.
+      recordEvent(this.record, now(), 'registry:unavailable', message(err));
+      return this.end('failed', { errorCode: 'registry_unavailable' });
+    }
+  }
 
   /**
    * 0a. SBP only: the bank ID must be in `fps/banks`, and (when configured) the bank's recipient check must
@@ -555,6 +645,7 @@ class Payout {
       maskedAccount: this.record.view.recipientMaskedAccount,
       ready,
       policy: this.settings.policy,
+      velocity: this.velocity,
     });
     this.record.view.decision = decision;
     metricMeter

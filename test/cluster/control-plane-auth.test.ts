@@ -241,7 +241,7 @@ describe('distinct credentials per process', () => {
       listed.push(w.workflowId);
     expect(listed).toEqual([payoutWorkflowId(payoutId)]);
 
-    await expectDenied(() => reader.approve(payoutId, { by: 'eve', comment: 'read-only' }), 'approve Update');
+    await expectDenied(() => reader.asOperator('eve').approve(payoutId, { comment: 'read-only' }), 'approve Update');
     await expectDenied(
       () => readClient.workflow.getHandle(payoutWorkflowId(payoutId)).signal('bank131Webhook', {}),
       'signal',
@@ -275,7 +275,7 @@ describe('distinct credentials per process', () => {
     expect(approved.status, approved.stderr).toBe(0);
     expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
     // and the SDK with the write credential is let in too (the payout is finished: refused as such, not denied)
-    const late = await writer.approve(payoutId, { by: 'bob' }).catch((err: unknown) => err);
+    const late = await writer.asOperator('bob').approve(payoutId).catch((err: unknown) => err);
     expect(deniedCode(late)).toBeUndefined();
   });
 });

@@ -15,6 +15,9 @@ import {
   uniquePayoutId,
   waitFor,
 } from '../helpers/stack';
+
+/** A payout that waits for approval long enough for three CLI processes to start. */
+const accountRequestFor = (id: string) => accountRequest(id, FAST_SETTINGS.policy.approvalThreshold + 100);
 import { refundedWebhook, sendWebhook } from '../helpers/webhooks';
 
 const run = promisify(execFile);
@@ -28,15 +31,26 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliAs(undefined, ...args);
+}
+
+/** The CLI with PAYOUT_OPERATOR_ID set to `operator` (unset when undefined). */
+async function cliAs(
+  operator: string | undefined,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: stack.temporal.address,
+    TEMPORAL_TASK_QUEUE: stack.temporal.taskQueue,
+    PAYLOAD_CODEC_KEYS: TEST_CODEC_KEYS,
+  };
+  if (operator === undefined) delete env.PAYOUT_OPERATOR_ID;
+  else env.PAYOUT_OPERATOR_ID = operator;
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'client/cli.ts', ...args], {
       cwd: path.resolve(__dirname, '../..'),
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: stack.temporal.address,
-        TEMPORAL_TASK_QUEUE: stack.temporal.taskQueue,
-        PAYLOAD_CODEC_KEYS: TEST_CODEC_KEYS,
-      },
+      env,
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -115,7 +129,7 @@ describe('npm run payout -- …', () => {
     expect(returned.stderr).toMatch(
       /RETURNED .*: refund rf_cli \(accepted\), 150000 minor units, webhook only/,
     );
-    const approve = await cli('approve', id, '--by', 'alice');
+    const approve = await cliAs('alice', 'approve', id);
     expect(approve.code).toBe(1);
     expect(approve.stderr).toMatch(/approve refused: payout .* has already finished/);
     const again = await cli('start', '--id', id, '--amount', '150001', ...account);
@@ -147,6 +161,24 @@ describe('npm run payout -- …', () => {
     expect(usage.stderr).toMatch(/unknown command "frobnicate"[\s\S]*usage:/);
     const missing = await cli('status', uniquePayoutId('nope'));
     expect(missing.stderr).toMatch(/does not exist/);
+  });
+
+  it('takes the operator from PAYOUT_OPERATOR_ID, never from a flag, and needs one to act', async () => {
+    const id = uniquePayoutId('cli-operator');
+    await stack.payouts.startPayout(accountRequestFor(id));
+    await waitFor(async () => {
+      const { state } = await stack.payouts.getPayout(id);
+      return state.step === 'awaiting_approval' ? true : undefined;
+    }, 'awaiting_approval');
+    const flag = await cliAs('alice', 'approve', id, '--by', 'mallory');
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--by is not accepted: .*PAYOUT_OPERATOR_ID/);
+    const nobody = await cliAs(undefined, 'approve', id);
+    expect(nobody.code).toBe(2);
+    expect(nobody.stderr).toMatch(/approve needs an operator identity: set PAYOUT_OPERATOR_ID/);
+    const approved = await cliAs('alice', 'approve', id, '--comment', 'ok');
+    expect(approved.code).toBe(0);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ approval: { decision: 'approved', by: 'alice' } });
   });
 });
 
@@ -194,7 +226,7 @@ describe('npm run payout -- status / list / batch for operators', () => {
 
     const following = cli('status', id, '--follow', '--poll-interval', '200');
     await new Promise((r) => setTimeout(r, 1_000));
-    await stack.payouts.approve(id, { by: 'alice' });
+    await stack.payouts.asOperator('alice').approve(id);
     const followed = await following;
     expect(followed.code).toBe(0);
     const lines = followed.stdout.trim().split('\n');

@@ -60,7 +60,7 @@ describe('Temporal UI metadata', () => {
     expect(waiting).toContain('**Waiting for:** an operator to approve or reject');
     expect(waiting).toContain('**Decision:** await_approval');
 
-    await stack.payouts.approve(payoutId, { by: 'alice' });
+    await stack.payouts.asOperator('alice').approve(payoutId);
     expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
     const done = await handle.query<WorkflowMetadata>('__temporal_workflow_metadata');
     expect(done.currentDetails).toContain('**Outcome:** succeeded');

@@ -142,6 +142,24 @@ describe('payout workflow at the default settings (time-skipping)', () => {
     expect(defaults.timeouts.reconcileMaxDurationMs).toBe(72 * HOUR);
   });
 
+  it('a payout registry that stays unreachable: retried for 1 h, then failed with nothing sent to the bank', async () => {
+    const bank = new FakeBank({ amount: 150_000, name: 'registry-down' });
+    bank.onRegister = () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    };
+    const { result, state } = await runPayout(bank, async (handle) => {
+      await reachStep(handle, 'registering');
+    });
+    expect(result).toMatchObject({ outcome: 'failed', errorCode: 'registry_unavailable' });
+    expect(bank.counts()).toEqual({});
+    const attempts = bank.registryAttemptsAtMs;
+    expect(attempts.length).toBeGreaterThan(5);
+    const tried = attempts[attempts.length - 1]! - attempts[0]!;
+    expect(tried).toBeGreaterThan(HOUR - 2 * 60_000);
+    expect(tried).toBeLessThanOrEqual(HOUR);
+    expect(state.events.map((e) => e.kind)).toContain('registry:unavailable');
+  });
+
   it('cancels with approval_timeout when no operator answers within the approval timeout', async () => {
     const bank = new FakeBank({ amount: defaults.policy.approvalThreshold + 100, name: 'approval-timeout' });
     let readyAt = 0;
