@@ -139,7 +139,6 @@ export function registerPayoutWith(registry: PayoutRegistry | undefined, logger:
   };
 }
 
-
 export function createActivities(deps: ActivityDeps): PayoutActivities & CallbackActivities {
   return { ...createBankActivities(deps), ...createCallbackActivities(deps.callbacks, deps.logger) };
 }

@@ -50,12 +50,14 @@ export const CREDENTIALS = {
   },
   gateway: { permissions: (ns: string) => [`${ns}:write`], purpose: 'webhook gateway: signals payouts' },
   backend: { permissions: (ns: string) => [`${ns}:write`], purpose: 'backend service: starts payouts' },
+  // Operators also read cluster-wide: the Web UI lists namespaces and asks for the cluster's info, which the
+  // authorizer treats as cluster-scoped (ListNamespaces, GetClusterInfo), so `<ns>:read` alone leaves it blank.
   'operator-read': {
-    permissions: (ns: string) => [`${ns}:read`],
-    purpose: 'operators: list, describe, query',
+    permissions: (ns: string) => [`${ns}:read`, 'temporal-system:read'],
+    purpose: 'operators: list, describe, query (and the UI)',
   },
   'operator-write': {
-    permissions: (ns: string) => [`${ns}:write`],
+    permissions: (ns: string) => [`${ns}:write`, 'temporal-system:read'],
     purpose: 'operators: approve, reject, cancel',
   },
   admin: {
@@ -427,4 +429,13 @@ export function readTemporalCredentials(dirArg: string): TemporalCredentials {
     profiles: f('temporal.toml'),
     clients,
   };
+}
+
+/** Per-process TLS and token for the local stack (backend, gateway, worker), from a credentials folder. */
+export function stackCredentialsFrom(creds: TemporalCredentials) {
+  const pick = (name: CredentialName) => {
+    const { tls, apiKey } = connectionOptionsFor(creds, name, '');
+    return { tls, apiKey };
+  };
+  return { backend: pick('backend'), gateway: pick('gateway'), worker: pick('worker') };
 }

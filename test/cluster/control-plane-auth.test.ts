@@ -20,7 +20,14 @@ import {
 import type { LocalStack } from '../../harness/local-stack';
 import { PayoutsClient } from '../../client/payouts';
 import { payoutWorkflowId } from '../../policy/payout-request';
-import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId, waitFor } from '../helpers/stack';
+import {
+  accountRequest,
+  FAST_SETTINGS,
+  startTestStack,
+  TEST_CODEC_KEYS,
+  uniquePayoutId,
+  waitFor,
+} from '../helpers/stack';
 import { clusterCertsDir } from '../helpers/temporal-credentials';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -179,7 +186,10 @@ describe('distinct credentials per process', () => {
   let writer: PayoutsClient;
   beforeAll(async () => {
     // backend, gateway and worker each connect with their own certificate and token (test/helpers/stack.ts)
-    stack = await startTestStack();
+    // Approvals wait long enough for the CLI runs below (FAST_SETTINGS cancels after 2 s).
+    stack = await startTestStack({
+      settings: { ...FAST_SETTINGS, timeouts: { ...FAST_SETTINGS.timeouts, approvalTimeoutMs: 120_000 } },
+    });
     expect(stack.temporalCredentials?.worker?.apiKey).toBe(
       readFileSync(creds.clients.worker.token, 'utf8').trim(),
     );
@@ -241,7 +251,10 @@ describe('distinct credentials per process', () => {
       listed.push(w.workflowId);
     expect(listed).toEqual([payoutWorkflowId(payoutId)]);
 
-    await expectDenied(() => reader.asOperator('eve').approve(payoutId, { comment: 'read-only' }), 'approve Update');
+    await expectDenied(
+      () => reader.asOperator('eve').approve(payoutId, { comment: 'read-only' }),
+      'approve Update',
+    );
     await expectDenied(
       () => readClient.workflow.getHandle(payoutWorkflowId(payoutId)).signal('bank131Webhook', {}),
       'signal',
@@ -275,7 +288,10 @@ describe('distinct credentials per process', () => {
     expect(approved.status, approved.stderr).toBe(0);
     expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
     // and the SDK with the write credential is let in too (the payout is finished: refused as such, not denied)
-    const late = await writer.asOperator('bob').approve(payoutId).catch((err: unknown) => err);
+    const late = await writer
+      .asOperator('bob')
+      .approve(payoutId)
+      .catch((err: unknown) => err);
     expect(deniedCode(late)).toBeUndefined();
   });
 });

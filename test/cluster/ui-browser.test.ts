@@ -4,25 +4,29 @@
  * server as its codec endpoint), in a real headless Chromium, finds a payout that ran on the cluster and shows
  * its input decrypted through the codec server, while the cluster stores it encrypted.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { METADATA_ENCODING_KEY } from '@temporalio/common';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ENCRYPTED_ENCODING } from '../../codec/aes-gcm-codec';
+import { FRONTEND_SERVER_NAME, readTemporalCredentials } from '../../harness/certs';
 import { startClusterUi, type ClusterUi } from '../../harness/cluster/ui';
 import { freePort } from '../../harness/dev-server';
 import type { LocalStack } from '../../harness/local-stack';
 import { createLogger } from '../../observability/logger';
 import { payoutWorkflowId } from '../../policy/payout-request';
 import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
+import { clusterCertsDir } from '../helpers/temporal-credentials';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS = path.resolve(__dirname, '../../test-results');
 const ACCOUNT = '40817810099910004312'; // accountRequest's account number
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'cluster-ui-'));
+const certsDir = clusterCertsDir();
+const creds = certsDir ? readTemporalCredentials(certsDir) : undefined;
 let stack: LocalStack;
 let ui: ClusterUi;
 let browser: Browser;
@@ -34,6 +38,15 @@ beforeAll(async () => {
   stack = await startTestStack(); // a worker and gateway on the cluster (temporalAddress from the global setup)
   ui = await startClusterUi({
     temporalAddress: inject('temporalAddress'),
+    // On the mTLS cluster: the UI server's own certificate is the read-only operator's, as `npm run cluster` runs it.
+    tls: creds
+      ? {
+          caFile: creds.serverCa,
+          certFile: creds.clients['operator-read'].cert,
+          keyFile: creds.clients['operator-read'].key,
+          serverName: FRONTEND_SERVER_NAME,
+        }
+      : undefined,
     dataDir,
     codecKeys: TEST_CODEC_KEYS,
     uiPort: await freePort(),
@@ -75,7 +88,15 @@ describe('Temporal UI on the cluster', () => {
     expect(Buffer.from(input?.metadata?.[METADATA_ENCODING_KEY] ?? []).toString()).toBe(ENCRYPTED_ENCODING);
     expect(Buffer.from(input?.data ?? []).toString('latin1')).not.toContain(ACCOUNT);
 
-    const page = await browser.newPage({ viewport: { width: 1440, height: 1800 } });
+    // The authorizer wants the operator's own token on every call: the UI server passes the browser's
+    // Authorization header on to Temporal (grpc-gateway forwards it), so the operator's browser sends it (SSO does
+    // the same in production). Here, the read-only operator's token.
+    const page = await browser.newPage({
+      viewport: { width: 1440, height: 1800 },
+      extraHTTPHeaders: creds
+        ? { authorization: `Bearer ${readFileSync(creds.clients['operator-read'].token, 'utf8').trim()}` }
+        : {},
+    });
     const decodes: number[] = [];
     page.on('response', (res) => {
       if (res.url().startsWith(ui.codecUrl) && res.url().endsWith('/decode')) decodes.push(res.status());
