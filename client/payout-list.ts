@@ -6,6 +6,7 @@
 import ms from 'ms';
 import type { PayoutOutcome, PayoutStep } from '../workflows/messages';
 import { PAYOUT_WORKFLOW_TYPE } from '../workflows/messages';
+import { PUBLISHED_STEPS } from '../workflows/payout-state';
 import { PayoutAmountKey, PayoutStatusKey, PayoutStepKey } from '../workflows/search-attributes';
 
 export const LIST_STATUSES = [
@@ -15,17 +16,8 @@ export const LIST_STATUSES = [
   'cancelled',
   'unknown',
 ] as const satisfies readonly (PayoutOutcome | 'in_progress')[];
-export const LIST_STEPS = [
-  'starting',
-  'awaiting_ready',
-  'awaiting_approval',
-  'awaiting_finish',
-  'reconciling',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'unknown',
-] as const satisfies readonly PayoutStep[];
+/** What `PayoutStep` can hold: the client's initial value, then what the workflow publishes (one home). */
+export const LIST_STEPS: readonly PayoutStep[] = ['starting', ...PUBLISHED_STEPS];
 
 export interface PayoutListFilter {
   status?: string;

@@ -68,10 +68,12 @@ export function bank131CallRecorder(meter: MetricMeter): (e: Bank131CallEvent) =
 
 /** The waits a payout can sit in for long: the steps an operator watches on the dashboard. */
 export const WAITING_STEPS = [
+  'awaiting_funds',
   'awaiting_ready',
   'awaiting_approval',
   'awaiting_finish',
   'reconciling',
+  'awaiting_receipt',
 ] as const;
 const VISIBILITY_CACHE_MS = 15_000;
 
