@@ -20,7 +20,14 @@ import {
 import type { LocalStack } from '../../harness/local-stack';
 import { PayoutsClient } from '../../client/payouts';
 import { payoutWorkflowId } from '../../policy/payout-request';
-import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId, waitFor } from '../helpers/stack';
+import {
+  accountRequest,
+  FAST_SETTINGS,
+  startTestStack,
+  TEST_CODEC_KEYS,
+  uniquePayoutId,
+  waitFor,
+} from '../helpers/stack';
 import { clusterCertsDir } from '../helpers/temporal-credentials';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -179,7 +186,11 @@ describe('distinct credentials per process', () => {
   let writer: PayoutsClient;
   beforeAll(async () => {
     // backend, gateway and worker each connect with their own certificate and token (test/helpers/stack.ts)
-    stack = await startTestStack();
+    // The approval test spawns the payout CLI three times while the payout waits: FAST_SETTINGS' 2 s approval
+    // window ran out first on a loaded machine (the payout was `cancelled` by its timeout before `status`).
+    stack = await startTestStack({
+      settings: { ...FAST_SETTINGS, timeouts: { ...FAST_SETTINGS.timeouts, approvalTimeoutMs: 120_000 } },
+    });
     expect(stack.temporalCredentials?.worker?.apiKey).toBe(
       readFileSync(creds.clients.worker.token, 'utf8').trim(),
     );
