@@ -50,15 +50,16 @@ export const CREDENTIALS = {
   },
   gateway: { permissions: (ns: string) => [`${ns}:write`], purpose: 'webhook gateway: signals payouts' },
   backend: { permissions: (ns: string) => [`${ns}:write`], purpose: 'backend service: starts payouts' },
-  // Operators also read cluster-wide: the Web UI lists namespaces and asks for the cluster's info, which the
-  // authorizer treats as cluster-scoped (ListNamespaces, GetClusterInfo), so `<ns>:read` alone leaves it blank.
+  // Operators also read the cluster (temporal-system:read): the Temporal UI lists namespaces and reads the
+  // cluster's info, and the authorizer checks those cluster-scoped calls against the system role only. A
+  // system role reads every namespace of this cluster, which holds only the payout namespace; it writes none.
   'operator-read': {
     permissions: (ns: string) => [`${ns}:read`, 'temporal-system:read'],
-    purpose: 'operators: list, describe, query (and the UI)',
+    purpose: 'operators: list, describe, query (the Temporal UI by default)',
   },
   'operator-write': {
     permissions: (ns: string) => [`${ns}:write`, 'temporal-system:read'],
-    purpose: 'operators: approve, reject, cancel',
+    purpose: 'operators: approve, reject, cancel (the Temporal UI with --ui-profile operator-write)',
   },
   admin: {
     permissions: () => ['temporal-system:admin'],

@@ -186,7 +186,8 @@ describe('distinct credentials per process', () => {
   let writer: PayoutsClient;
   beforeAll(async () => {
     // backend, gateway and worker each connect with their own certificate and token (test/helpers/stack.ts)
-    // Approvals wait long enough for the CLI runs below (FAST_SETTINGS cancels after 2 s).
+    // The approval test spawns the payout CLI three times while the payout waits: FAST_SETTINGS' 2 s approval
+    // window ran out first on a loaded machine (the payout was `cancelled` by its timeout before `status`).
     stack = await startTestStack({
       settings: { ...FAST_SETTINGS, timeouts: { ...FAST_SETTINGS.timeouts, approvalTimeoutMs: 120_000 } },
     });

@@ -2,9 +2,11 @@
  * What an operator sees on the production topology: the Temporal UI that `npm run cluster` starts
  * (harness/cluster/ui.ts: temporal-ui-server at compose's version, pointed at the cluster's frontend, the codec
  * server as its codec endpoint), in a real headless Chromium, finds a payout that ran on the cluster and shows
- * its input decrypted through the codec server, while the cluster stores it encrypted.
+ * its input decrypted through the codec server, while the cluster stores it encrypted. On the mTLS + JWT cluster
+ * (the default) the browser goes through the authenticating front as operator-read, as `npm run cluster` sets
+ * it up; with CLUSTER_INSECURE=1 it talks to the UI server directly.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { METADATA_ENCODING_KEY } from '@temporalio/common';
@@ -25,8 +27,6 @@ const RESULTS = path.resolve(__dirname, '../../test-results');
 const ACCOUNT = '40817810099910004312'; // accountRequest's account number
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'cluster-ui-'));
-const certsDir = clusterCertsDir();
-const creds = certsDir ? readTemporalCredentials(certsDir) : undefined;
 let stack: LocalStack;
 let ui: ClusterUi;
 let browser: Browser;
@@ -36,17 +36,19 @@ beforeAll(async () => {
     throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
   }
   stack = await startTestStack(); // a worker and gateway on the cluster (temporalAddress from the global setup)
+  const certsDir = clusterCertsDir();
+  const creds = certsDir ? readTemporalCredentials(certsDir) : undefined;
   ui = await startClusterUi({
     temporalAddress: inject('temporalAddress'),
-    // On the mTLS cluster: the UI server's own certificate is the read-only operator's, as `npm run cluster` runs it.
-    tls: creds
-      ? {
-          caFile: creds.serverCa,
-          certFile: creds.clients['operator-read'].cert,
-          keyFile: creds.clients['operator-read'].key,
-          serverName: FRONTEND_SERVER_NAME,
-        }
-      : undefined,
+    ...(creds && {
+      tls: {
+        caFile: creds.serverCa,
+        certFile: creds.clients['operator-read'].cert,
+        keyFile: creds.clients['operator-read'].key,
+        serverName: FRONTEND_SERVER_NAME,
+      },
+      operator: { profile: 'operator-read' as const, tokenFile: creds.clients['operator-read'].token },
+    }),
     dataDir,
     codecKeys: TEST_CODEC_KEYS,
     uiPort: await freePort(),
@@ -88,14 +90,12 @@ describe('Temporal UI on the cluster', () => {
     expect(Buffer.from(input?.metadata?.[METADATA_ENCODING_KEY] ?? []).toString()).toBe(ENCRYPTED_ENCODING);
     expect(Buffer.from(input?.data ?? []).toString('latin1')).not.toContain(ACCOUNT);
 
-    // The authorizer wants the operator's own token on every call: the UI server passes the browser's
-    // Authorization header on to Temporal (grpc-gateway forwards it), so the operator's browser sends it (SSO does
-    // the same in production). Here, the read-only operator's token.
-    const page = await browser.newPage({
-      viewport: { width: 1440, height: 1800 },
-      extraHTTPHeaders: creds
-        ? { authorization: `Bearer ${readFileSync(creds.clients['operator-read'].token, 'utf8').trim()}` }
-        : {},
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1800 } });
+    // On the mTLS + JWT cluster every UI API call needs the operator's token: none may come back refused.
+    const refusedApiCalls: string[] = [];
+    page.on('response', (res) => {
+      if (res.url().startsWith(`${ui.url}/api/`) && (res.status() === 401 || res.status() === 403))
+        refusedApiCalls.push(`${res.status()} ${res.url()}`);
     });
     const decodes: number[] = [];
     page.on('response', (res) => {
@@ -114,6 +114,7 @@ describe('Temporal UI on the cluster', () => {
     expect(await page.content()).toContain(ACCOUNT);
     expect(decodes.length).toBeGreaterThan(0);
     expect(decodes.every((status) => status === 200)).toBe(true);
+    expect(refusedApiCalls).toEqual([]);
     await page.close();
   });
 });
