@@ -75,7 +75,7 @@ describe('npm run payout -- …', () => {
     const started = await cli('start', '--id', id, '--amount', '150000', ...sbp);
     expect(started.code).toBe(0);
     expect(JSON.parse((await cli('result', id)).stdout)).toMatchObject({ outcome: 'succeeded' });
-    const shown = JSON.parse((await cli('status', id)).stdout) as PayoutView;
+    const shown = JSON.parse((await cli('status', id, '--json')).stdout) as PayoutView;
     expect(shown.state).toMatchObject({
       recipient: 'SBP 7968***0000 at bank 100000000069',
       sbpCheck: { bankListed: true },
