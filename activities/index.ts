@@ -16,25 +16,42 @@ import {
 } from '../bank131/errors';
 import { toSessionSnapshot } from '../bank131/session-read';
 import { classifySession, initMetadata, type SessionSnapshot } from '../bank131/session';
+import { initPayoutBody } from '../bank131/payout-details';
 import type { PayoutSettings } from '../policy/settings';
+import { methodActivities } from './methods';
 import type { Logger } from '../observability/logger';
+import { createCallbackActivities, type BackendCallbackConfig } from './callbacks';
+import type { PayoutRegistry } from './payout-registry';
 import {
   FAILURE_TYPES,
   type BankRejectionDetails,
   type InitPayoutInput,
   type InitPayoutResult,
+  type CallbackActivities,
   type PayoutActivities,
+  type RegisterPayoutInput,
+  type RegisterPayoutResult,
   type SessionStepInput,
   type SessionStepResult,
   type TokenInfoResult,
   type TokenizeInput,
   type TokenizeResult,
+  type WalletBalance,
 } from './types';
 
 export interface ActivityDeps {
   bank131: Bank131Client;
   settings: PayoutSettings;
   logger: Logger;
+  /** How long one worker reuses a `wallet/balance` answer (default 5 s) and the `fps/banks` list (10 min). */
+  balanceCacheMs?: number;
+  fpsBanksCacheMs?: number;
+  /** The metrics hook for each balance read (observability/metrics.ts walletBalanceRecorder). */
+  onBalance?: (b: WalletBalance) => void;
+  /** Signed callbacks to the backend; off (the activity refuses) when absent. */
+  callbacks?: BackendCallbackConfig;
+  /** The payout-ID registry; absent only in local dev (the worker's config refuses that otherwise). */
+  registry?: PayoutRegistry;
 }
 
 /** Maps a client failure to the ApplicationFailure the workflow's retry policy understands. */
@@ -91,7 +108,45 @@ function refusalOf(err: unknown): SessionStepResult['refusal'] | 'rethrow' | und
   return 'rethrow';
 }
 
-export function createActivities({ bank131, settings, logger }: ActivityDeps): PayoutActivities {
+/** Claim the payout ID, reserve velocity: a claim by another run is a non-retryable refusal. */
+export function registerPayoutWith(registry: PayoutRegistry | undefined, logger: Logger) {
+  return async (input: RegisterPayoutInput): Promise<RegisterPayoutResult> => {
+    if (!registry) {
+      logger.warn(
+        { workflowId: input.workflowId },
+        'NO PAYOUT REGISTRY (local dev): payout ID not claimed, velocity limits not checked',
+      );
+      return { registry: 'absent' };
+    }
+    const outcome = await registry.register(
+      {
+        payoutId: input.payoutId,
+        workflowId: input.workflowId,
+        runId: input.runId,
+        requestHash: input.requestHash,
+      },
+      input.velocity,
+    );
+    if (outcome.kind === 'claimed_by_another_run') {
+      const { claim } = outcome;
+      throw ApplicationFailure.nonRetryable(
+        `payout ID ${input.payoutId} was already claimed by run ${claim.runId} at ${claim.claimedAt}: ` +
+          'a payout ID starts one money movement only, even after its workflow is gone; use a new payout ID',
+        FAILURE_TYPES.payoutIdClaimed,
+        { runId: claim.runId, claimedAt: claim.claimedAt },
+      );
+    }
+    return { registry: 'recorded', velocity: outcome.velocity ?? { count: 0, amount: 0 } };
+  };
+}
+
+export function createActivities(deps: ActivityDeps): PayoutActivities & CallbackActivities {
+  return { ...createBankActivities(deps), ...createCallbackActivities(deps.callbacks, deps.logger) };
+}
+
+function createBankActivities(deps: ActivityDeps): PayoutActivities {
+  const { bank131, settings, logger, registry } = deps;
+  const methods = methodActivities(deps);
   const guarded =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -134,6 +189,8 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
   return {
     loadPayoutSettings: () => Promise.resolve(settings),
 
+    registerPayout: registerPayoutWith(registry, logger),
+
     tokenizeAccount: guarded(async (input: TokenizeInput): Promise<TokenizeResult> => {
       const account = { bik: input.bik, account: input.account };
       const result = await bank131.tokenize(account, `${input.workflowId}:tokenize`).catch((err: unknown) => {
@@ -165,18 +222,28 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
 
     initPayout: guarded(async (input: InitPayoutInput): Promise<InitPayoutResult> => {
       try {
+        const metadata = input.runTag ? initMetadata(input.workflowId, input.runTag) : input.workflowId;
         const session = await bank131.initPayout(
-          {
-            payment_method: {
-              type: 'bank_account',
-              bank_account: {
-                system_type: 'ru',
-                ru: { token: input.token, full_name: input.fullName, description: input.description },
+          input.recipient
+            ? initPayoutBody({
+                recipient: input.recipient,
+                accountToken: input.token || undefined,
+                description: input.description,
+                amount: input.amount,
+                currency: input.currency,
+                metadata,
+              })
+            : {
+                payment_method: {
+                  type: 'bank_account',
+                  bank_account: {
+                    system_type: 'ru',
+                    ru: { token: input.token, full_name: input.fullName, description: input.description },
+                  },
+                },
+                amount_details: { amount: input.amount, currency: input.currency },
+                metadata,
               },
-            },
-            amount_details: { amount: input.amount, currency: input.currency },
-            metadata: input.runTag ? initMetadata(input.workflowId, input.runTag) : input.workflowId,
-          },
           `${input.workflowId}:init`,
         );
         logger.debug({ workflowId: input.workflowId, sessionId: session.id }, 'payout initiated');
@@ -212,5 +279,7 @@ export function createActivities({ bank131, settings, logger }: ActivityDeps): P
     getSessionStatus: guarded(async (input: { sessionId: string }) =>
       toSessionSnapshot(await bank131.status(input.sessionId)),
     ),
+
+    ...methods,
   };
 }

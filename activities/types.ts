@@ -6,6 +6,9 @@
  */
 import type { PayoutSettings } from '../policy/settings';
 import type { SessionSnapshot } from '../bank131/session';
+import type { Recipient } from '../workflows/messages';
+import type { CallbackEvent } from '../client/callbacks';
+import type { VelocityTotals } from '../policy/velocity';
 
 /** ApplicationFailure types the activities throw; the workflow and retry policies match on these strings. */
 export const FAILURE_TYPES = {
@@ -15,6 +18,8 @@ export const FAILURE_TYPES = {
   bankUnavailable: 'Bank131TransportError',
   /** An answer that is neither success nor a Bank 131 error (WAF page, empty 4xx). Retried; never a "no". */
   bankUnrecognised: 'Bank131UnrecognisedAnswer',
+  /** Another run already claimed this payout ID in the registry; details: [the claim]. Never retried. */
+  payoutIdClaimed: 'PayoutIdAlreadyClaimed',
 } as const;
 
 export interface BankRejectionDetails {
@@ -52,6 +57,31 @@ export interface InitPayoutInput {
   description: string;
   amount: number;
   currency: string;
+  /** Card, SBP and self-employed payouts: the body is built from the recipient (bank131/payout-details.ts). */
+  recipient?: Recipient;
+}
+
+/** Whether `fps/banks` lists a bank ID; `listed` is undefined when the list could not be read. */
+export interface SbpBankCheck {
+  listed?: boolean;
+  name?: string;
+  note?: string;
+}
+
+export interface SbpVerificationInput {
+  workflowId: string;
+  phone: string;
+  bankId: string;
+  fullName: string;
+}
+
+/** The wallet balance in one currency, summed over the wallets in it; `amount` undefined when unreadable. */
+export interface WalletBalance {
+  amount?: number;
+  currency: string;
+  /** When the bank was asked (ISO); a cached answer keeps its time. */
+  readAt: string;
+  note?: string;
 }
 
 export type InitPayoutResult =
@@ -78,9 +108,26 @@ export type SessionStepResult = SessionSnapshot & {
   };
 };
 
+export interface RegisterPayoutInput {
+  payoutId: string;
+  workflowId: string;
+  runId: string;
+  requestHash: string;
+  /** The velocity reservation: recipient hash, day (YYYY-MM-DD), amount. */
+  velocity: { recipientKey: string; day: string; amount: number };
+}
+
+export type RegisterPayoutResult =
+  /** The ID is this run's; the recipient's totals for the day, this payout included. */
+  | { registry: 'recorded'; velocity: VelocityTotals }
+  /** The worker runs without a registry (local dev only, ALLOW_INSECURE_LOCAL_DEV=1): nothing recorded. */
+  | { registry: 'absent' };
+
 export interface PayoutActivities {
   /** The worker's payout policy and timeouts, recorded in history so a replay sees the same values. */
   loadPayoutSettings(): Promise<PayoutSettings>;
+  /** Claims the payout ID for this run and reserves its velocity; fails `payoutIdClaimed` for another run. */
+  registerPayout(input: RegisterPayoutInput): Promise<RegisterPayoutResult>;
   tokenizeAccount(input: TokenizeInput): Promise<TokenizeResult>;
   /** Best effort: never fails on an answer it cannot read (see TokenInfoResult.verified). */
   getTokenInfo(input: { token: string }): Promise<TokenInfoResult>;
@@ -88,4 +135,16 @@ export interface PayoutActivities {
   confirmPayout(input: SessionStepInput): Promise<SessionStepResult>;
   cancelPayout(input: SessionStepInput): Promise<SessionStepResult>;
   getSessionStatus(input: { sessionId: string }): Promise<SessionSnapshot>;
+  /** Best effort, cached per worker: never fails on an unreadable list (see SbpBankCheck.listed). */
+  checkSbpBank(input: { bankId: string }): Promise<SbpBankCheck>;
+  /** Starts the SBP recipient check; the returned session (and its status later) carries the answer. */
+  verifySbpRecipient(input: SbpVerificationInput): Promise<SessionSnapshot>;
+  /** Best effort, cached briefly per worker: an unreadable balance has no `amount`. */
+  getWalletBalance(input: { currency: string }): Promise<WalletBalance>;
+}
+
+/** The backend-callback activity (activities/callbacks.ts); a separate contract so payout stubs need not know it. */
+export interface CallbackActivities {
+  /** One signed POST attempt; throws unless the backend answered 2xx. */
+  deliverCallback(input: { event: CallbackEvent }): Promise<{ httpStatus: number }>;
 }

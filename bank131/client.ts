@@ -10,13 +10,19 @@ import { endBankCallSpan, startBankCallSpan } from '../observability/spans';
 import { Bank131BusinessError, Bank131TransportError, Bank131UnrecognisedAnswerError } from './errors';
 import {
   BankErrorSchema,
+  FpsBankSchema,
+  FpsBanksResponseSchema,
+  readList,
   SessionResponseSchema,
+  WalletBalanceResponseSchema,
+  WalletSchema,
   TokenInfoResponseSchema,
   TokenizeResponseSchema,
   type InitPayoutRequest,
   type TokenizeRequest,
   type RawSession,
 } from './schemas';
+import type { InitPayoutBody } from './payout-details';
 import { IDEMPOTENCY_HEADER, loadPrivateKey, PROJECT_HEADER, SIGNATURE_HEADER, signBody } from './signature';
 import type { KeyObject } from 'node:crypto';
 
@@ -128,7 +134,33 @@ export class Bank131Client {
     return { maskedAccount: tokenInfoMaskedAccount(res) };
   }
 
-  async initPayout(body: InitPayoutRequest, idempotencyKey: string): Promise<RawSession> {
+  /** `GET fps/banks` (SDK FpsApi::getBanks): the banks in SBP; unreadable entries are dropped. */
+  async fpsBanks(): Promise<{ id: string; name?: string }[]> {
+    const res = await this.call('fps/banks', undefined, FpsBanksResponseSchema, undefined, 'GET');
+    return readList(FpsBankSchema, res.banks).map((b) => ({ id: b.id, name: b.ru_name ?? b.eng_name }));
+  }
+
+  /** `fps/customer_verification` (SDK FpsApi::verification): a session that says whether SBP knows the phone. */
+  async fpsVerification(body: unknown, idempotencyKey: string): Promise<RawSession> {
+    return (await this.call('fps/customer_verification', body, SessionResponseSchema, idempotencyKey))
+      .session;
+  }
+
+  /** `wallet/balance` (SDK WalletApi::balance): every wallet and its amount. */
+  async walletBalance(): Promise<{ id?: string; amount?: number; currency?: string }[]> {
+    const res = await this.call(
+      'wallet/balance',
+      { request_datetime: new Date().toISOString() },
+      WalletBalanceResponseSchema,
+    );
+    return readList(WalletSchema, res.wallets).map((w) => ({
+      id: w.id,
+      amount: w.amount_details?.amount,
+      currency: w.amount_details?.currency,
+    }));
+  }
+
+  async initPayout(body: InitPayoutRequest | InitPayoutBody, idempotencyKey: string): Promise<RawSession> {
     return (await this.call('session/init/payout', body, SessionResponseSchema, idempotencyKey)).session;
   }
 
@@ -157,6 +189,7 @@ export class Bank131Client {
     body: unknown,
     schema: S,
     idempotencyKey?: string,
+    method: 'POST' | 'GET' = 'POST',
   ): Promise<z.output<S>> {
     const started = performance.now();
     const span = startBankCallSpan(endpoint);
@@ -171,7 +204,7 @@ export class Bank131Client {
       );
     };
     // Serialize once and send exactly the signed bytes: the signature covers the raw body only.
-    const payload = Buffer.from(JSON.stringify(body), 'utf8');
+    const payload = Buffer.from(body === undefined ? '' : JSON.stringify(body), 'utf8');
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
@@ -184,9 +217,9 @@ export class Bank131Client {
     let retryAfterMs: number | undefined;
     try {
       const res = await request(`${this.config.baseUrl}/api/v1/${endpoint}`, {
-        method: 'POST',
+        method,
         headers,
-        body: payload,
+        body: method === 'GET' ? undefined : payload,
         dispatcher: this.agent,
       });
       httpStatus = res.statusCode;

@@ -49,9 +49,42 @@ const BankAccountRuSchema = z.looseObject({
   kpp: maybe(text),
 });
 
+/** SBP details, as sent (`faster_payment_system`) or as the verification session shows them. */
+const FpsSchema = z.looseObject({ phone: maybe(text), bank_id: maybe(id), description: maybe(text) });
+
+/** A card as the bank shows it: `brand` and `last4` on the card object (SDK CardPaymentMethod). */
+const CardSchema = z.looseObject({
+  type: maybe(text),
+  brand: maybe(text),
+  last4: maybe(z.union([text, z.number().transform(String)])),
+  tokenized_card: maybe(z.looseObject({ token: maybe(text) })),
+});
+
 const PaymentMethodSchema = z.looseObject({
   type: maybe(text),
-  bank_account: maybe(z.looseObject({ system_type: maybe(text), ru: maybe(BankAccountRuSchema) })),
+  bank_account: maybe(
+    z.looseObject({
+      system_type: maybe(text),
+      ru: maybe(BankAccountRuSchema),
+      faster_payment_system: maybe(FpsSchema),
+      faster_payment_system_verification: maybe(FpsSchema),
+    }),
+  ),
+  card: maybe(CardSchema),
+});
+
+const ParticipantSchema = z.looseObject({
+  full_name: maybe(text),
+  first_name: maybe(text),
+  last_name: maybe(text),
+  middle_name: maybe(text),
+});
+
+/** The receipt of a self-employed payout (SDK ProfessionalIncomeTaxpayer.receipt: `id`, `link`). */
+const FiscalizationSchema = z.looseObject({
+  professional_income_taxpayer: maybe(
+    z.looseObject({ receipt: maybe(z.looseObject({ id: maybe(id), link: maybe(text) })) }),
+  ),
 });
 
 const RefundSchema = z.looseObject({
@@ -74,6 +107,8 @@ export const PayoutSchema = z.looseObject({
   amount_details: maybe(AmountDetailsSchema),
   amounts: maybe(z.looseObject({ fee: maybe(z.looseObject({ merchant_fee: maybe(AmountDetailsSchema) })) })),
   transaction_info: maybe(TransactionInfoSchema),
+  participant_details: maybe(z.looseObject({ recipient: maybe(ParticipantSchema) })),
+  fiscalization_details: maybe(FiscalizationSchema),
   metadata: z.unknown().optional(),
   error: maybe(BankErrorSchema),
   refunds: maybe(z.array(z.unknown())),
@@ -142,6 +177,14 @@ export const TokenInfoResponseSchema = z.looseObject({
 });
 
 export const SessionResponseSchema = z.looseObject({ session: SessionSchema });
+
+/** `fps/banks`: `banks[]` of `{id, eng_name, ru_name}` (SDK FpsBanksListResponse, FpsBank); entries read one by one. */
+export const FpsBankSchema = z.looseObject({ id, eng_name: maybe(text), ru_name: maybe(text) });
+export const FpsBanksResponseSchema = z.looseObject({ banks: z.array(z.unknown()) });
+
+/** `wallet/balance`: `wallets[]` of `{id, amount_details}` (SDK WalletBalanceResponse, WalletDetails). */
+export const WalletSchema = z.looseObject({ id: maybe(id), amount_details: maybe(AmountDetailsSchema) });
+export const WalletBalanceResponseSchema = z.looseObject({ wallets: z.array(z.unknown()) });
 
 // ---- Webhooks (what the bank sends us) ----
 

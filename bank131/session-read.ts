@@ -29,8 +29,18 @@ function toRefundSnapshot(r: RawRefund): RefundSnapshot {
 
 function toPayoutSnapshot(p: RawPayout): PayoutSnapshot | undefined {
   if (p.id === undefined) return undefined;
-  const ru = (p.payout_details ?? p.payment_method)?.bank_account?.ru;
+  const method = p.payout_details ?? p.payment_method;
+  const ru = method?.bank_account?.ru;
+  const fps =
+    method?.bank_account?.faster_payment_system ?? method?.bank_account?.faster_payment_system_verification;
+  const card = method?.card;
+  const participant = p.participant_details?.recipient;
+  const receipt = p.fiscalization_details?.professional_income_taxpayer?.receipt;
   const fee = p.amounts?.fee?.merchant_fee;
+  const participantName =
+    participant?.full_name ??
+    ([participant?.last_name, participant?.first_name, participant?.middle_name].filter(Boolean).join(' ') ||
+      undefined);
   return {
     id: p.id,
     status: p.status ?? UNKNOWN_STATUS,
@@ -38,7 +48,15 @@ function toPayoutSnapshot(p: RawPayout): PayoutSnapshot | undefined {
     currency: p.amount_details?.currency,
     recipientToken: ru?.token,
     recipientMaskedAccount: keepMasked(ru?.account),
-    recipientFullName: ru?.full_name,
+    recipientFullName: ru?.full_name ?? participantName,
+    ...(card && (card.last4 !== undefined || card.brand !== undefined)
+      ? { recipientCard: { last4: card.last4, brand: card.brand } }
+      : {}),
+    ...(card?.tokenized_card?.token !== undefined && ru?.token === undefined
+      ? { recipientToken: card.tokenized_card.token }
+      : {}),
+    ...(fps ? { recipientSbp: { phone: fps.phone, bankId: fps.bank_id } } : {}),
+    ...(receipt?.id !== undefined ? { receipt: { id: receipt.id, link: receipt.link } } : {}),
     metadata: p.metadata,
     errorCode: p.error?.code,
     errorDescription: p.error?.description,

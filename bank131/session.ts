@@ -25,6 +25,12 @@ export interface PayoutSnapshot {
   recipientToken?: string;
   recipientMaskedAccount?: string;
   recipientFullName?: string;
+  /** A card payout's card as the bank shows it (never a full number). */
+  recipientCard?: { last4?: string; brand?: string };
+  /** An SBP payout's phone and bank ID as the bank shows them. */
+  recipientSbp?: { phone?: string; bankId?: string };
+  /** A self-employed payout's receipt (fiscalization), once the bank has one. */
+  receipt?: { id: string; link?: string };
   metadata?: unknown;
   errorCode?: string;
   errorDescription?: string;

@@ -1,17 +1,32 @@
 /**
- * `npm run payout -- <command>`: start, inspect and act on payouts from a terminal.
- *   start --id ID --amount KOPECKS [--currency rub] (--token T | --bik B --account A) --name NAME --description TEXT
- *   status ID | result ID | approve ID --by NAME [--comment C] | reject ID --by NAME [--comment C] | cancel ID --by NAME [--comment C]
+ * `npm run payout -- <command>`: start, find, inspect and act on payouts from a terminal. Formatting lives in
+ * client/format.ts (pure, unit-tested); this file wires commands to PayoutsClient and the terminal.
+ *   start … RECIPIENT: --token T | --bik B --account A | (--card-token T | --card-hash H) --last4 N [--brand B]
+ *                | --phone P --bank-id ID; self-employed: add --inn INN --service "name:amount" (client/cli-recipient.ts)
+ * Who acts (the payout's `startedBy`, the decision's `by`) is this client's configured identity,
+ * PAYOUT_OPERATOR_ID, never a flag.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadPayoutSettings, loadTemporalConfig, loadTracingConfig } from '../config';
+import { SingleBar } from 'cli-progress';
+import {
+  ConfigError,
+  loadOperatorIdentity,
+  loadPayoutSettings,
+  loadTemporalConfig,
+  loadTracingConfig,
+} from '../config';
 import { DEMO_CODEC_KEYS_FILE } from '../config/local-demo';
 import { startTracing } from '../observability/tracing';
 import { connectClient } from '../temporal/client';
 import { InvalidPayoutRequestError } from '../policy/payout-request';
+import { RECIPIENT_OPTIONS, RecipientFlagsError, recipientFromFlags } from './cli-recipient';
+import { formatBatchReport, InvalidBatchFileError, parseBatchCsv, type BatchOutcome } from './batch';
+import { formatEvent, formatPayoutList, formatPayoutStatus, newEvents } from './format';
+import { InvalidListFilterError } from './payout-list';
 import {
+  OperatorIdentityError,
   PayoutActionRejectedError,
   PayoutConflictError,
   PayoutNotFoundError,
@@ -19,12 +34,19 @@ import {
 } from './payouts';
 
 const USAGE = `usage:
-  npm run payout -- start --id ID --amount KOPECKS [--currency rub] (--token TOKEN | --bik BIK --account ACCOUNT) --name "FULL NAME" --description "TEXT"
-  npm run payout -- status ID
-  npm run payout -- result ID          (waits for the payout to finish)
-  npm run payout -- approve ID --by OPERATOR [--comment TEXT]
-  npm run payout -- reject ID --by OPERATOR [--comment TEXT]
-  npm run payout -- cancel ID --by OPERATOR [--comment TEXT]`;
+  npm run payout -- start --id ID --amount KOPECKS [--currency rub] RECIPIENT --name "FULL NAME" --description "TEXT"
+      RECIPIENT: --bik BIK --account ACCOUNT | --token TOKEN
+               | (--card-token TOKEN | --card-hash HASH) --last4 NNNN [--brand visa]      (never a card number)
+               | --phone 79XXXXXXXXX --bank-id SBP_BANK_ID                              (SBP; cannot be returned)
+      self-employed: add --inn INN --service "name:amount[:quantity]" (repeat) [--payer-type legal --payer-inn INN --payer-name NAME]
+  npm run payout -- status ID [--json] [--follow]   (--follow prints new events until the payout ends)
+  npm run payout -- result ID                       (waits for the payout to finish)
+  npm run payout -- list [--status unknown] [--step awaiting_approval] [--min-amount KOPECKS] [--since 2h|2026-11-25] [--limit 100] [--json]
+  npm run payout -- batch FILE.csv [--concurrency 8] (columns: id,amount,currency,bik,account,token,name,description)
+  npm run payout -- approve ID [--comment TEXT]
+  npm run payout -- reject ID [--comment TEXT]
+  npm run payout -- cancel ID [--comment TEXT]
+The operator is this client's identity: PAYOUT_OPERATOR_ID (set with your Temporal credential).`;
 
 class UsageError extends Error {}
 
@@ -32,23 +54,33 @@ const OPTIONS = {
   id: { type: 'string' },
   amount: { type: 'string' },
   currency: { type: 'string', default: 'rub' },
-  token: { type: 'string' },
-  bik: { type: 'string' },
-  account: { type: 'string' },
-  name: { type: 'string' },
+  ...RECIPIENT_OPTIONS,
   description: { type: 'string' },
+  /** Refused with a clear message: the identity comes from configuration. */
   by: { type: 'string' },
   comment: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  follow: { type: 'boolean', short: 'f', default: false },
+  status: { type: 'string' },
+  step: { type: 'string' },
+  'min-amount': { type: 'string' },
+  since: { type: 'string' },
+  limit: { type: 'string', default: '100' },
+  concurrency: { type: 'string', default: '8' },
+  'poll-interval': { type: 'string', default: '1000' },
 } as const;
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-function buildStartInput(
-  v: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'],
-) {
+function buildStartInput(v: Values) {
   if (v.amount !== undefined && !/^-?\d+$/.test(v.amount))
     throw new UsageError('--amount must be an integer number of kopecks');
-  const recipient = v.token
-    ? { kind: 'token', token: v.token, fullName: v.name ?? '' }
-    : { kind: 'account', bik: v.bik ?? '', account: v.account ?? '', fullName: v.name ?? '' };
+  let recipient: Record<string, unknown>;
+  try {
+    recipient = recipientFromFlags(v);
+  } catch (err) {
+    if (err instanceof RecipientFlagsError) throw new UsageError(err.message);
+    throw err;
+  }
   return {
     payoutId: v.id ?? '',
     amount: v.amount === undefined ? undefined : Number(v.amount),
@@ -58,10 +90,117 @@ function buildStartInput(
   };
 }
 
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+function positiveInt(value: string, flag: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${flag} must be a positive integer`);
+  return Number(value);
+}
+
+async function status(payouts: PayoutsClient, id: string, v: Values): Promise<number> {
+  const view = await payouts.getPayout(id);
+  if (!v.follow) {
+    if (v.json) {
+      printJson(view);
+      // On stderr, so stdout stays one JSON document: a return is what an operator must not miss.
+      for (const r of view.returns?.returns ?? []) {
+        const amount = r.amount === undefined ? 'amount unknown' : `${r.amount} minor units`;
+        const confirmed = r.confirmedByStatus ? 'confirmed by session/status' : 'webhook only';
+        process.stderr.write(
+          `RETURNED ${r.at}: refund ${r.refundId} (${r.status}), ${amount}, ${confirmed}\n`,
+        );
+      }
+    } else out(formatPayoutStatus(view));
+    return 0;
+  }
+  // --follow: every event once, as it happens, until the workflow is closed.
+  const interval = positiveInt(v['poll-interval'], '--poll-interval');
+  let printed = 0;
+  for (let current = view; ; current = await payouts.getPayout(id)) {
+    const fresh = newEvents(printed, current.state.events);
+    printed = current.state.events.length;
+    for (const e of fresh) out(v.json ? JSON.stringify(e) : formatEvent(e));
+    if (current.workflowStatus !== 'RUNNING') {
+      if (!v.json)
+        out(
+          `${current.workflowStatus}: ${current.state.outcome ?? current.state.step}${current.returned ? ' (RETURNED)' : ''}`,
+        );
+      return current.state.outcome === 'unknown' ? 3 : 0;
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+async function list(payouts: PayoutsClient, v: Values): Promise<number> {
+  const items = await payouts.listPayouts(
+    { status: v.status, step: v.step, minAmount: v['min-amount'], since: v.since },
+    positiveInt(v.limit, '--limit'),
+  );
+  out(v.json ? JSON.stringify(items, null, 2) : formatPayoutList(items));
+  return 0;
+}
+
+async function batch(
+  payouts: PayoutsClient,
+  file: string,
+  v: Values,
+  policy: Parameters<typeof parseBatchCsv>[1],
+): Promise<number> {
+  const parsed = parseBatchCsv(readFileSync(file, 'utf8'), policy);
+  const outcomes: BatchOutcome[] = [];
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format:
+      'starting payouts [{bar}] {value}/{total}  {started} started, {existing} existing, {failed} failed',
+    hideCursor: true,
+  });
+  const tally = () => ({
+    started: outcomes.filter((o) => o.kind === 'started').length,
+    existing: outcomes.filter((o) => o.kind === 'existing').length,
+    failed: outcomes.filter((o) => o.kind === 'conflict' || o.kind === 'error').length,
+  });
+  bar.start(parsed.rows.length, 0, tally());
+  const queue = [...parsed.rows];
+  const workers = Array.from(
+    { length: Math.min(positiveInt(v.concurrency, '--concurrency'), queue.length) },
+    async () => {
+      for (let row = queue.shift(); row; row = queue.shift()) {
+        const { line, request } = row;
+        try {
+          const started = await payouts.startPayout(request);
+          outcomes.push({ line, payoutId: request.payoutId, kind: started.created ? 'started' : 'existing' });
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          outcomes.push({
+            line,
+            payoutId: request.payoutId,
+            kind: err instanceof PayoutConflictError ? 'conflict' : 'error',
+            message,
+          });
+        }
+        bar.increment(1, tally());
+      }
+    },
+  );
+  await Promise.all(workers);
+  bar.stop();
+  outcomes.sort((a, b) => a.line - b.line);
+  out(formatBatchReport(parsed, outcomes));
+  const clean =
+    parsed.invalid.length === 0 && outcomes.every((o) => o.kind === 'started' || o.kind === 'existing');
+  return clean ? 0 : 1;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const [command, id] = positionals;
   if (!command) throw new UsageError('missing command');
+  if (values.by !== undefined)
+    throw new UsageError(
+      "--by is not accepted: the operator is this client's configured identity (PAYOUT_OPERATOR_ID)",
+    );
+  const operatorId = loadOperatorIdentity(process.env);
   const temporal = loadTemporalConfig(process.env);
   if (!temporal.codecKeys && existsSync(DEMO_CODEC_KEYS_FILE)) {
     // Next to `npm start`: read its payloads with the demo's key rather than fail to decode them.
@@ -70,51 +209,41 @@ async function main(argv: string[]): Promise<number> {
     );
     temporal.codecKeys = readFileSync(DEMO_CODEC_KEYS_FILE, 'utf8').trim();
   }
+  const policy = loadPayoutSettings(process.env).policy;
   const tracing = startTracing(loadTracingConfig(process.env, 'bank131-payout-cli'));
   const { client, connection } = await connectClient(temporal, { interceptors: tracing.clientInterceptors });
-  const payouts = new PayoutsClient({
-    client,
-    taskQueue: temporal.taskQueue,
-    policy: loadPayoutSettings(process.env).policy,
-  });
-  const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  const payouts = new PayoutsClient({ client, taskQueue: temporal.taskQueue, policy, operator: operatorId });
   const needId = () => {
     if (!id) throw new UsageError(`${command} needs a payout ID`);
     return id;
   };
   const operator = () => {
-    if (!values.by) throw new UsageError(`${command} needs --by OPERATOR`);
-    return { by: values.by, comment: values.comment };
+    if (!operatorId) throw new UsageError(`${command} needs an operator identity: set PAYOUT_OPERATOR_ID`);
+    return { comment: values.comment };
   };
   try {
     switch (command) {
       case 'start':
-        print(await payouts.startPayout(buildStartInput(values)));
+        printJson(await payouts.startPayout(buildStartInput(values)));
         return 0;
-      case 'status': {
-        const view = await payouts.getPayout(needId());
-        print(view);
-        // On stderr, so stdout stays one JSON document: a return is what an operator must not miss.
-        for (const r of view.returns?.returns ?? []) {
-          const amount = r.amount === undefined ? 'amount unknown' : `${r.amount} minor units`;
-          const confirmed = r.confirmedByStatus ? 'confirmed by session/status' : 'webhook only';
-          process.stderr.write(
-            `RETURNED ${r.at}: refund ${r.refundId} (${r.status}), ${amount}, ${confirmed}\n`,
-          );
-        }
-        return 0;
-      }
+      case 'status':
+        return await status(payouts, needId(), values);
+      case 'list':
+        return await list(payouts, values);
+      case 'batch':
+        if (!id) throw new UsageError('batch needs a CSV file');
+        return await batch(payouts, id, values, policy);
       case 'result':
-        print(await payouts.result(needId()));
+        printJson(await payouts.result(needId()));
         return 0;
       case 'approve':
-        print(await payouts.approve(needId(), operator()));
+        printJson(await payouts.approve(needId(), operator()));
         return 0;
       case 'reject':
-        print(await payouts.reject(needId(), operator()));
+        printJson(await payouts.reject(needId(), operator()));
         return 0;
       case 'cancel':
-        print(await payouts.cancel(needId(), operator()));
+        printJson(await payouts.cancel(needId(), operator()));
         return 0;
       default:
         throw new UsageError(`unknown command "${command}"`);
@@ -133,6 +262,9 @@ main(process.argv.slice(2)).then(
       err instanceof PayoutConflictError ||
       err instanceof PayoutNotFoundError ||
       err instanceof PayoutActionRejectedError ||
+      err instanceof InvalidListFilterError ||
+      err instanceof InvalidBatchFileError ||
+      err instanceof OperatorIdentityError ||
       err instanceof ConfigError;
     if (
       err instanceof UsageError ||

@@ -21,6 +21,14 @@ export interface GatewayConfig {
   /** A request (headers and body) must arrive within these, or the connection is closed. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Each Bank 131 session's webhooks reach Temporal at most this many times per window; then 429 + Retry-After. */
+  sessionRateLimit: number;
+  sessionRateWindowMs: number;
+  /** Sessions remembered by the rate limiter (least recently seen forgotten first). */
+  sessionRateEntries: number;
+  /** `/readyz` and `/metrics` live here, not on the public port; loopback unless set otherwise. */
+  internalHost: string;
+  internalPort: number;
   logLevel: string;
   tracing: TracingConfig;
 }
@@ -35,6 +43,11 @@ const GatewaySchema = z.object({
   GATEWAY_MAX_IN_FLIGHT: int(256, 1),
   GATEWAY_HEADERS_TIMEOUT: duration('10s'),
   GATEWAY_REQUEST_TIMEOUT: duration('20s'),
+  GATEWAY_SESSION_RATE_LIMIT: int(20, 1),
+  GATEWAY_SESSION_RATE_WINDOW: duration('1m'),
+  GATEWAY_SESSION_RATE_ENTRIES: int(50_000, 1),
+  GATEWAY_INTERNAL_HOST: z.string().default('127.0.0.1'),
+  GATEWAY_INTERNAL_PORT: port(9465),
 });
 const BANK131_PUBLIC_KEYS = 'BANK131_PUBLIC_KEYS';
 
@@ -72,6 +85,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     maxInFlight: g.GATEWAY_MAX_IN_FLIGHT,
     headersTimeoutMs: g.GATEWAY_HEADERS_TIMEOUT,
     requestTimeoutMs: g.GATEWAY_REQUEST_TIMEOUT,
+    sessionRateLimit: g.GATEWAY_SESSION_RATE_LIMIT,
+    sessionRateWindowMs: g.GATEWAY_SESSION_RATE_WINDOW,
+    sessionRateEntries: g.GATEWAY_SESSION_RATE_ENTRIES,
+    internalHost: g.GATEWAY_INTERNAL_HOST,
+    internalPort: g.GATEWAY_INTERNAL_PORT,
     logLevel: loadLogLevel(env),
     tracing: loadTracingConfig(env, 'bank131-webhook-gateway'),
   };

@@ -13,6 +13,8 @@ import { WORKER_REQUIRED_ENV } from './worker';
 export { ConfigError } from './env';
 export { loadTemporalConfig, type TemporalConfig } from './temporal';
 export { loadPayoutSettings } from './payouts';
+export { loadOperatorIdentity } from './operator';
+export { loadRegistryConfig, type RegistryConfig } from './registry';
 export { loadWorkerConfig, type WorkerConfig } from './worker';
 export { loadGatewayConfig, type GatewayConfig } from './gateway';
 export { loadSimulatorConfig, type SimulatorConfig } from './simulator';

@@ -44,6 +44,7 @@ const DemoSchema = z.object({
   PAYLOAD_CODEC_KEYS: z.string().default(''),
   CODEC_SERVER_PORT: port(8888),
   GATEWAY_PORT: port(8080),
+  GATEWAY_INTERNAL_PORT: port(9465),
   WORKER_METRICS_PORT: port(9464),
   SIMULATOR_PORT: port(8131),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('warn'),
@@ -55,6 +56,7 @@ export interface DemoConfig {
   codecKeys?: string;
   codecServerPort: number;
   gatewayPort: number;
+  gatewayInternalPort: number;
   workerMetricsPort: number;
   simulatorPort: number;
   logLevel: string;
@@ -69,6 +71,7 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     codecKeys: d.PAYLOAD_CODEC_KEYS || undefined,
     codecServerPort: d.CODEC_SERVER_PORT,
     gatewayPort: d.GATEWAY_PORT,
+    gatewayInternalPort: d.GATEWAY_INTERNAL_PORT,
     workerMetricsPort: d.WORKER_METRICS_PORT,
     simulatorPort: d.SIMULATOR_PORT,
     logLevel: d.LOG_LEVEL,

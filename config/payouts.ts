@@ -12,6 +12,13 @@ const PolicySchema = z.object({
   PAYOUT_MAX_AMOUNT: int(100_000_000, 1),
   PAYOUT_APPROVAL_THRESHOLD: int(10_000_000, 1),
   PAYOUT_UNVERIFIED_DETAILS: z.enum(['review', 'cancel']).default('review'),
+  PAYOUT_FOUR_EYES: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  PAYOUT_VELOCITY_MAX_COUNT_PER_DAY: int(10, 1),
+  /** Unset: the approval threshold, so a split of an amount that would need approval still needs it. */
+  PAYOUT_VELOCITY_MAX_AMOUNT_PER_DAY: z.coerce.number().int().min(1).optional(),
   PAYOUT_APPROVAL_TIMEOUT: duration('3h'),
   PAYOUT_READY_TIMEOUT: duration('30m'),
   PAYOUT_FINISH_TIMEOUT: duration('2h'),
@@ -19,6 +26,15 @@ const PolicySchema = z.object({
   PAYOUT_RECONCILE_MAX_INTERVAL: duration('15m'),
   PAYOUT_RECONCILE_MAX_DURATION: duration('72h'),
   PAYOUT_BANK_CALL_TIMEOUT: duration('45s'),
+  PAYOUT_SBP_VERIFICATION: z.enum(['on', 'off']).default('on'),
+  PAYOUT_SBP_VERIFICATION_TIMEOUT: duration('2m'),
+  PAYOUT_BALANCE_CHECK: z.enum(['on', 'off']).default('on'),
+  PAYOUT_FUNDS_WAIT_INITIAL_INTERVAL: duration('1m'),
+  PAYOUT_FUNDS_WAIT_MAX_INTERVAL: duration('30m'),
+  PAYOUT_FUNDS_WAIT_MAX_DURATION: duration('24h'),
+  // Bank 131: a receipt for a payout to a self-employed person is due within 9 calendar days.
+  PAYOUT_RECEIPT_DEADLINE: duration('9d'),
+  PAYOUT_RECEIPT_POLL_INTERVAL: duration('1h'),
 });
 
 /** `loadPayoutSettings({})` is the one set of defaults (the local stack and the workflow tests use it). */
@@ -31,6 +47,11 @@ export function loadPayoutSettings(env: NodeJS.ProcessEnv = process.env): Payout
       maxAmount: p.PAYOUT_MAX_AMOUNT,
       approvalThreshold: p.PAYOUT_APPROVAL_THRESHOLD,
       unverifiedDetails: p.PAYOUT_UNVERIFIED_DETAILS,
+      fourEyes: p.PAYOUT_FOUR_EYES,
+      velocity: {
+        maxCountPerDay: p.PAYOUT_VELOCITY_MAX_COUNT_PER_DAY,
+        maxAmountPerDay: p.PAYOUT_VELOCITY_MAX_AMOUNT_PER_DAY ?? p.PAYOUT_APPROVAL_THRESHOLD,
+      },
     },
     timeouts: {
       approvalTimeoutMs: p.PAYOUT_APPROVAL_TIMEOUT,
@@ -40,6 +61,16 @@ export function loadPayoutSettings(env: NodeJS.ProcessEnv = process.env): Payout
       reconcileMaxIntervalMs: p.PAYOUT_RECONCILE_MAX_INTERVAL,
       reconcileMaxDurationMs: p.PAYOUT_RECONCILE_MAX_DURATION,
       bankCallTimeoutMs: p.PAYOUT_BANK_CALL_TIMEOUT,
+    },
+    methods: {
+      sbpVerification: p.PAYOUT_SBP_VERIFICATION === 'on',
+      sbpVerificationTimeoutMs: p.PAYOUT_SBP_VERIFICATION_TIMEOUT,
+      balanceCheck: p.PAYOUT_BALANCE_CHECK === 'on',
+      fundsWaitInitialIntervalMs: p.PAYOUT_FUNDS_WAIT_INITIAL_INTERVAL,
+      fundsWaitMaxIntervalMs: p.PAYOUT_FUNDS_WAIT_MAX_INTERVAL,
+      fundsWaitMaxDurationMs: p.PAYOUT_FUNDS_WAIT_MAX_DURATION,
+      receiptDeadlineMs: p.PAYOUT_RECEIPT_DEADLINE,
+      receiptPollIntervalMs: p.PAYOUT_RECEIPT_POLL_INTERVAL,
     },
   };
   if (settings.policy.minAmount > settings.policy.maxAmount) {

@@ -3,7 +3,10 @@ import { z } from 'zod';
 import type { Bank131ClientConfig } from '../bank131/client';
 import type { PayoutSettings } from '../policy/settings';
 import { duration, int, loadLogLevel, parse, pemVariables, port, requirePem, type RequiredEnv } from './env';
+import type { BackendCallbackConfig } from '../activities/callbacks';
+import { loadBackendCallbackConfig } from './callbacks';
 import { loadPayoutSettings } from './payouts';
+import { loadRegistryConfig, REGISTRY_DATABASE_URL, type RegistryConfig } from './registry';
 import { requireProductionSecrets } from './secrets';
 import { loadTemporalConfig, TEMPORAL_REQUIRED_ENV, type TemporalConfig } from './temporal';
 import { loadTracingConfig, type TracingConfig } from './tracing';
@@ -76,12 +79,19 @@ export function workerTuningEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   );
 }
 
-export const WORKER_REQUIRED_ENV: RequiredEnv = [pemVariables(BANK131_PRIVATE_KEY), ...TEMPORAL_REQUIRED_ENV];
+export const WORKER_REQUIRED_ENV: RequiredEnv = [
+  pemVariables(BANK131_PRIVATE_KEY),
+  [REGISTRY_DATABASE_URL],
+  ...TEMPORAL_REQUIRED_ENV,
+];
 
 export interface WorkerConfig {
   temporal: TemporalConfig;
   bank131: Bank131ClientConfig;
   payouts: PayoutSettings;
+  /** Signed callbacks to the backend; undefined when off. */
+  callbacks?: BackendCallbackConfig;
+  registry: RegistryConfig;
   metricsPort: number;
   metricsHost: string;
   workflowBundlePath?: string;
@@ -94,7 +104,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const w = parse(WorkerSchema, env, 'worker');
   const temporal = loadTemporalConfig(env);
   const bank131 = loadBank131ClientConfig(env);
+  const registry = loadRegistryConfig(env);
   requireProductionSecrets(env, 'worker', [
+    // Not a secret, but as vital: without it payout IDs become reusable once Temporal forgets the run.
+    { variable: REGISTRY_DATABASE_URL, value: registry.databaseUrl, rule: 'secret' },
     { variable: 'PAYLOAD_CODEC_KEYS', value: temporal.codecKeys, rule: 'secret' },
     { variable: 'BANK131_BASE_URL', value: bank131.baseUrl, rule: 'https' },
     {
@@ -103,10 +116,13 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       rule: 'tls',
     },
   ]);
+  const callbacks = loadBackendCallbackConfig(env);
   return {
     temporal,
     bank131,
-    payouts: loadPayoutSettings(env),
+    payouts: { ...loadPayoutSettings(env), ...(callbacks ? { backendCallbacks: true } : {}) },
+    callbacks,
+    registry,
     metricsPort: w.WORKER_METRICS_PORT,
     metricsHost: w.WORKER_METRICS_HOST,
     workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,

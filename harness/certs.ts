@@ -50,13 +50,16 @@ export const CREDENTIALS = {
   },
   gateway: { permissions: (ns: string) => [`${ns}:write`], purpose: 'webhook gateway: signals payouts' },
   backend: { permissions: (ns: string) => [`${ns}:write`], purpose: 'backend service: starts payouts' },
+  // Operators also read the cluster (temporal-system:read): the Temporal UI lists namespaces and reads the
+  // cluster's info, and the authorizer checks those cluster-scoped calls against the system role only. A
+  // system role reads every namespace of this cluster, which holds only the payout namespace; it writes none.
   'operator-read': {
-    permissions: (ns: string) => [`${ns}:read`],
-    purpose: 'operators: list, describe, query',
+    permissions: (ns: string) => [`${ns}:read`, 'temporal-system:read'],
+    purpose: 'operators: list, describe, query (the Temporal UI by default)',
   },
   'operator-write': {
-    permissions: (ns: string) => [`${ns}:write`],
-    purpose: 'operators: approve, reject, cancel',
+    permissions: (ns: string) => [`${ns}:write`, 'temporal-system:read'],
+    purpose: 'operators: approve, reject, cancel (the Temporal UI with --ui-profile operator-write)',
   },
   admin: {
     permissions: () => ['temporal-system:admin'],
@@ -427,4 +430,13 @@ export function readTemporalCredentials(dirArg: string): TemporalCredentials {
     profiles: f('temporal.toml'),
     clients,
   };
+}
+
+/** Per-process TLS and token for the local stack (backend, gateway, worker), from a credentials folder. */
+export function stackCredentialsFrom(creds: TemporalCredentials) {
+  const pick = (name: CredentialName) => {
+    const { tls, apiKey } = connectionOptionsFor(creds, name, '');
+    return { tls, apiKey };
+  };
+  return { backend: pick('backend'), gateway: pick('gateway'), worker: pick('worker') };
 }

@@ -76,6 +76,22 @@ export function settingsEnv(settings: PayoutSettings): NodeJS.ProcessEnv {
     PAYOUT_RECONCILE_MAX_INTERVAL: String(t.reconcileMaxIntervalMs),
     PAYOUT_RECONCILE_MAX_DURATION: String(t.reconcileMaxDurationMs),
     PAYOUT_BANK_CALL_TIMEOUT: String(t.bankCallTimeoutMs),
+    ...methodsEnv(settings.methods),
+  };
+}
+
+/** Settings without `methods` mean no balance check and no SBP verification, as in the in-process worker. */
+function methodsEnv(m: PayoutSettings['methods']): NodeJS.ProcessEnv {
+  if (!m) return { PAYOUT_BALANCE_CHECK: 'off', PAYOUT_SBP_VERIFICATION: 'off' };
+  return {
+    PAYOUT_SBP_VERIFICATION: m.sbpVerification ? 'on' : 'off',
+    PAYOUT_SBP_VERIFICATION_TIMEOUT: String(m.sbpVerificationTimeoutMs),
+    PAYOUT_BALANCE_CHECK: m.balanceCheck ? 'on' : 'off',
+    PAYOUT_FUNDS_WAIT_INITIAL_INTERVAL: String(m.fundsWaitInitialIntervalMs),
+    PAYOUT_FUNDS_WAIT_MAX_INTERVAL: String(m.fundsWaitMaxIntervalMs),
+    PAYOUT_FUNDS_WAIT_MAX_DURATION: String(m.fundsWaitMaxDurationMs),
+    PAYOUT_RECEIPT_DEADLINE: String(m.receiptDeadlineMs),
+    PAYOUT_RECEIPT_POLL_INTERVAL: String(m.receiptPollIntervalMs),
   };
 }
 
@@ -139,6 +155,8 @@ export function spawnGateway(
       BANK131_PUBLIC_KEYS: stack.keys.bank.publicKeyPem,
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),
+      // Any free port: several gateways may run side by side.
+      GATEWAY_INTERNAL_PORT: '0',
       LOG_LEVEL: 'info',
       ...extraEnv,
     },

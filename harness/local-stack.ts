@@ -6,6 +6,8 @@
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
+import type { BackendCallbackConfig } from '../activities/callbacks';
+import { PayoutRegistry } from '../activities/payout-registry';
 import { Bank131Client } from '../bank131/client';
 import { generateKeyPairPem } from '../bank131/signature';
 import { generateCodecKeySpec } from '../codec/aes-gcm-codec';
@@ -17,7 +19,7 @@ import {
 } from '../config';
 import { PayoutsClient } from '../client/payouts';
 import { createLogger, type Logger } from '../observability/logger';
-import { bank131CallRecorder } from '../observability/metrics';
+import { bank131CallRecorder, walletBalanceRecorder } from '../observability/metrics';
 import type { Tracing } from '../observability/tracing';
 import type { PayoutSettings } from '../policy/settings';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../simulator/server';
@@ -37,10 +39,16 @@ export interface LocalStackOptions {
   settings?: PayoutSettings;
   simulator?: Partial<SimulatorOptions>;
   gatewayPort?: number;
+  /** The gateway's internal port (`/readyz`, `/metrics`); any free port when omitted. */
+  gatewayInternalPort?: number;
   workflowBundlePath?: string;
   workerTuning?: PayoutWorkerOptions['tuning'];
+  /** Signed callbacks to the backend from this stack's worker (and `settings.backendCallbacks` on). */
+  callbacks?: BackendCallbackConfig;
   /** Start no worker (tests that run their own, e.g. in a child process). */
   withoutWorker?: boolean;
+  /** How long the worker reuses a `wallet/balance` answer (activities default: 5 s). */
+  balanceCacheMs?: number;
   /** Start no gateway; the simulator then delivers webhooks to `webhookUrl`. */
   withoutGateway?: boolean;
   webhookUrl?: string;
@@ -52,10 +60,17 @@ export interface LocalStackOptions {
    * gateway and the worker then each connect with their own credential, as in production. Absent: plaintext.
    */
   temporalCredentials?: Partial<Record<StackProcess, TemporalCredential>>;
+  /** A PostgreSQL URL for the payout-ID registry; without one the worker runs as local dev does (none). */
+  registryUrl?: string;
+  /** The payouts client's identity (its payouts' `startedBy`); another one must approve them. */
+  operator?: string;
 }
 
 export type StackProcess = 'backend' | 'gateway' | 'worker';
 export type TemporalCredential = Pick<TemporalConfig, 'tls' | 'apiKey'>;
+
+/** Who the local stack's payouts client is: the backend that starts payouts, not an approver. */
+export const LOCAL_BACKEND_IDENTITY = 'local-backend';
 
 export interface LocalStack {
   temporal: TemporalConfig;
@@ -65,6 +80,8 @@ export interface LocalStack {
   payouts: PayoutsClient;
   simulator: SimulatorHandle;
   gatewayUrl?: string;
+  /** The gateway's internal port: `/readyz`, `/metrics`. */
+  gatewayInternalUrl?: string;
   worker?: Worker;
   keys: {
     partner: { privateKeyPem: string; publicKeyPem: string };
@@ -73,6 +90,7 @@ export interface LocalStack {
   settings: PayoutSettings;
   /** The per-process credentials it was given (child processes started for this stack use them too). */
   temporalCredentials?: Partial<Record<StackProcess, TemporalCredential>>;
+  registry?: PayoutRegistry;
   /** Stops everything this stack started, in reverse order. */
   stop(): Promise<void>;
 }
@@ -104,7 +122,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       tls: false,
       codecKeys: opts.codecKeys ?? generateCodecKeySpec(),
     };
-    const settings = opts.settings ?? loadPayoutSettings({});
+    const baseSettings = opts.settings ?? loadPayoutSettings({});
+    const settings = opts.callbacks ? { ...baseSettings, backendCallbacks: true } : baseSettings;
     const keys = { partner: generateKeyPairPem(), bank: generateKeyPairPem() };
 
     const credential = (name: StackProcess): TemporalConfig => ({
@@ -117,6 +136,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     cleanups.push(() => connection.close());
 
     let gatewayUrl: string | undefined;
+    let gatewayInternalUrl: string | undefined;
     if (!opts.withoutGateway) {
       let gatewayClient = client;
       if (opts.temporalCredentials?.gateway) {
@@ -141,10 +161,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           temporal: credential('gateway'),
           host: '127.0.0.1',
           port: opts.gatewayPort ?? 0,
+          internalPort: opts.gatewayInternalPort ?? 0,
         },
       });
       cleanups.push(() => gateway.close());
       gatewayUrl = gateway.url;
+      gatewayInternalUrl = gateway.internalUrl;
     }
     const webhookUrl = opts.webhookUrl ?? `${gatewayUrl ?? 'http://127.0.0.1:9'}/webhooks/bank131`;
 
@@ -165,6 +187,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...opts.simulator,
     });
     cleanups.push(() => simulator.close());
+
+    let registry: PayoutRegistry | undefined;
+    if (opts.registryUrl) {
+      const r = new PayoutRegistry(opts.registryUrl);
+      cleanups.push(() => r.close());
+      await r.migrate();
+      registry = r;
+    }
 
     let worker: Worker | undefined;
     if (!opts.withoutWorker) {
@@ -193,6 +223,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           bank131,
           settings,
           logger: logger.child({ component: 'activities' }),
+          balanceCacheMs: opts.balanceCacheMs,
+          onBalance: walletBalanceRecorder(Runtime.instance().metricMeter),
+          callbacks: opts.callbacks,
+          registry,
         }),
         codecKeys: temporal.codecKeys,
         workflowBundlePath: opts.workflowBundlePath,
@@ -207,7 +241,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       });
     }
 
-    const payouts = new PayoutsClient({ client, taskQueue: temporal.taskQueue, policy: settings.policy });
+    const payouts = new PayoutsClient({
+      client,
+      taskQueue: temporal.taskQueue,
+      policy: settings.policy,
+      operator: opts.operator ?? LOCAL_BACKEND_IDENTITY,
+      registry,
+    });
     return {
       temporal,
       devServer,
@@ -216,10 +256,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       payouts,
       simulator,
       gatewayUrl,
+      gatewayInternalUrl,
       worker,
       keys,
       settings,
       temporalCredentials: opts.temporalCredentials,
+      registry,
       stop,
     };
   } catch (err) {

@@ -68,10 +68,12 @@ export function bank131CallRecorder(meter: MetricMeter): (e: Bank131CallEvent) =
 
 /** The waits a payout can sit in for long: the steps an operator watches on the dashboard. */
 export const WAITING_STEPS = [
+  'awaiting_funds',
   'awaiting_ready',
   'awaiting_approval',
   'awaiting_finish',
   'reconciling',
+  'awaiting_receipt',
 ] as const;
 const VISIBILITY_CACHE_MS = 15_000;
 
@@ -131,4 +133,19 @@ export function registerPayoutGauges(
       if (returned !== undefined) this.set({ reason: 'returned' }, returned);
     },
   });
+}
+
+/** The wallet balance each `wallet/balance` read saw (minor units), by currency: the worker's gauge. */
+export function walletBalanceRecorder(
+  meter: MetricMeter,
+): (b: { amount?: number; currency: string }) => void {
+  const gauge = meter.createGauge(
+    'bank131_wallet_balance',
+    'int',
+    'minor units',
+    'Bank 131 wallet balance at the last read, by currency',
+  );
+  return (b) => {
+    if (b.amount !== undefined) gauge.set(b.amount, { currency: b.currency.toLowerCase() });
+  };
 }

@@ -12,7 +12,9 @@
 import { accountsAgree } from '../bank131/accounts';
 import { metadataOf, type SessionSnapshot } from '../bank131/session';
 import type { PayoutRequest } from '../workflows/messages';
+import { identifyCard, identifySbp, payeeOf } from './recipients';
 import type { PolicyConfig, PolicyDecision } from './settings';
+import { velocityReasons, type VelocityTotals } from './velocity';
 
 export interface PolicyInput {
   request: PayoutRequest;
@@ -28,7 +30,16 @@ export interface PolicyInput {
   /** The bank's `ready_to_confirm` view (webhook or `session/status`). */
   ready: SessionSnapshot;
   policy: PolicyConfig;
+  /** This recipient's totals today from the payout registry, this payout included; absent without one. */
+  velocity?: VelocityTotals;
 }
+
+const IDENTIFIED_BY = {
+  account: 'no matching token or account digits',
+  token: 'no matching token or account digits',
+  card: 'no matching card last 4 digits or token',
+  sbp: 'no matching SBP phone and bank ID',
+} as const;
 
 export function normalizeName(name: string): string {
   return name.normalize('NFC').trim().replace(/\s+/g, ' ').toLocaleLowerCase('ru-RU');
@@ -36,7 +47,8 @@ export function normalizeName(name: string): string {
 
 /** Every rendering of the recipient's account we know: the caller's full number, and the bank's masks. */
 function ourAccounts(input: PolicyInput): string[] {
-  const known = input.request.recipient.kind === 'account' ? [input.request.recipient.account] : [];
+  const payee = payeeOf(input.request.recipient);
+  const known = payee.kind === 'account' ? [payee.account] : [];
   if (input.maskedAccount !== undefined) known.push(input.maskedAccount);
   return known;
 }
@@ -93,14 +105,31 @@ export function decidePayout(input: PolicyInput): PolicyDecision {
   }
 
   // The recipient must be positively identified by something the bank reports (its token or the digits of
-  // the account it shows), and nothing it reports may contradict ours.
+  // the account it shows; a card's last 4 digits; an SBP phone and bank), and nothing it reports may
+  // contradict ours.
   let identified = false;
-  if (payout.recipientToken !== undefined) {
+  const payee = payeeOf(request.recipient);
+  if (payee.kind === 'card' || payee.kind === 'sbp') {
+    const view = {
+      token: payout.recipientToken,
+      cardLast4: payout.recipientCard?.last4,
+      cardBrand: payout.recipientCard?.brand,
+      sbpPhone: payout.recipientSbp?.phone,
+      sbpBankId: payout.recipientSbp?.bankId,
+    };
+    const id = payee.kind === 'card' ? identifyCard(payee, view) : identifySbp(payee, view);
+    identified = id.identified;
+    checks.push(...id.checks);
+    violations.push(...id.violations);
+    // An account in a card or SBP payout's details would be another payout's.
+    if (payout.recipientMaskedAccount !== undefined)
+      violations.push('bank reports an account, not our ' + payee.kind);
+  } else if (payout.recipientToken !== undefined) {
     const same = payout.recipientToken === input.token;
     identified ||= same;
     check(same, 'recipient token matches', 'recipient token differs from ours');
   }
-  if (payout.recipientMaskedAccount !== undefined) {
+  if (payout.recipientMaskedAccount !== undefined && (payee.kind === 'account' || payee.kind === 'token')) {
     const verdicts = ourAccounts(input).map((ours) => accountsAgree(payout.recipientMaskedAccount!, ours));
     if (verdicts.includes(false)) violations.push('recipient account differs from ours');
     else if (verdicts.includes(true)) {
@@ -117,7 +146,7 @@ export function decidePayout(input: PolicyInput): PolicyDecision {
   }
   if (!identified)
     unverified.push(
-      'bank did not identify the recipient in a way we can check (no matching token or account digits)',
+      `bank did not identify the recipient in a way we can check (${IDENTIFIED_BY[payee.kind]})`,
     );
 
   check(
@@ -144,6 +173,8 @@ export function decidePayout(input: PolicyInput): PolicyDecision {
   const reasons = [...unverified];
   if (request.amount > policy.approvalThreshold)
     reasons.push(`amount ${request.amount} is above the approval threshold ${policy.approvalThreshold}`);
+  // A split under the threshold is still one recipient's money today: past the limits, a human decides.
+  if (input.velocity && policy.velocity) reasons.push(...velocityReasons(input.velocity, policy.velocity));
   if (reasons.length > 0) return { action: 'await_approval', reason: reasons.join('; '), checks };
   return { action: 'confirm', checks };
 }

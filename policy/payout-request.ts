@@ -7,37 +7,14 @@
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 import { z } from 'zod';
-import { hasPayablePrefix, isAccountNumber, isBik, PAYABLE_ACCOUNT_PREFIXES } from '../bank131/accounts';
+import { recipientProblems, RecipientSchema } from './recipients';
 import type { PolicyConfig } from './settings';
 import type { PayoutRequest } from '../workflows/messages';
 
 /** A hard ceiling independent of configuration: 10 billion roubles in kopecks. */
 export const ABSOLUTE_MAX_AMOUNT = 1_000_000_000_000;
 
-const fullName = z
-  .string()
-  .transform((s) => s.trim().replace(/\s+/g, ' '))
-  .pipe(z.string().min(1, 'must not be empty').max(255));
-
-export const RecipientSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('token'),
-    token: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be the token Bank 131 issued (16-256 letters/digits)'),
-    fullName,
-  }),
-  z.object({
-    kind: z.literal('account'),
-    bik: z.string().refine(isBik, 'must be 9 digits'),
-    // A payable account: both rules (bank131/accounts.ts), one message each.
-    account: z
-      .string()
-      .refine(isAccountNumber, 'must be 20 digits')
-      .refine(hasPayablePrefix, `must start with one of ${PAYABLE_ACCOUNT_PREFIXES.join(', ')}`),
-    fullName,
-  }),
-]);
+export { RecipientSchema };
 
 export const PayoutRequestSchema = z.object({
   payoutId: z
@@ -76,9 +53,10 @@ export function parsePayoutRequest(input: unknown, policy?: PolicyConfig): Payou
       parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`),
     );
   }
-  const request = parsed.data;
+  const request = parsed.data as PayoutRequest;
+  const problems = recipientProblems(request.recipient, request.amount, request.description);
+  if (problems.length > 0 && !policy) throw new InvalidPayoutRequestError(problems);
   if (policy) {
-    const problems: string[] = [];
     if (!policy.currencies.includes(request.currency)) {
       problems.push(
         `currency: ${request.currency} is not allowed (allowed: ${policy.currencies.join(', ')})`,

@@ -9,6 +9,7 @@
  * read with `?? LEGACY_BANK_CALL_TIMEOUT_MS` (workflows/payout.ts) because older histories lack it.
  * config/payouts.ts reads them from the environment.
  */
+import type { VelocityLimits } from './velocity';
 
 export interface PolicyConfig {
   currencies: string[];
@@ -21,6 +22,16 @@ export interface PolicyConfig {
    * history: payouts started before it existed replay with the default, `review`.
    */
   unverifiedDetails?: 'review' | 'cancel';
+  /**
+   * The four-eyes rule: the identity that started a payout cannot approve it. Optional (recorded settings
+   * from before it existed): read as on.
+   */
+  fourEyes?: boolean;
+  /**
+   * Per recipient and day: above these an operator must approve (totals from the payout registry). Optional
+   * (recorded settings from before it existed, and payouts run without a registry): not checked then.
+   */
+  velocity?: VelocityLimits;
 }
 
 export interface PayoutTimeouts {
@@ -37,10 +48,31 @@ export interface PayoutTimeouts {
   bankCallTimeoutMs: number;
 }
 
+/** Card, SBP and self-employed payouts, and the balance check before init (issue 15). */
+export interface MethodSettings {
+  /** Ask `fps/customer_verification` before an SBP init. */
+  sbpVerification: boolean;
+  /** How long to wait for the verification session's answer before going on without it. */
+  sbpVerificationTimeoutMs: number;
+  /** Read `wallet/balance` before init and wait in `awaiting_funds` while it does not cover the payout. */
+  balanceCheck: boolean;
+  fundsWaitInitialIntervalMs: number;
+  fundsWaitMaxIntervalMs: number;
+  /** Then `cancelled`, reason `insufficient_funds` (nothing was initiated). */
+  fundsWaitMaxDurationMs: number;
+  /** A self-employed payout without a receipt this long after it succeeded is flagged. */
+  receiptDeadlineMs: number;
+  receiptPollIntervalMs: number;
+}
+
 /** What the worker hands each payout workflow (recorded in its history, so replays see the same values). */
 export interface PayoutSettings {
   policy: PolicyConfig;
   timeouts: PayoutTimeouts;
+  /** Absent in histories recorded before payout methods existed: no balance check, no SBP verification. */
+  methods?: MethodSettings;
+  /** The worker sends signed callbacks to the backend (BACKEND_CALLBACK_URL); absent in older histories = off. */
+  backendCallbacks?: boolean;
 }
 
 export type PolicyDecision =

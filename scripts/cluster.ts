@@ -20,9 +20,11 @@ import { demoCodecKeys } from '../harness/demo-codec-keys';
 import { loadClusterUiConfig, PROJECT_ROOT } from '../config/local-demo';
 import { createLogger } from '../observability/logger';
 import { FRONTEND_SERVER_NAME } from '../harness/certs';
+import { parseUiProfile } from '../harness/cluster/ui-proxy';
 
 const HELP = `usage: npm run cluster [-- --reset] [--build-only] [--port N] [--namespace NS] [--bind-ip IP --broadcast-address IP]
                        [--certs DIR] [--insecure] [--no-ui] [--ui-port N] [--codec-port N]
+                       [--ui-profile operator-read|operator-write]
   --reset         wipe .data/cluster (PostgreSQL data, config, logs) before starting
   --build-only    build or find temporal-server, temporal-sql-tool and temporal-ui-server, print where, and exit
   --port N        the frontend's gRPC port (default 7233; TEMPORAL_PORT also works)
@@ -34,6 +36,9 @@ const HELP = `usage: npm run cluster [-- --reset] [--build-only] [--port N] [--n
   --no-ui         start neither the Temporal UI nor the codec server
   --ui-port N     the Temporal UI's port (default 8233; TEMPORAL_UI_PORT also works); it listens on 127.0.0.1
   --codec-port N  the codec server's port (default 8888; CODEC_SERVER_PORT also works); on 127.0.0.1
+  --ui-profile P  the operator credential the UI acts as on the mTLS cluster: operator-read (default: look,
+                  no write buttons) or operator-write (terminate, signal, cancel, reset); TEMPORAL_UI_PROFILE
+                  also works. A loopback front adds that profile's JWT to every UI call (harness/cluster/ui-proxy.ts)
 The codec server decrypts with PAYLOAD_CODEC_KEYS (default: the demo's key in .data/demo-codec-keys, the one
 \`npm start\` uses); CODEC_SERVER_AUTH_TOKEN and TEMPORAL_CODEC_PASS_ACCESS_TOKEN as in docker-compose.yml.`;
 
@@ -48,6 +53,7 @@ async function main(): Promise<void> {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const withUi = !args.includes('--no-ui');
+  const uiProfile = parseUiProfile(value('--ui-profile') ?? process.env.TEMPORAL_UI_PROFILE);
   if (args.includes('--build-only')) {
     const started = Date.now();
     const b = resolveServerBinaries();
@@ -86,15 +92,16 @@ async function main(): Promise<void> {
     try {
       ui = await startClusterUi({
         temporalAddress: cluster.address,
-        // The UI's own mTLS identity is the read-only operator certificate (see the README on tokens).
+        // The UI connects with the chosen operator's certificate, and its front adds that operator's JWT.
         tls: creds
           ? {
               caFile: creds.serverCa,
-              certFile: creds.clients['operator-read'].cert,
-              keyFile: creds.clients['operator-read'].key,
+              certFile: creds.clients[uiProfile].cert,
+              keyFile: creds.clients[uiProfile].key,
               serverName: FRONTEND_SERVER_NAME,
             }
           : undefined,
+        operator: creds ? { profile: uiProfile, tokenFile: creds.clients[uiProfile].token } : undefined,
         namespace: cluster.namespace,
         dataDir: DEFAULT_CLUSTER_DIR,
         codecKeys: demoCodecKeys(uiSettings.codecKeys),
@@ -123,6 +130,9 @@ async function main(): Promise<void> {
       ...(ui
         ? [
             `  UI        ${ui.url}   (temporal-ui-server ${TEMPORAL_UI_VERSION}, log ${rel(ui.logFile)})`,
+            ui.profile
+              ? `            acts as ${ui.profile}${ui.profile === 'operator-read' ? ' (read-only; --ui-profile operator-write to act)' : ' (can terminate, signal, cancel, reset payouts)'}; UI server itself ${ui.serverUrl} (no token: unauthorized)`
+              : '            no token (insecure cluster)',
             `  codec     ${ui.codecUrl}   <- the UI's codec endpoint${uiSettings.codecAuthToken ? '' : ' (no token: loopback only)'}`,
           ]
         : []),

@@ -3,12 +3,15 @@
  * simulator, the webhook gateway, a worker, the codec server), then one payout end to end, printed step by
  * step. Keeps running so the payout can be inspected in the UI; Ctrl-C stops everything.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
 import { createConnection } from 'node:net';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AesGcmPayloadCodec, parseCodecKeys } from '../codec/aes-gcm-codec';
 import { AUTH_DISABLED_FOR_LOCAL_DEV, startCodecServer } from '../codec/server';
 import { DEMO_TEMPORAL_DB_FILE, loadDemoConfig, LOCAL_DATA_DIR } from '../config/local-demo';
+import { DEFAULT_CERTS_DIR, readTemporalCredentials, stackCredentialsFrom } from '../harness/certs';
 import { demoCodecKeys } from '../harness/demo-codec-keys';
 import { demoPayoutRequest } from '../harness/demo-payout';
 import { startLocalStack } from '../harness/local-stack';
@@ -22,6 +25,22 @@ const UI_PORT = 8233;
 const config = loadDemoConfig();
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
+
+/** None when the server answers in plaintext (a dev server); else the per-process ones in secrets/temporal. */
+async function credentialsFor(address: string) {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+    try {
+      await connection.healthService.check({});
+      return undefined;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    if (!existsSync(path.join(DEFAULT_CERTS_DIR, 'jwks.json'))) return undefined; // the start will say why
+    return stackCredentialsFrom(readTemporalCredentials(DEFAULT_CERTS_DIR));
+  }
+}
 
 function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -62,8 +81,12 @@ async function main(): Promise<void> {
 
   const reuseServer = await portInUse(TEMPORAL_PORT);
   if (reuseServer) out(`Using the Temporal server already listening on 127.0.0.1:${TEMPORAL_PORT}.`);
+  // `npm run cluster` requires mTLS and a token: connect each process with its credential from secrets/temporal.
+  const credentials = reuseServer ? await credentialsFor(`127.0.0.1:${TEMPORAL_PORT}`) : undefined;
+  if (credentials) out(`It requires mTLS: connecting with the credentials in ${DEFAULT_CERTS_DIR}.`);
   const stack = await startLocalStack({
     temporalAddress: reuseServer ? `127.0.0.1:${TEMPORAL_PORT}` : undefined,
+    temporalCredentials: credentials,
     devServer: {
       port: TEMPORAL_PORT,
       uiPort: UI_PORT,
@@ -72,6 +95,7 @@ async function main(): Promise<void> {
     },
     codecKeys,
     gatewayPort: config.gatewayPort,
+    gatewayInternalPort: config.gatewayInternalPort,
     simulator: { port: config.simulatorPort, processingDelayMs: 300 },
     logger,
     tracing,
@@ -83,7 +107,7 @@ async function main(): Promise<void> {
   out(`Webhook gateway   ${stack.gatewayUrl ?? '-'}/webhooks/bank131`);
   out(`Codec server      ${codecServer.url}`);
   out(
-    `Metrics           http://127.0.0.1:${metricsPort}/metrics (worker), ${stack.gatewayUrl ?? '-'}/metrics (gateway)`,
+    `Metrics           http://127.0.0.1:${metricsPort}/metrics (worker), ${stack.gatewayInternalUrl ?? '-'}/metrics (gateway, internal port)`,
   );
   if (tracing.enabled)
     out(

@@ -5,6 +5,15 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { isPayableAccountNumber, isValidBik, maskAccountNumber } from './accounts';
+import {
+  InitBody,
+  isSbpBank,
+  receiptFor,
+  SBP_BANKS,
+  VerificationBody,
+  type SimCard,
+  type SimMethod,
+} from './methods';
 import type { Ledger } from './ledger';
 import {
   resolveScenario,
@@ -54,22 +63,6 @@ const TokenInfoBody = z.object({
   type: z.literal('bank_account_ru'),
   bank_account_ru: z.object({ token: z.string() }),
 });
-const InitBody = z.object({
-  payment_method: z.object({
-    type: z.literal('bank_account'),
-    bank_account: z.object({
-      system_type: z.literal('ru'),
-      ru: z.object({
-        token: z.string(),
-        full_name: z.string().min(1),
-        description: z.string().min(1).max(210),
-        is_fast: z.boolean().optional(),
-      }),
-    }),
-  }),
-  amount_details: z.object({ amount: z.number().int().positive(), currency: z.string() }),
-  metadata: z.unknown().optional(),
-});
 const SessionIdBody = z.object({ session_id: z.string() });
 
 const ok = (body: Record<string, unknown>): HttpAnswer => ({
@@ -95,6 +88,12 @@ export class SimulatedBank {
   private readonly scenarios = new Map<string, Scenario>();
   private readonly wires = new Map<string, WireVariant>();
   private readonly usedKeys = new Set<string>();
+  private readonly cards = new Map<string, SimCard>();
+  private readonly verifications = new Map<string, VerificationSession>();
+  private readonly verificationTimers: NodeJS.Timeout[] = [];
+  /** The wallet payouts draw on: plenty unless a test says otherwise. */
+  private balance = 10_000_000_000_000;
+  private receipts = 0;
   private nextId = randomInt(1_000_000, 9_000_000);
   private closed = false;
 
@@ -128,6 +127,7 @@ export class SimulatedBank {
 
   close(): void {
     this.closed = true;
+    this.verificationTimers.forEach(clearTimeout);
     for (const s of this.sessions.values()) s.timers.forEach(clearTimeout);
   }
 
@@ -192,9 +192,11 @@ export class SimulatedBank {
         ),
       };
     }
-    const { ru } = body.data.payment_method.bank_account;
-    const known = this.tokens.get(ru.token);
-    if (!known) return { answer: fail(400, 'invalid_request', 'unknown token') };
+    const paid = this.payee(body.data);
+    if ('answer' in paid) return paid;
+    if (body.data.amount_details.amount > this.balance)
+      return { answer: fail(400, 'insufficient_wallet_balance', 'not enough money on the wallet') };
+    const fiscal = body.data.fiscalization_details?.professional_income_taxpayer;
     const workflowId = workflowIdOfMetadata(body.data.metadata) ?? '';
     const scenario =
       this.scenarios.get(workflowId) ??
@@ -219,11 +221,9 @@ export class SimulatedBank {
         status: 'in_progress',
         amount: body.data.amount_details.amount,
         currency: body.data.amount_details.currency,
-        token: ru.token,
-        account: known.account,
-        fullName: ru.full_name,
-        description: ru.description,
-        isFast: ru.is_fast,
+        ...paid,
+        participantName: body.data.participant_details?.recipient.full_name,
+        ...(fiscal ? { taxReference: fiscal.tax_reference } : {}),
         createdAt: now,
         refunds: [],
       },
@@ -232,6 +232,157 @@ export class SimulatedBank {
     this.ledger.recordSession(workflowId, session.id, this.variantFor(workflowId));
     this.later(session, this.options.processingDelayMs, () => this.becomeReady(session));
     return { answer: ok({ session: this.render(session) }), session };
+  }
+
+  /** Who is paid, by the init's payment method: a known account token, a card the vault knows, an SBP bank. */
+  private payee(
+    body: InitBody,
+  ):
+    | { answer: BankAnswer }
+    | Pick<WirePayout, 'token' | 'account' | 'fullName' | 'description' | 'isFast' | 'method'> {
+    const pm = body.payment_method;
+    const name = body.participant_details?.recipient.full_name;
+    if (pm.type === 'card') {
+      const key =
+        pm.card.type === 'tokenized_card' ? pm.card.tokenized_card.token : pm.card.encrypted_card.number_hash;
+      const card = this.cards.get(key);
+      if (!card) return { answer: fail(400, 'invalid_request', 'unknown card token or hash') };
+      if (!name)
+        return {
+          answer: fail(
+            400,
+            'invalid_request',
+            'participant_details.recipient.full_name is required for cards',
+          ),
+        };
+      const token = pm.card.type === 'tokenized_card' ? key : '';
+      return {
+        token,
+        account: '',
+        fullName: name,
+        description: '',
+        method: { kind: 'card', ...card, token },
+      };
+    }
+    const account = pm.bank_account;
+    if (account.system_type === 'faster_payment_system') {
+      const fps = account.faster_payment_system;
+      if (!isSbpBank(fps.bank_id))
+        return { answer: fail(400, 'invalid_request', `unknown SBP bank_id ${fps.bank_id}`) };
+      return {
+        token: '',
+        account: '',
+        fullName: name ?? '',
+        description: fps.description,
+        method: { kind: 'sbp', phone: fps.phone, bankId: fps.bank_id, description: fps.description },
+      };
+    }
+    const known = this.tokens.get(account.ru.token);
+    if (!known) return { answer: fail(400, 'invalid_request', 'unknown token') };
+    return {
+      token: account.ru.token,
+      account: known.account,
+      fullName: account.ru.full_name,
+      description: account.ru.description,
+      isFast: account.ru.is_fast,
+    };
+  }
+
+  /** Cards the simulated vault holds: a token or widget hash → brand and last 4 (tests register them). */
+  registerCard(tokenOrHash: string, card: SimCard): void {
+    this.cards.set(tokenOrHash, card);
+  }
+
+  setBalance(amount: number): void {
+    this.balance = amount;
+  }
+
+  getBalance(): number {
+    return this.balance;
+  }
+
+  fpsBanks(): HttpAnswer {
+    return ok({ banks: SBP_BANKS });
+  }
+
+  walletBalance(): HttpAnswer {
+    return ok({ wallets: [{ id: '131', amount_details: { amount: this.balance, currency: 'rub' } }] });
+  }
+
+  /**
+   * `fps/customer_verification`: a session that ends `accepted` naming the person SBP knows for the phone at
+   * that bank, or `cancelled` when the phone is not registered there. No webhooks; status tells.
+   */
+  verify(raw: unknown, workflowId: string | undefined): BankAnswer {
+    const body = VerificationBody.safeParse(raw);
+    if (!body.success)
+      return fail(400, 'invalid_request', 'expected faster_payment_system_verification details');
+    const fps = body.data.payment_method.bank_account.faster_payment_system_verification;
+    if (!isSbpBank(fps.bank_id)) return fail(400, 'invalid_request', `unknown SBP bank_id ${fps.bank_id}`);
+    const asked = body.data.participant_details.recipient;
+    const scenario = (workflowId && this.scenarios.get(workflowId)) || resolveScenario('success');
+    const now = new Date().toISOString();
+    const v: VerificationSession = {
+      id: `ps_${this.nextId++}`,
+      payoutId: `po_${this.nextId++}`,
+      status: 'in_progress',
+      phone: fps.phone,
+      bankId: fps.bank_id,
+      createdAt: now,
+      updatedAt: now,
+      workflowId: workflowId ?? '',
+    };
+    this.verifications.set(v.id, v);
+    const timer = setTimeout(() => {
+      v.updatedAt = new Date().toISOString();
+      if (scenario.sbpVerification === 'not_registered') {
+        v.status = 'cancelled';
+        v.error = {
+          code: 'recipient_not_found',
+          description: 'the phone is not registered in SBP at this bank',
+        };
+      } else {
+        v.status = 'accepted';
+        v.name =
+          scenario.sbpVerification === 'mismatch'
+            ? { first_name: 'Пётр', last_name: 'Петров', middle_name: 'Петрович' }
+            : asked;
+      }
+    }, this.options.processingDelayMs);
+    this.verificationTimers.push(timer);
+    return ok({ session: this.renderVerification(v) });
+  }
+
+  verificationOf(raw: unknown): VerificationSession | undefined {
+    const body = SessionIdBody.safeParse(raw);
+    return body.success ? this.verifications.get(body.data.session_id) : undefined;
+  }
+
+  renderVerification(v: VerificationSession): Record<string, unknown> {
+    const variant = this.variantFor(v.workflowId);
+    const final = v.status !== 'in_progress';
+    return {
+      id: v.id,
+      status: v.status,
+      created_at: v.createdAt,
+      updated_at: v.updatedAt,
+      ...(v.error ? { error: v.error } : {}),
+      [variant.version === 'v1' ? 'payments' : 'payout_list']: [
+        {
+          id: v.payoutId,
+          status: !final ? 'in_progress' : v.status === 'accepted' ? 'succeeded' : 'failed',
+          [variant.version === 'v1' ? 'payment_method' : 'payout_details']: {
+            type: 'bank_account',
+            bank_account: {
+              system_type: 'faster_payment_system_verification',
+              faster_payment_system_verification: { phone: v.phone, bank_id: v.bankId },
+            },
+          },
+          ...(v.name ? { participant_details: { recipient: v.name } } : {}),
+          ...(v.error ? { error: v.error } : {}),
+        },
+      ],
+    };
   }
 
   sessionOf(raw: unknown): SimSession | undefined {
@@ -345,10 +496,27 @@ export class SimulatedBank {
     }
     this.touch(session);
     this.ledger.recordFinal(session.workflowId, session.id, status, payoutStatus);
+    if (payoutStatus === 'succeeded') {
+      this.balance -= session.payout.amount;
+      this.issueReceipt(session);
+    }
     const refundAfterMs = session.scenario.refundAfterMs;
     if (payoutStatus === 'succeeded' && refundAfterMs !== undefined)
       this.later(session, refundAfterMs, () => void this.refundNow(session, session.payout.amount));
     return this.send(session, 'payment_finished');
+  }
+
+  /** A self-employed payout's receipt: at once (in payment_finished), later (status only), or never. */
+  private issueReceipt(session: SimSession): void {
+    const { taxReference } = session.payout;
+    const s = session.scenario;
+    if (taxReference === undefined || s.receiptFails) return;
+    const issue = () => {
+      session.payout.receipt = receiptFor(taxReference, ++this.receipts);
+      this.touch(session);
+    };
+    if (s.receiptDelayMs === undefined) issue();
+    else this.later(session, s.receiptDelayMs, issue);
   }
 
   /**
@@ -416,6 +584,7 @@ export class SimulatedBank {
       payout: {
         ...session.payout,
         token: s.recipientMismatch ? 'f'.repeat(64) : session.payout.token,
+        method: s.recipientMismatch ? otherRecipient(session.payout.method) : session.payout.method,
         fullName: s.recipientMismatch ? 'Петров Пётр Петрович' : session.payout.fullName,
         amount: session.payout.amount + s.amountDelta,
       },
@@ -426,4 +595,25 @@ export class SimulatedBank {
   render(session: SimSession): Record<string, unknown> {
     return renderSession(this.reported(session), this.variantFor(session.workflowId));
   }
+}
+
+/** Another card or SBP account than the one asked for (the `recipientMismatch` scenario). */
+function otherRecipient(method: SimMethod | undefined): SimMethod | undefined {
+  if (method?.kind === 'card') return { ...method, last4: method.last4 === '0000' ? '1111' : '0000' };
+  if (method?.kind === 'sbp') return { ...method, bankId: SBP_BANKS.find((b) => b.id !== method.bankId)!.id };
+  return method;
+}
+
+/** An SBP recipient check (`fps/customer_verification`) and its answer. */
+export interface VerificationSession {
+  id: string;
+  payoutId: string;
+  workflowId: string;
+  status: 'in_progress' | 'accepted' | 'cancelled';
+  phone: string;
+  bankId: string;
+  name?: { first_name?: string; last_name?: string; middle_name?: string };
+  error?: { code: string; description: string };
+  createdAt: string;
+  updatedAt: string;
 }

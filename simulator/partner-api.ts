@@ -18,6 +18,9 @@ const ENDPOINTS = [
   'session/confirm',
   'session/cancel',
   'session/status',
+  'fps/banks',
+  'fps/customer_verification',
+  'wallet/balance',
 ] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
 
@@ -81,7 +84,8 @@ export function partnerApiHandler(deps: PartnerApiDeps): RequestHandler {
     if (refusal) return refuse(res, refusal, log);
     let body: unknown;
     try {
-      body = JSON.parse(raw.toString('utf8'));
+      // A GET (fps/banks) has no body; the signature covers the empty one.
+      body = req.method === 'GET' && raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
     } catch {
       return refuse(
         res,
@@ -236,6 +240,27 @@ async function answerEndpoint(
   idempotencyKey: string | undefined,
   bank: SimulatedBank,
 ): Promise<{ answer: BankAnswer; sessionId?: string }> {
+  switch (endpoint) {
+    case 'fps/banks':
+      return { answer: bank.fpsBanks() };
+    case 'wallet/balance':
+      return { answer: bank.walletBalance() };
+    case 'fps/customer_verification':
+      if (!bank.claimKey(endpoint, idempotencyKey)) return { answer: SimulatedBank.KEY_EXISTS };
+      return { answer: bank.verify(body, idempotencyKey?.replace(/:[^:]*$/, '')) };
+    case 'session/status': {
+      // A recipient check's session answers like any other.
+      const check = bank.verificationOf(body);
+      if (check)
+        return {
+          answer: { httpStatus: 200, body: { status: 'ok', session: bank.renderVerification(check) } },
+          sessionId: check.id,
+        };
+      break;
+    }
+    default:
+      break;
+  }
   const needsSession =
     endpoint === 'session/confirm' || endpoint === 'session/cancel' || endpoint === 'session/status';
   if (needsSession && !session)

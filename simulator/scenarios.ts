@@ -28,6 +28,12 @@ export interface Scenario {
   confirmResponseLost: boolean;
   /** This long after success, the recipient's bank returns the payout (refund + `payment_refunded`). */
   refundAfterMs?: number;
+  /** What SBP's recipient check finds for the phone: the name asked, another name, or nobody. */
+  sbpVerification: 'match' | 'mismatch' | 'not_registered';
+  /** Self-employed: the tax service never issues the receipt. */
+  receiptFails: boolean;
+  /** Self-employed: the receipt comes this long after success (status only), instead of in payment_finished. */
+  receiptDelayMs?: number;
 }
 
 export const SUCCESS: Scenario = {
@@ -42,6 +48,8 @@ export const SUCCESS: Scenario = {
   amountDelta: 0,
   recipientMismatch: false,
   confirmResponseLost: false,
+  sbpVerification: 'match',
+  receiptFails: false,
 };
 
 export const PRESETS = {
@@ -57,6 +65,9 @@ export const PRESETS = {
   recipient_mismatch: { recipientMismatch: true },
   init_rejected: { initRejectCode: 'insufficient_wallet_balance' },
   confirm_response_lost: { confirmResponseLost: true },
+  sbp_verification_mismatch: { sbpVerification: 'mismatch' },
+  sbp_not_registered: { sbpVerification: 'not_registered' },
+  receipt_fails: { receiptFails: true },
 } as const satisfies Record<string, Partial<Scenario>>;
 
 export type ScenarioName = keyof typeof PRESETS;

@@ -39,6 +39,11 @@ export interface SimulatorHandle {
   setWireVariant(workflowId: string, variant: Partial<WireVariant>): void;
   /** The recipient's bank returns a succeeded payout (all of it unless `amount`); throws if it cannot. */
   refund(sessionId: string, options?: { amount?: number; afterMs?: number }): void;
+  /** The card vault: a card token or widget hash the bank knows, with the card's brand and last 4. */
+  registerCard(tokenOrHash: string, card: { last4: string; brand: string }): void;
+  /** The wallet payouts draw on (minor units); succeeded payouts reduce it. */
+  setBalance(amount: number): void;
+  getBalance(): number;
   injectFault(rule: FaultRule): void;
   clearFaults(): void;
   setWebhookUrl(url: string): void;
@@ -73,11 +78,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
   const app = express();
   app.disable('x-powered-by');
-  app.post(
-    '/api/v1/*path',
-    express.raw({ type: () => true, limit: '1mb' }),
-    partnerApiHandler({ bank, ledger, faults, projectId: options.projectId, partnerKey }),
-  );
+  const partnerApi = partnerApiHandler({ bank, ledger, faults, projectId: options.projectId, partnerKey });
+  app.post('/api/v1/*path', express.raw({ type: () => true, limit: '1mb' }), partnerApi);
+  // `fps/banks` is a GET (SDK FpsApi::getBanks): the signature covers the empty body.
+  app.get('/api/v1/fps/banks', (req, res, next) => {
+    (req.params as Record<string, unknown>).path = ['fps', 'banks'];
+    req.body = Buffer.alloc(0);
+    return partnerApi(req, res, next);
+  });
   app.use(controlRouter({ bank, ledger, faults }));
 
   const server = app.listen(options.port, options.host);
@@ -96,6 +104,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const { error } = bank.refund(sessionId, refundOptions).body as { error?: { code: string } };
       if (error) throw new Error(`refund of ${sessionId} refused: ${error.code}`);
     },
+    registerCard: (key, card) => bank.registerCard(key, card),
+    setBalance: (amount) => bank.setBalance(amount),
+    getBalance: () => bank.getBalance(),
     injectFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     setWebhookUrl: (url) => webhooks.setUrl(url),

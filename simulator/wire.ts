@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MASK_FORMATS, maskAccountNumber } from './accounts';
 import { seededRandom } from './faults';
+import type { SimMethod, SimReceipt } from './methods';
 
 /** Every dimension and its values; the first value of each is what the simulator renders by default. */
 export const WIRE_DIMENSIONS = {
@@ -104,6 +105,13 @@ export interface WirePayout {
   fullName: string;
   description: string;
   isFast?: boolean;
+  /** Card and SBP payouts: how the money goes (bank accounts leave it out). */
+  method?: SimMethod;
+  /** `participant_details.recipient.full_name` as the init sent it. */
+  participantName?: string;
+  /** Self-employed payouts: the taxpayer's INN, and the receipt once issued. */
+  taxReference?: string;
+  receipt?: SimReceipt;
   createdAt: string;
   finishedAt?: string;
   error?: { code: string; description: string };
@@ -137,6 +145,31 @@ function renderRu(p: WirePayout, v: WireVariant): Record<string, unknown> {
   };
 }
 
+/** How the money goes, as the payout's details show it: a card (brand, last 4), SBP, or a bank account. */
+function renderDetails(p: WirePayout, v: WireVariant): Record<string, unknown> {
+  const withRecipient = v.recipient === 'details';
+  if (p.method?.kind === 'card')
+    return {
+      type: 'card',
+      card: {
+        type: p.method.token ? 'tokenized_card' : 'encrypted_card',
+        ...(withRecipient ? { brand: p.method.brand, last4: p.method.last4 } : {}),
+      },
+    };
+  if (p.method?.kind === 'sbp')
+    return {
+      type: 'bank_account',
+      bank_account: {
+        system_type: 'faster_payment_system',
+        faster_payment_system: {
+          ...(withRecipient ? { phone: p.method.phone, bank_id: p.method.bankId } : {}),
+          description: p.method.description,
+        },
+      },
+    };
+  return { type: 'bank_account', bank_account: { system_type: 'ru', ru: renderRu(p, v) } };
+}
+
 /** Digits taken from the payout id, so the same payout always reports the same RRN and auth code. */
 function transactionInfo(payoutId: string) {
   const digits = payoutId.replace(/\D/g, '').padStart(12, '0');
@@ -150,10 +183,20 @@ function renderPayout(p: WirePayout, metadata: unknown, v: WireVariant): Record<
     status: p.status,
     created_at: p.createdAt,
     ...(p.finishedAt ? { finished_at: p.finishedAt } : {}),
-    [v.version === 'v1' ? 'payment_method' : 'payout_details']: {
-      type: 'bank_account',
-      bank_account: { system_type: 'ru', ru: renderRu(p, v) },
-    },
+    [v.version === 'v1' ? 'payment_method' : 'payout_details']: renderDetails(p, v),
+    ...(p.participantName && v.fullName === 'present'
+      ? { participant_details: { recipient: { full_name: p.participantName } } }
+      : {}),
+    ...(p.taxReference
+      ? {
+          fiscalization_details: {
+            professional_income_taxpayer: {
+              tax_reference: p.taxReference,
+              ...(p.receipt ? { receipt: p.receipt } : {}),
+            },
+          },
+        }
+      : {}),
     amount_details: amountOf(p.amount, p.currency, v),
     ...(v.metadataOn === 'session' ? {} : { metadata }),
     ...(p.error ? { error: p.error } : {}),

@@ -20,8 +20,9 @@ import {
 import { httpServerSpan, requestSpan } from '../observability/spans';
 import { PAYOUT_WORKFLOW_TYPE } from '../workflows/messages';
 import { WebhookDelivery, withTemporalDeadline, type WebhookContext } from './deliver';
-import { healthRouter } from './health';
+import { internalRouter, livenessRouter } from './health';
 import { ReplayGuard } from './replay-guard';
+import { SessionRateLimiter } from './session-rate-limit';
 import { isTemporalUnavailable } from './temporal-errors';
 import { readWebhook, verifySignature, WebhookRefusedError } from './verify';
 
@@ -57,7 +58,10 @@ type ReportWebhook = (
 ) => void;
 
 export function createGatewayApp(deps: GatewayDeps): {
+  /** The public port: the webhook path and `/healthz`, nothing else. */
   app: express.Express;
+  /** The internal port: `/healthz`, `/readyz`, `/metrics`. */
+  internalApp: express.Express;
   beginShutdown: () => void;
   inFlight: () => number;
 } {
@@ -76,22 +80,34 @@ export function createGatewayApp(deps: GatewayDeps): {
   const publicKeys = config.bankPublicKeysPem.map((pem) => loadPublicKey(pem));
   const delivery = new WebhookDelivery(client, taskQueue);
   const replays = new ReplayGuard({ windowMs: config.replayWindowMs, maxEntries: config.replayCacheEntries });
+  const sessionRates = new SessionRateLimiter({
+    limit: config.sessionRateLimit,
+    windowMs: config.sessionRateWindowMs,
+    maxEntries: config.sessionRateEntries,
+  });
+  const isShuttingDown = () => state.shuttingDown;
 
   const app = express();
   app.disable('x-powered-by');
   app.use(assignRequestId);
-  app.use(healthRouter({ client, logger, metrics, isShuttingDown: () => state.shuttingDown }));
+  app.use(livenessRouter(isShuttingDown));
   app.post(
     WEBHOOK_PATH,
     httpServerSpan(WEBHOOK_PATH),
     admitWebhook(state, config.maxInFlight, logger, report),
     express.raw({ type: () => true, limit: config.bodyLimitBytes }),
-    answerWebhook((req, ctx) => handleWebhook(req, ctx, publicKeys, delivery, replays), report),
+    answerWebhook((req, ctx) => handleWebhook(req, ctx, publicKeys, delivery, replays, sessionRates), report),
   );
   app.use(requestErrorHandler(logger, report));
 
+  const internalApp = express();
+  internalApp.disable('x-powered-by');
+  internalApp.use(assignRequestId);
+  internalApp.use(internalRouter({ client, logger, metrics, isShuttingDown }));
+
   return {
     app,
+    internalApp,
     beginShutdown: () => {
       state.shuttingDown = true;
     },
@@ -149,14 +165,26 @@ async function handleWebhook(
   publicKeys: KeyObject[],
   delivery: WebhookDelivery,
   replays: ReplayGuard,
+  sessionRates: SessionRateLimiter,
 ): Promise<string> {
   // Verify the exact bytes the bank signed, before anything looks inside them.
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   verifySignature(raw, req.header(SIGNATURE_HEADER), publicKeys);
-  // From here the body is authentic: whatever it holds is accepted and kept, never refused.
+  // From here the body is authentic: whatever it holds is kept, never refused; at most delayed (429).
   const { outcome } = await replays.once(raw, () => {
     const read = readWebhook(raw);
     if ('parseError' in read) return delivery.keepUnreadable(raw, read.json, read.parseError, ctx);
+    // A 429 is thrown inside the replay guard, so it does not remember the body: the bank's retry gets in.
+    const rate = sessionRates.take(read.webhook.session.id);
+    if (!rate.allowed) {
+      ctx.sessionId = read.webhook.session.id;
+      throw new WebhookRefusedError(
+        429,
+        'session_rate_limited',
+        'too many webhooks for this session; retry later',
+        rate.retryAfterSeconds,
+      );
+    }
     return delivery.deliver(read.webhook, ctx);
   });
   return outcome;
@@ -176,6 +204,7 @@ function answerWebhook(
     } catch (err) {
       if (err instanceof WebhookRefusedError) {
         ctx.reason = err.message;
+        if (err.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(err.retryAfterSeconds));
         res.status(err.status).json({ error: err.outcome, reason: err.message });
         report(res, err.status, err.outcome, ctx);
       } else if (isTemporalUnavailable(err)) {

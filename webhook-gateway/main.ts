@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     interceptors: tracing.clientInterceptors,
   });
   const gateway = await startGateway({ client, config, logger, taskQueue: config.temporal.taskQueue });
-  logger.info({ url: gateway.url }, 'webhook gateway listening');
+  logger.info({ url: gateway.url, internalUrl: gateway.internalUrl }, 'webhook gateway listening');
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

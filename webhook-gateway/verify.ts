@@ -15,6 +15,8 @@ export class WebhookRefusedError extends Error {
     readonly status: number,
     readonly outcome: string,
     message: string,
+    /** Sent as Retry-After: the refusal is temporary and the bank's retry will be let in. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

@@ -1,10 +1,11 @@
 /** The worker process: `npm run worker`, or `node dist/workers/main.js` in the container. */
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { PayoutRegistry } from '../activities/payout-registry';
 import { Bank131Client } from '../bank131/client';
 import { loadWorkerConfig } from '../config';
 import { createLogger, exitWithStartupError } from '../observability/logger';
-import { bank131CallRecorder } from '../observability/metrics';
+import { bank131CallRecorder, walletBalanceRecorder } from '../observability/metrics';
 import { startTracing } from '../observability/tracing';
 import { connectionOptions } from '../temporal/client';
 import { createPayoutWorker } from './payout-worker';
@@ -40,11 +41,29 @@ async function main(): Promise<void> {
     logger,
     onCall: bank131CallRecorder(Runtime.instance().metricMeter),
   });
+  const registry = config.registry.databaseUrl
+    ? new PayoutRegistry(config.registry.databaseUrl, { maxConnections: config.registry.maxConnections })
+    : undefined;
+  if (registry) {
+    const applied = await registry.migrate();
+    logger.info({ applied }, 'payout registry ready');
+  } else {
+    logger.warn(
+      'NO PAYOUT REGISTRY (ALLOW_INSECURE_LOCAL_DEV): payout IDs are unique only while Temporal keeps the run, and velocity limits are not checked',
+    );
+  }
   const worker = await createPayoutWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ bank131, settings: config.payouts, logger }),
+    activities: createActivities({
+      bank131,
+      settings: config.payouts,
+      logger,
+      registry,
+      callbacks: config.callbacks,
+      onBalance: walletBalanceRecorder(Runtime.instance().metricMeter),
+    }),
     codecKeys: config.temporal.codecKeys,
     workflowBundlePath: config.workflowBundlePath,
     tuning: config.tuning,
@@ -63,6 +82,7 @@ async function main(): Promise<void> {
   // Resolves once SIGINT/SIGTERM drained in-flight tasks (Runtime.install's shutdownSignals).
   await worker.run();
   await bank131.close();
+  await registry?.close();
   await connection.close();
   await tracing.shutdown();
   logger.info('worker stopped');

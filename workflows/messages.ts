@@ -6,6 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WebhookType } from '../bank131/schemas';
 import type { RefundSnapshot, SessionSnapshot } from '../bank131/session';
 import type { PolicyDecision } from '../policy/settings';
+import type { StartedCallback } from './backend-callback';
 import type * as workflows from './index';
 
 /** The workflows' type names: the names of the functions workflows/index.ts exports (the compiler checks). */
@@ -23,10 +24,52 @@ export function payoutReturnsWorkflowId(payoutWorkflowId: string): string {
   return `returns-${payoutWorkflowId}`;
 }
 
-/** The recipient: a token the bank issued earlier, or the account details to tokenize. */
-export type Recipient =
+/**
+ * The recipient: a token the bank issued earlier, account details to tokenize, a card (token or the widget's
+ * number hash, never a PAN), an SBP phone + bank ID, or a self-employed person paid by one of those with the
+ * taxpayer details for the receipt. Rules and identification: policy/recipients.ts.
+ */
+export type Recipient = Payee | SelfEmployedRecipient;
+export type Payee =
   | { kind: 'token'; token: string; fullName: string }
-  | { kind: 'account'; bik: string; account: string; fullName: string };
+  | { kind: 'account'; bik: string; account: string; fullName: string }
+  | CardRecipient
+  | SbpRecipient;
+export interface CardRecipient {
+  kind: 'card';
+  /** Exactly one of `token` (tokenize/elements, recurring) and `numberHash` (the widget's encrypted number). */
+  token?: string;
+  numberHash?: string;
+  /** What the bank must show in ready_to_confirm: the card's last 4 digits (token/info), and its brand if known. */
+  last4: string;
+  brand?: string;
+  fullName: string;
+}
+export interface SbpRecipient {
+  kind: 'sbp';
+  /** 11 digits starting with 7, as in the bank's examples (`79680000000`). */
+  phone: string;
+  /** The recipient's bank in SBP, from `fps/banks` (`100000000069`). */
+  bankId: string;
+  fullName: string;
+}
+export interface TaxpayerDetails {
+  /** The self-employed person's INN: 12 digits. */
+  taxReference: string;
+  /** Receipt lines; their amounts add up to the payout's amount. */
+  services: { name: string; amount: number; quantity: number }[];
+  payerType?: 'legal' | 'individual' | 'foreign';
+  payerTaxNumber?: string;
+  payerName?: string;
+}
+export interface SelfEmployedRecipient {
+  kind: 'selfEmployed';
+  fullName: string;
+  /** How the money goes: the same details as a plain payout, without the name (it is `fullName`). */
+  payTo: DistributiveOmit<Payee, 'fullName'>;
+  taxpayer: TaxpayerDetails;
+}
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export interface PayoutRequest {
   payoutId: string;
@@ -41,6 +84,12 @@ export interface PayoutWorkflowInput {
   request: PayoutRequest;
   /** sha256 of the canonical request, so a second start with the same ID but other data is refused. */
   requestHash: string;
+  /**
+   * The identity that started the payout (the client's PAYOUT_OPERATOR_ID or credential subject), for the
+   * four-eyes rule. Optional: histories and callers from before it existed have none, and then the rule
+   * cannot be checked (the approval records that).
+   */
+  startedBy?: string;
 }
 
 /**
@@ -85,6 +134,12 @@ export const webhookUnreadableSignal =
 
 export type PayoutStep =
   | 'starting'
+  /** Claiming the payout ID and reserving velocity in the payout registry (no bank call yet). */
+  | 'registering'
+  /** SBP: `fps/banks` and `fps/customer_verification` before init. */
+  | 'checking_recipient'
+  /** `wallet/balance` does not cover the payout: re-read with backoff, nothing initiated yet. */
+  | 'awaiting_funds'
   | 'tokenizing'
   | 'initiating'
   | 'awaiting_ready'
@@ -94,6 +149,8 @@ export type PayoutStep =
   | 'cancelling'
   | 'awaiting_finish'
   | 'reconciling'
+  /** Self-employed: the payout succeeded; waiting for the bank's receipt (the outcome is already known). */
+  | 'awaiting_receipt'
   | 'succeeded'
   | 'failed'
   | 'cancelled'
@@ -109,6 +166,10 @@ export type CancelReason =
   | 'bank'
   | 'bank_confirm_timeout'
   | 'recipient_rejected'
+  /** SBP: the bank's recipient check said the phone is not registered at that bank, or under another name. */
+  | 'recipient_verification'
+  /** The wallet balance did not cover the payout within the configured wait; nothing was initiated. */
+  | 'insufficient_funds'
   /** The bank refused our confirm and still awaited a decision: we cancelled so nothing can move later. */
   | 'confirm_rejected';
 
@@ -133,12 +194,40 @@ export interface BankError {
   rejectReasons?: unknown[];
 }
 
+/** SBP checks before init: the bank list and the recipient check, as the bank answered them. */
+export interface SbpCheck {
+  /** `fps/banks` lists the bank ID; absent when the list could not be read. */
+  bankListed?: boolean;
+  bankName?: string;
+  verification?: 'verified' | 'name_mismatch' | 'not_registered' | 'unanswered' | 'off';
+  /** The name the bank's check returned, as it sent it (may be abbreviated). */
+  verifiedName?: string;
+  verificationSessionId?: string;
+  detail?: string;
+}
+
+/** The balance check before init. */
+export interface FundsCheck {
+  balance?: number;
+  currency: string;
+  checkedAt: string;
+  checks: number;
+  waitingSince?: string;
+}
+
 /** The typed view returned by the `status` query. */
 export interface PayoutState {
   payoutId: string;
   step: PayoutStep;
   amount: number;
   currency: string;
+  /** Kind and a masked description (`SBP 7968***0000 at bank 100000000069`, `card visa *4242`). */
+  recipient?: string;
+  sbpCheck?: SbpCheck;
+  funds?: FundsCheck;
+  /** Self-employed: the receipt, and whether the bank's deadline passed without one. */
+  receipt?: { id: string; link?: string };
+  receiptMissing?: boolean;
   recipientMaskedAccount?: string;
   sessionId?: string;
   bankPayoutId?: string;
@@ -168,6 +257,8 @@ export interface PayoutState {
   events: PayoutEvent[];
   /** Dedup keys of webhooks already applied. */
   seenWebhooks: string[];
+  /** Callbacks to the backend this payout started (delivery attempts: `PayoutsClient.getPayout`). */
+  callbacks?: StartedCallback[];
 }
 
 export interface PayoutResult {
@@ -184,8 +275,12 @@ export interface PayoutResult {
   rrn?: string;
   finishedAt?: string;
   returned: boolean;
+  /** Self-employed payouts: the receipt (`id`, `link`), or `receiptMissing` once the deadline passed. */
+  receipt?: { id: string; link?: string };
+  receiptMissing?: boolean;
 }
 
+/** What an approve/reject/cancel Update carries: `by` is the client's configured identity, never a flag. */
 export interface OperatorAction {
   by: string;
   comment?: string;
@@ -240,5 +335,7 @@ export interface PayoutReturnsState {
   sessionId: string;
   returns: PayoutReturn[];
   foreign: ForeignRefund[];
+  /** Callbacks to the backend, one per return attached. */
+  callbacks?: StartedCallback[];
 }
 export const returnsQuery = defineQuery<PayoutReturnsState>('returns');

@@ -11,6 +11,7 @@ import {
   metricMeter,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -24,6 +25,9 @@ import {
   type PayoutReturnsState,
   type WebhookSignal,
 } from './messages';
+import type { PayoutSettings } from '../policy/settings';
+import { startBackendCallback } from './backend-callback';
+import { payoutReturnedEvent } from './callback-events';
 import { PayoutIdKey, PayoutReturnedKey } from './search-attributes';
 
 /** Stays open this long after the last refund webhook, for more returns of the same payout. */
@@ -39,6 +43,11 @@ const reads = proxyActivities<PayoutActivities>({
     maximumInterval: '5m',
     nonRetryableErrorTypes: [FAILURE_TYPES.bankRejected],
   },
+});
+
+const settingsActivity = proxyLocalActivities<PayoutActivities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 5 },
 });
 
 /** The workflow ID the bank echoes in `metadata` (on the payout or the session; a run tag may follow). */
@@ -86,6 +95,22 @@ export async function payoutReturnsWorkflow(input: PayoutReturnsInput): Promise<
   });
   // Findable by payout ID from the start; PayoutReturned only once a return is really attached.
   upsertSearchAttributes([{ key: PayoutIdKey, value: input.payoutId }]);
+
+  const attached: PayoutReturnsState['returns'] = [];
+  let settings: PayoutSettings | undefined;
+  /** Each new return is told to the backend once (its event ID is the refund's), when the worker has callbacks on. */
+  const notifyBackend = async () => {
+    const fresh = attached.splice(0);
+    if (fresh.length === 0 || !patched('returns-backend-callbacks')) return;
+    settings ??= await settingsActivity.loadPayoutSettings();
+    if (!settings.backendCallbacks) return;
+    for (const entry of fresh) {
+      const started = await startBackendCallback(
+        payoutReturnedEvent(input.payoutWorkflowId, input.payoutId, entry),
+      );
+      state.callbacks = [...(state.callbacks ?? []), started];
+    }
+  };
 
   const attach = async (signal: WebhookSignal) => {
     const webhook = signal.session;
@@ -144,6 +169,7 @@ export async function payoutReturnsWorkflow(input: PayoutReturnsInput): Promise<
         continue;
       }
       state.returns.push(entry);
+      attached.push(entry);
       returnsCounter.add(1, { confirmed_by_status: String(entry.confirmedByStatus) });
       // The alert line. Our IDs, status and amount only: no account data.
       log.error('payout returned after it finished', {
@@ -163,7 +189,10 @@ export async function payoutReturnsWorkflow(input: PayoutReturnsInput): Promise<
   };
 
   for (;;) {
-    while (pending.length > 0) await attach(pending.shift() as WebhookSignal);
+    while (pending.length > 0) {
+      await attach(pending.shift() as WebhookSignal);
+      await notifyBackend();
+    }
     // A redelivery restarts the quiet period too: closing while the bank still resends would start a new
     // run that no longer knows the refund, and count and alert it again. Runs started before this wait
     // only for new refunds.

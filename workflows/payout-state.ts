@@ -37,6 +37,9 @@ const FINAL_KINDS: ReadonlySet<SessionOutcome['kind']> = new Set(['succeeded', '
 
 export const CANCELLABLE_STEPS: ReadonlySet<PayoutStep> = new Set([
   'starting',
+  'registering',
+  'checking_recipient',
+  'awaiting_funds',
   'tokenizing',
   'initiating',
   'awaiting_ready',
@@ -46,6 +49,8 @@ export const CANCELLABLE_STEPS: ReadonlySet<PayoutStep> = new Set([
 
 /** Steps worth a search-attribute update: the ones operators filter on, and the end. */
 export const PUBLISHED_STEPS: ReadonlySet<PayoutStep> = new Set([
+  'awaiting_funds',
+  'awaiting_receipt',
   'awaiting_ready',
   'awaiting_approval',
   'awaiting_finish',
@@ -125,6 +130,7 @@ const MAX_PENDING_WEBHOOKS = 50;
  */
 export function applySnapshot(record: PayoutRecord, s: SessionSnapshot): boolean {
   if (record.view.sessionId === undefined || s.sessionId !== record.view.sessionId) return false;
+  if (s.payout?.receipt) record.view.receipt = s.payout.receipt;
   if (record.final) return true; // a final state never goes back
   record.view.bankSessionStatus = s.status;
   if (s.payout) {
@@ -239,6 +245,8 @@ export function resultOf(record: PayoutRecord): PayoutResult {
     ...(v.bankError && v.outcome !== 'succeeded' ? { bankError: v.bankError } : {}),
     ...(v.fee ? { fee: v.fee } : {}),
     ...(v.rrn ? { rrn: v.rrn } : {}),
+    ...(v.receipt ? { receipt: v.receipt } : {}),
+    ...(v.receiptMissing ? { receiptMissing: true } : {}),
     ...(v.finishedAt ? { finishedAt: v.finishedAt } : {}),
     returned: v.returned,
   };

@@ -14,8 +14,10 @@ import {
   metricMeter,
   patched,
   proxyActivities,
+  type ActivityOptions,
   type RetryPolicy,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -25,6 +27,9 @@ import { FAILURE_TYPES } from '../activities/types';
 import { classifySession, UNKNOWN_STATUS, type SessionSnapshot } from '../bank131/session';
 import type { PayoutSettings, PayoutTimeouts, PolicyConfig, PolicyDecision } from '../policy/settings';
 import { decidePayout } from '../policy/payout-policy';
+import { describeRecipient, payeeOf, sbpVerdict, type SbpVerdict } from '../policy/recipients';
+import { fourEyesRefusal, operatorIdentityProblem } from '../policy/operators';
+import { recipientVelocityKey, velocityDay, type VelocityTotals } from '../policy/velocity';
 import {
   InvalidPayoutRequestError,
   parsePayoutRequest,
@@ -46,6 +51,8 @@ import {
   type PayoutResult,
   type PayoutStep,
   type PayoutWorkflowInput,
+  type SbpCheck,
+  type SbpRecipient,
   type WebhookSignal,
 } from './messages';
 import {
@@ -62,6 +69,9 @@ import {
   setStep,
   type PayoutRecord,
 } from './payout-state';
+import { startBackendCallback } from './backend-callback';
+import { currentDetails, formatAmount, summaries } from './ui-details';
+import { payoutFinishedEvent } from './callback-events';
 import { Bank131SessionIdKey, PayoutStatusKey, PayoutStepKey } from './search-attributes';
 import { currentTraceContext, inTraceOf } from './trace-context';
 
@@ -94,6 +104,21 @@ function bankActivities(bankCallTimeoutMs: number) {
 /** Payouts started before the bank call timeout became a setting. */
 const LEGACY_BANK_CALL_TIMEOUT_MS = 60_000;
 
+/**
+ * The payout-ID registry (PostgreSQL, not the bank): retried for up to an hour while it is unreachable,
+ * then the payout fails with nothing sent to the bank. A claim by another run is final.
+ */
+const registryActivities = proxyActivities<PayoutActivities>({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '1h',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: [FAILURE_TYPES.payoutIdClaimed],
+  },
+});
+
 const settingsActivity = proxyLocalActivities<PayoutActivities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 5 },
@@ -124,11 +149,26 @@ class Payout {
   );
   /** Payouts started before this change upserted at every step; replaying them must do the same. */
   private readonly publishOnlyWhatOperatorsFilterOn = patched('fewer-search-attribute-upserts');
+  /**
+   * Payouts started before the balance check never read `wallet/balance`. Asked before the first await, like
+   * the other patches: a patch asked only after the settings' local activity failed to replay.
+   */
+  private readonly checksBalanceBeforeInit = patched('balance-before-init');
+  /**
+   * Payouts started before the registry existed never claimed their ID; their replays must not either.
+   * Asked in the constructor, before any await: a patch marker after the settings' local-activity marker
+   * was seen to replay nondeterministically on the time-skipping server.
+   */
+  private readonly claimsItsId = patched('payout-id-registry');
   private published = '';
+  /** Activities and timers carry summaries for the UI (user metadata); runs started before replay without. */
+  private readonly withSummaries = patched('ui-summaries');
   private settings!: PayoutSettings;
   private banking!: ReturnType<typeof bankActivities>;
   /** Set once a confirm may have reached the bank: from then on only the bank's word ends the payout. */
   private confirmSent = false;
+  /** The recipient's totals today from the registry, this payout included (absent without a registry). */
+  private velocity: VelocityTotals | undefined;
   /** An authentic webhook about us could not be read (or said too little): ask the bank now. */
   private askBankNow = false;
   /** The trace of the `ready_to_confirm` webhook: the decision and the confirm or cancel it causes join it. */
@@ -152,6 +192,14 @@ class Payout {
     this.settings = await settingsActivity.loadPayoutSettings();
     this.refuseInvalidInput(this.settings.policy);
     this.banking = bankActivities(this.timeouts.bankCallTimeoutMs ?? LEGACY_BANK_CALL_TIMEOUT_MS);
+    if (this.claimsItsId) {
+      const unregistered = await this.register();
+      if (unregistered) return unregistered;
+    }
+
+    this.record.view.recipient = describeRecipient(this.input.request.recipient);
+    const notPaid = (await this.checkRecipient()) ?? (await this.awaitFunds());
+    if (notPaid) return notPaid;
 
     const token = await this.obtainToken();
     if (typeof token !== 'string') return token;
@@ -189,6 +237,9 @@ class Payout {
       if (!(err instanceof InvalidPayoutRequestError)) throw err;
       problems.push(...err.problems);
     }
+    const { startedBy } = this.input;
+    if (startedBy !== undefined && operatorIdentityProblem(startedBy))
+      problems.push(`startedBy: ${operatorIdentityProblem(startedBy)}`);
     if (problems.length === 0) {
       if (hash !== requestHash(request)) problems.push('requestHash: does not match the request');
       if (this.workflowId !== payoutWorkflowId(request.payoutId))
@@ -226,7 +277,13 @@ class Payout {
     setHandler(paymentRefundedSignal, onWebhook);
     const operatorDecision = (decision: 'approved' | 'rejected') => (action: OperatorAction) => {
       record.view.approval = { decision, by: action.by, at: now(), comment: action.comment };
-      recordEvent(record, now(), `operator:${decision}`, action.by);
+      const unchecked = decision === 'approved' && this.input.startedBy === undefined;
+      recordEvent(
+        record,
+        now(),
+        `operator:${decision}`,
+        unchecked ? `${action.by} (starter not recorded: four-eyes not checked)` : action.by,
+      );
       return record.view;
     };
     // Validators run one update at a time, each after the previous one's handler: so the first decision
@@ -237,8 +294,8 @@ class Payout {
       return undefined;
     };
     const requireOperator = (action: OperatorAction) => {
-      if (typeof action?.by !== 'string' || !action.by.trim())
-        throw new Error('the operator must be identified');
+      const problem = operatorIdentityProblem(action?.by);
+      if (problem) throw new Error(problem);
     };
     const onlyAwaitingApproval = (action: OperatorAction) => {
       requireOperator(action);
@@ -247,7 +304,17 @@ class Payout {
       if (record.view.step !== 'awaiting_approval')
         throw new Error(`payout is ${record.view.step}, not awaiting approval`);
     };
-    setHandler(approveUpdate, operatorDecision('approved'), { validator: onlyAwaitingApproval });
+    // Validators change no state and emit no commands: the four-eyes rule needs no patch.
+    const approvable = (action: OperatorAction) => {
+      onlyAwaitingApproval(action);
+      const refusal = fourEyesRefusal(
+        this.input.startedBy,
+        action.by,
+        this.settings?.policy.fourEyes ?? true,
+      );
+      if (refusal) throw new Error(refusal);
+    };
+    setHandler(approveUpdate, operatorDecision('approved'), { validator: approvable });
     setHandler(rejectUpdate, operatorDecision('rejected'), { validator: onlyAwaitingApproval });
     setHandler(
       cancelUpdate,
@@ -271,19 +338,194 @@ class Payout {
 
   // ---- steps ----
 
+  /**
+   * 0. Claim the payout ID in the registry (it outlives Temporal's retention) and reserve the recipient's
+   * velocity for today, before anything reaches the bank. Another run's claim fails this run outright.
+   */
+  private async register(): Promise<PayoutResult | undefined> {
+    this.goTo('registering');
+    const { request, requestHash: hash } = this.input;
+    try {
+      const registered = await registryActivities.registerPayout({
+        payoutId: request.payoutId,
+        workflowId: this.workflowId,
+        runId: workflowInfo().firstExecutionRunId,
+        requestHash: hash,
+        velocity: {
+          recipientKey: recipientVelocityKey(request),
+          day: velocityDay(Date.now()),
+          amount: request.amount,
+        },
+      });
+      if (registered.registry === 'absent') {
+        recordEvent(this.record, now(), 'registry:absent', 'local dev: ID not claimed, velocity not checked');
+      } else {
+        this.velocity = registered.velocity;
+        const { count, amount } = registered.velocity;
+        recordEvent(this.record, now(), 'registry:claimed', `recipient today: ${count} payouts, ${amount}`);
+      }
+      return undefined;
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.payoutIdClaimed) {
+        throw ApplicationFailure.nonRetryable(
+          cause.message,
+          FAILURE_TYPES.payoutIdClaimed,
+          ...(cause.details ?? []),
+        );
+      }
+      // The registry stayed unreachable: nothing was sent to the bank, so "failed" is the truth.
+      recordEvent(this.record, now(), 'registry:unavailable', message(err));
+      return this.end('failed', { errorCode: 'registry_unavailable' });
+    }
+  }
+
+  /**
+   * 0a. SBP only: the bank ID must be in `fps/banks`, and (when configured) the bank's recipient check must
+   * know the phone at that bank under our recipient's name. A "no" ends the payout before init: nothing moves.
+   */
+  private async checkRecipient(): Promise<PayoutResult | undefined> {
+    const payee = payeeOf(this.input.request.recipient);
+    if (payee.kind !== 'sbp') return undefined;
+    this.goTo('checking_recipient');
+    const check: SbpCheck = (this.record.view.sbpCheck = {});
+    const bank = await this.banking.quickCalls.checkSbpBank({ bankId: payee.bankId });
+    check.bankListed = bank.listed;
+    check.bankName = bank.name;
+    if (bank.note !== undefined) check.detail = bank.note;
+    if (bank.listed === false) {
+      this.record.view.bankError = {
+        endpoint: 'fps/banks',
+        code: 'sbp_bank_not_listed',
+        description: `bank ID ${payee.bankId} is not in the bank's SBP list`,
+      };
+      recordEvent(this.record, now(), 'sbp:bank_not_listed', payee.bankId);
+      return this.end('failed', { errorCode: 'sbp_bank_not_listed' });
+    }
+    if (!this.settings.methods?.sbpVerification) {
+      check.verification = 'off';
+      return undefined;
+    }
+    const verdict = await this.verifySbp(payee, check);
+    recordEvent(this.record, now(), `sbp:${verdict.verdict}`, check.detail);
+    if (this.record.view.cancelRequest) return this.end('cancelled', { cancelReason: 'operator' });
+    switch (verdict.verdict) {
+      case 'verified':
+        check.verification = 'verified';
+        check.verifiedName = verdict.name;
+        return undefined;
+      case 'name_mismatch':
+      case 'not_registered':
+        check.verification = verdict.verdict;
+        if (verdict.verdict === 'name_mismatch') check.verifiedName = verdict.name;
+        log.warn('SBP recipient check failed: cancelled before init', { verdict: verdict.verdict });
+        return this.end('cancelled', { cancelReason: 'recipient_verification' });
+      case 'pending':
+        // No answer in time: go on; ready_to_confirm must still show our phone and bank.
+        check.verification = 'unanswered';
+        return undefined;
+    }
+  }
+
+  /** The verification session, polled with backoff until it ends or the configured wait runs out. */
+  private async verifySbp(payee: SbpRecipient, check: SbpCheck): Promise<SbpVerdict> {
+    const calls = this.banking.quickCalls;
+    const { phone, bankId, fullName } = payee;
+    try {
+      let snapshot = await calls.verifySbpRecipient({ workflowId: this.workflowId, phone, bankId, fullName });
+      check.verificationSessionId = snapshot.sessionId;
+      let verdict = sbpVerdict(snapshot, fullName);
+      const deadline = Date.now() + this.settings.methods!.sbpVerificationTimeoutMs;
+      let interval = this.timeouts.reconcileInitialIntervalMs;
+      while (verdict.verdict === 'pending' && Date.now() < deadline) {
+        const woke = await condition(
+          () => this.record.view.cancelRequest !== undefined,
+          Math.min(interval, Math.max(deadline - Date.now(), 1)),
+        );
+        if (woke) return verdict;
+        snapshot = await calls.getSessionStatus({ sessionId: snapshot.sessionId });
+        verdict = sbpVerdict(snapshot, fullName);
+        interval = Math.min(interval * 2, this.timeouts.reconcileMaxIntervalMs);
+      }
+      if (verdict.verdict === 'not_registered') check.detail = verdict.detail;
+      return verdict;
+    } catch (err) {
+      const rejection = bankRejection(err);
+      check.detail = rejection ? rejection.code : message(err);
+      // The bank refused the check itself: that is its "no", and nothing has been initiated.
+      return rejection ? { verdict: 'not_registered', detail: rejection.code } : { verdict: 'pending' };
+    }
+  }
+
+  /**
+   * 0b. The wallet must cover the payout before anything is initiated; while it does not, wait visibly in
+   * `awaiting_funds` with backoff, then cancel (`insufficient_funds`): honest, since nothing was initiated.
+   * An unreadable balance holds nothing back: the bank's init refuses what it cannot cover.
+   */
+  private async awaitFunds(): Promise<PayoutResult | undefined> {
+    const m = this.settings.methods;
+    if (!m?.balanceCheck || !this.checksBalanceBeforeInit) return undefined;
+    const { amount, currency } = this.input.request;
+    const view = this.record.view;
+    // Waiting now = entered - left (the SDK's workflow meter has no up-down counter).
+    const entered = metricMeter.createCounter(
+      'payouts_awaiting_funds_entered',
+      'payouts',
+      'Payouts that began waiting for funds',
+    );
+    const left = metricMeter.createCounter(
+      'payouts_awaiting_funds_left',
+      'payouts',
+      'Payouts that stopped waiting for funds',
+    );
+    const waiting = { add: (n: 1 | -1) => (n > 0 ? entered : left).add(1) };
+    const deadline = Date.now() + m.fundsWaitMaxDurationMs;
+    let interval = m.fundsWaitInitialIntervalMs;
+    for (let checks = 1; ; checks += 1) {
+      const balance = await this.banking.quickCalls.getWalletBalance({ currency });
+      view.funds = { ...view.funds, balance: balance.amount, currency, checkedAt: balance.readAt, checks };
+      if (balance.amount === undefined || balance.amount >= amount) {
+        if (view.funds.waitingSince !== undefined) {
+          waiting.add(-1);
+          recordEvent(this.record, now(), 'funds:available', String(balance.amount ?? 'unreadable'));
+        }
+        return undefined;
+      }
+      if (view.funds.waitingSince === undefined) {
+        view.funds.waitingSince = now();
+        waiting.add(1);
+        recordEvent(this.record, now(), 'funds:insufficient', `${balance.amount} < ${amount}`);
+        log.warn('wallet balance does not cover the payout: waiting for funds', {});
+        this.goTo('awaiting_funds');
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        waiting.add(-1);
+        return this.end('cancelled', { cancelReason: 'insufficient_funds' });
+      }
+      if (await condition(() => view.cancelRequest !== undefined, Math.min(interval, remaining))) {
+        waiting.add(-1);
+        return this.end('cancelled', { cancelReason: 'operator' });
+      }
+      interval = Math.min(interval * 2, m.fundsWaitMaxIntervalMs);
+    }
+  }
+
   /** 1. The token: tokenize the account, or check (best effort) the token the caller already holds. */
   private async obtainToken(): Promise<string | PayoutResult> {
-    const { request } = this.input;
-    if (request.recipient.kind === 'token') {
-      await this.checkToken(request.recipient.token);
-      return request.recipient.token;
+    const payee = payeeOf(this.input.request.recipient);
+    // Cards and SBP are paid by their own details: there is no account token.
+    if (payee.kind === 'card' || payee.kind === 'sbp') return '';
+    if (payee.kind === 'token') {
+      await this.checkToken(payee.token);
+      return payee.token;
     }
     this.goTo('tokenizing');
     try {
-      const tokenized = await this.banking.quickCalls.tokenizeAccount({
+      const tokenized = await this.call(this.banking.quickCalls.tokenizeAccount, summaries.tokenize, {
         workflowId: this.workflowId,
-        bik: request.recipient.bik,
-        account: request.recipient.account,
+        bik: payee.bik,
+        account: payee.account,
       });
       this.record.view.recipientMaskedAccount = tokenized.maskedAccount;
       return tokenized.token;
@@ -296,7 +538,7 @@ class Payout {
   /** `token/info` only shows the masked account; whatever it answers, ready_to_confirm's check guards the money. */
   private async checkToken(token: string): Promise<void> {
     try {
-      const info = await this.banking.quickCalls.getTokenInfo({ token });
+      const info = await this.call(this.banking.quickCalls.getTokenInfo, summaries.tokenInfo, { token });
       this.record.view.recipientMaskedAccount = info.maskedAccount;
       this.record.view.tokenVerified = info.verified ?? true;
       if (info.verified === false) recordEvent(this.record, now(), 'token:not_verified', info.note);
@@ -311,15 +553,23 @@ class Payout {
     const { request } = this.input;
     this.goTo('initiating');
     try {
-      const init = await this.banking.sessionSteps.initPayout({
-        workflowId: this.workflowId,
-        ...(this.record.runTag ? { runTag: this.record.runTag } : {}),
-        token,
-        fullName: request.recipient.fullName,
-        description: request.description,
-        amount: request.amount,
-        currency: request.currency,
-      });
+      const init = await this.call(
+        this.banking.sessionSteps.initPayout,
+        summaries.init(formatAmount(request.amount, request.currency)),
+        {
+          workflowId: this.workflowId,
+          ...(this.record.runTag ? { runTag: this.record.runTag } : {}),
+          token,
+          fullName: request.recipient.fullName,
+          description: request.description,
+          amount: request.amount,
+          currency: request.currency,
+          // Account and token payouts keep the body (and activity input) they always had.
+          ...(request.recipient.kind === 'account' || request.recipient.kind === 'token'
+            ? {}
+            : { recipient: request.recipient }),
+        },
+      );
       if (init.kind === 'initiated') {
         adoptSession(this.record, init.session.sessionId, now(), this.workflowId);
         applySnapshot(this.record, init.session);
@@ -342,9 +592,10 @@ class Payout {
     const readyOrFinal = () => this.record.ready !== undefined || this.record.final !== undefined;
     const deadline = Date.now() + this.timeouts.readyTimeoutMs;
     for (;;) {
-      const woke = await condition(
+      const woke = await this.wait(
         () => readyOrFinal() || this.record.candidates.length > 0 || this.askBankNow,
         Math.max(deadline - Date.now(), 1),
+        'ready_to_confirm',
       );
       if (this.record.candidates.length > 0) await this.verifyCandidates();
       if (this.askBankNow) await this.pollStatus();
@@ -365,7 +616,9 @@ class Payout {
       if (this.record.view.sessionId !== undefined) return;
       let snapshot: SessionSnapshot;
       try {
-        snapshot = await this.banking.quickCalls.getSessionStatus({ sessionId });
+        snapshot = await this.call(this.banking.quickCalls.getSessionStatus, summaries.status(sessionId), {
+          sessionId,
+        });
       } catch (err) {
         recordEvent(this.record, now(), 'bank:status_unavailable', `${sessionId}: ${message(err)}`);
         continue;
@@ -392,6 +645,7 @@ class Payout {
       maskedAccount: this.record.view.recipientMaskedAccount,
       ready,
       policy: this.settings.policy,
+      velocity: this.velocity,
     });
     this.record.view.decision = decision;
     metricMeter
@@ -404,6 +658,7 @@ class Payout {
           ? decision.reason
           : undefined;
     recordEvent(this.record, now(), `policy:${decision.action}`, detail);
+    this.showDetails();
     return decision;
   }
 
@@ -414,10 +669,11 @@ class Payout {
     if (view.cancelRequest) return 'operator';
     if (decision.action !== 'await_approval') return undefined;
     this.goTo('awaiting_approval');
-    const answered = await condition(
+    const answered = await this.wait(
       () =>
         view.approval !== undefined || view.cancelRequest !== undefined || this.record.final !== undefined,
       this.timeouts.approvalTimeoutMs,
+      'an operator to approve or reject',
     );
     if (this.record.final) return 'finished';
     if (!answered) return 'approval_timeout';
@@ -430,7 +686,10 @@ class Payout {
   private async cancelSession(sessionId: string, reason: CancelReason): Promise<PayoutResult> {
     this.goTo('cancelling');
     try {
-      const after = await this.banking.sessionSteps.cancelPayout({ workflowId: this.workflowId, sessionId });
+      const after = await this.call(this.banking.sessionSteps.cancelPayout, summaries.cancel(sessionId), {
+        workflowId: this.workflowId,
+        sessionId,
+      });
       this.noteStep('cancel', after);
     } catch (err) {
       recordEvent(this.record, now(), 'bank:cancel_unanswered', message(err));
@@ -445,7 +704,10 @@ class Payout {
     this.goTo('confirming');
     this.confirmSent = true;
     try {
-      const after = await this.banking.sessionSteps.confirmPayout({ workflowId: this.workflowId, sessionId });
+      const after = await this.call(this.banking.sessionSteps.confirmPayout, summaries.confirm(sessionId), {
+        workflowId: this.workflowId,
+        sessionId,
+      });
       this.noteStep('confirm', after);
       // The bank refused our confirm and still waits for a decision: cancel, so nothing can move later.
       if (after.refusal && !this.record.final && classifySession(after).kind === 'awaiting_confirm')
@@ -460,9 +722,10 @@ class Payout {
         this.record.final !== undefined || this.record.view.bankSessionStatus === 'error';
       const deadline = Date.now() + this.timeouts.finishTimeoutMs;
       for (;;) {
-        const woke = await condition(
+        const woke = await this.wait(
           () => finalOrError() || this.askBankNow,
           Math.max(deadline - Date.now(), 1),
+          'payment_finished',
         );
         if (this.askBankNow) await this.pollStatus();
         if (finalOrError() || !woke || Date.now() >= deadline) break;
@@ -507,7 +770,8 @@ class Payout {
       if (satisfied()) return true;
       const wake = () =>
         satisfied() || (this.record.view.sessionId === undefined && this.record.candidates.length > 0);
-      if (await condition(wake, Math.min(interval, Math.max(deadline - Date.now(), 1)))) {
+      const pause = Math.min(interval, Math.max(deadline - Date.now(), 1));
+      if (await this.wait(wake, pause, undefined, summaries.pollBackoff(pause))) {
         if (satisfied()) return true;
         continue;
       }
@@ -522,7 +786,13 @@ class Payout {
     const sessionId = this.record.view.sessionId;
     if (!sessionId) return;
     try {
-      const snapshot = await this.banking.quickCalls.getSessionStatus({ sessionId });
+      const snapshot = await this.call(
+        this.banking.quickCalls.getSessionStatus,
+        summaries.status(sessionId),
+        {
+          sessionId,
+        },
+      );
       applySnapshot(this.record, snapshot);
       recordEvent(this.record, now(), 'bank:status', `${snapshot.status}/${snapshot.payout?.status ?? '-'}`);
       this.publishStep();
@@ -547,6 +817,50 @@ class Payout {
     return this.end(o.outcome, { cancelReason: o.cancelReason, errorCode: o.errorCode });
   }
 
+  /**
+   * 7. Self-employed: the money moved; the bank registers the receipt with the tax service. Poll for it until
+   * the deadline, then flag the payout (status, result, metric, error log) for an operator.
+   */
+  private async awaitReceipt(): Promise<void> {
+    const m = this.settings.methods;
+    const view = this.record.view;
+    if (!m || view.receipt || !view.sessionId) return this.noteReceipt();
+    view.outcome = 'succeeded';
+    this.goTo('awaiting_receipt');
+    const deadline = Date.now() + m.receiptDeadlineMs;
+    while (!view.receipt && Date.now() < deadline) {
+      const left = deadline - Date.now();
+      if (await condition(() => view.receipt !== undefined, Math.min(m.receiptPollIntervalMs, left))) break;
+      try {
+        const snapshot = await this.banking.quickCalls.getSessionStatus({ sessionId: view.sessionId });
+        if (snapshot.payout?.receipt) view.receipt = snapshot.payout.receipt;
+      } catch (err) {
+        recordEvent(this.record, now(), 'bank:status_unavailable', message(err));
+      }
+    }
+    this.noteReceipt();
+  }
+
+  private noteReceipt(): void {
+    const view = this.record.view;
+    if (view.receipt) {
+      recordEvent(this.record, now(), 'receipt:issued', view.receipt.id);
+      return;
+    }
+    view.receiptMissing = true;
+    recordEvent(this.record, now(), 'receipt:missing');
+    metricMeter
+      .createCounter(
+        'payout_receipts_missing',
+        'payouts',
+        'Self-employed payouts without a receipt by the deadline',
+      )
+      .add(1);
+    log.error('self-employed payout has no receipt by the deadline: an operator must follow up', {
+      sessionId: view.sessionId,
+    });
+  }
+
   /** The bank never gave a final word: an operator must check with Bank 131; never retried automatically. */
   private endUnknown(): Promise<PayoutResult> {
     return this.end('unknown', {
@@ -558,8 +872,11 @@ class Payout {
     outcome: PayoutResult['outcome'],
     extra: { cancelReason?: CancelReason; errorCode?: string },
   ): Promise<PayoutResult> {
+    if (outcome === 'succeeded' && this.input.request.recipient.kind === 'selfEmployed')
+      await this.awaitReceipt();
     const result = settle(this.record, now(), outcome, extra);
     this.publishStep();
+    this.showDetails();
     this.finishedCounter.add(1, { outcome: result.outcome });
     // The one info line per payout (steps log at debug); not written while replaying, no command.
     log.info('payout finished', {
@@ -569,8 +886,16 @@ class Payout {
       errorCode: result.errorCode,
     });
     if (outcome === 'unknown') log.error('payout outcome unknown: an operator must check with Bank 131', {});
+    if (this.settings?.backendCallbacks && patched('backend-callbacks')) await this.notifyBackend(result);
     await condition(allHandlersFinished);
     return result;
+  }
+
+  /** Tells the backend the outcome: a child that outlives this workflow delivers it, so nothing here waits. */
+  private async notifyBackend(result: PayoutResult): Promise<void> {
+    const event = payoutFinishedEvent(this.workflowId, this.input.request, result, this.record.view.returns);
+    const started = await startBackendCallback(event);
+    this.record.view.callbacks = [...(this.record.view.callbacks ?? []), started];
   }
 
   // ---- search attributes ----
@@ -578,6 +903,27 @@ class Payout {
   private goTo(step: PayoutStep): void {
     setStep(this.record, now(), step);
     this.publishStep();
+    this.showDetails();
+  }
+
+  /** The UI's current details: no command, so no patch; shown decoded through the codec server. */
+  private showDetails(): void {
+    setCurrentDetails(currentDetails(this.record.view, this.settings?.timeouts));
+  }
+
+  /** An activity call, with its summary for the UI once the payout runs with summaries. */
+  private call<I, R>(
+    fn: ((input: I) => Promise<R>) & { executeWithOptions(o: ActivityOptions, args: [I]): Promise<R> },
+    summary: string,
+    input: I,
+  ): Promise<R> {
+    return this.withSummaries ? fn.executeWithOptions({ summary }, [input]) : fn(input);
+  }
+
+  /** A wait with a timeout; its timer says what it waits for in the UI. */
+  private wait(fn: () => boolean, ms: number, what: string | undefined, summary?: string): Promise<boolean> {
+    if (!this.withSummaries) return condition(fn, ms);
+    return condition(fn, ms, { summary: summary ?? summaries.waitFor(what ?? 'the bank', ms) });
   }
 
   private publishStep(): void {

@@ -21,6 +21,7 @@ export function createBaselineActivities(client: Client, signalDelayMs = 0) {
   };
   return {
     loadSettings: () => Promise.resolve({ timeoutMs: 30 * 60_000 }),
+    claim: () => Promise.resolve('claimed'),
     tokenize: () => Promise.resolve('token'),
     tokenInfo: () => Promise.resolve('masked'),
     init: () => {

@@ -23,7 +23,9 @@ import { AesGcmPayloadCodec, parseCodecKeys } from '../../codec/aes-gcm-codec';
 import { AUTH_DISABLED_FOR_LOCAL_DEV, startCodecServer, type RunningCodecServer } from '../../codec/server';
 import { PROJECT_ROOT } from '../../config/local-demo';
 import type { Logger } from '../../observability/logger';
+import { freePort } from '../dev-server';
 import { findOnPath, isExecutable, projectToolDir, userCacheToolDir } from '../tools';
+import { startUiProxy, type UiProfile, type UiProxy } from './ui-proxy';
 
 /** The one place the UI version is pinned; test/unit/cluster-ui.test.ts keeps docker-compose.yml in step. */
 export const TEMPORAL_UI_VERSION = 'v2.42.1';
@@ -110,6 +112,11 @@ export interface UiConfigOptions {
   /** Origins the UI is opened from; default http://<host>:<port> and http://localhost:<port>. */
   origins?: string[];
   tls?: UiTlsOptions;
+  /**
+   * Hide and refuse the UI's write actions (ui-server's disableWriteActions: every non-GET API call but
+   * queries answers 405). A convenience for a read-only operator; the frontend's authorizer is the control.
+   */
+  disableWriteActions?: boolean;
 }
 
 /** The fields of ui-server's config.Config this stack sets (yaml tags of server/config/config.go at v2.42.1). */
@@ -133,6 +140,7 @@ export interface UiServerConfig {
   };
   auth: { enabled: boolean };
   codec: { endpoint: string; passAccessToken: boolean; includeCredentials: boolean };
+  disableWriteActions: boolean;
   forwardHeaders: string[];
   hideLogs: boolean;
 }
@@ -181,6 +189,7 @@ export function uiConfig(opts: UiConfigOptions): UiServerConfig {
     },
     auth: { enabled: false },
     codec: { endpoint: opts.codecEndpoint.replace(/\/+$/, ''), passAccessToken, includeCredentials: false },
+    disableWriteActions: opts.disableWriteActions ?? false,
     forwardHeaders: [],
     hideLogs: false,
   };
@@ -237,13 +246,30 @@ export interface ClusterUiOptions {
   uiPort?: number;
   codecPort?: number;
   tls?: UiTlsOptions;
+  /**
+   * On the mTLS + JWT cluster: the operator credential the UI acts as. The UI server then listens on a free
+   * loopback port and the authenticating front (harness/cluster/ui-proxy.ts) takes uiPort, adding that
+   * profile's JWT to every call. Without it the UI's API calls carry no token and the authorizer refuses them.
+   */
+  operator?: {
+    profile: UiProfile;
+    /** The profile's JWT file (secrets/temporal/<profile>.jwt). */
+    tokenFile: string;
+    /** Keep the UI's write buttons for operator-read too (default: hidden, disableWriteActions). */
+    showWriteActions?: boolean;
+  };
   logger: Logger;
   log?: (line: string) => void;
   startupTimeoutMs?: number;
 }
 
 export interface ClusterUi {
+  /** Where operators open the UI: the authenticating front when `operator` was given, else the UI server. */
   url: string;
+  /** The UI server itself (no token added). Equals url without `operator`. */
+  serverUrl: string;
+  /** The operator credential the UI acts as; undefined without `operator`. */
+  profile?: UiProfile;
   codecUrl: string;
   configFile: string;
   logFile: string;
@@ -288,6 +314,10 @@ export async function startClusterUi(opts: ClusterUiOptions): Promise<ClusterUi>
     throw new Error(
       `the codec server decrypts payloads; without CODEC_SERVER_AUTH_TOKEN it may listen on loopback only, not ${host}`,
     );
+  if (opts.operator && !isLoopback(host))
+    throw new Error(
+      `the UI front acts as ${opts.operator.profile} for whoever reaches it: loopback only, not ${host}`,
+    );
   const binary = resolveUiServer(log);
   const uiPort = opts.uiPort ?? DEFAULT_UI_PORT;
   if (uiPort === 0) throw new Error('uiPort 0: pick the port first (harness/dev-server.ts freePort)');
@@ -302,20 +332,25 @@ export async function startClusterUi(opts: ClusterUiOptions): Promise<ClusterUi>
     port: opts.codecPort ?? DEFAULT_CODEC_PORT,
   });
   let child: ChildProcess | undefined;
+  let front: UiProxy | undefined;
   const onExit = () => child?.kill('SIGKILL');
+  const operator = opts.operator;
   try {
+    // Behind the front the UI server takes another loopback port; the browser's origin stays uiPort's.
+    const serverPort = operator ? await freePort(host === '0.0.0.0' ? '127.0.0.1' : host) : uiPort;
     const configDir = path.join(opts.dataDir, 'ui');
     const configFile = writeUiConfig(
       configDir,
       uiConfig({
         temporalAddress: opts.temporalAddress,
         host,
-        port: uiPort,
+        port: serverPort,
         namespace: opts.namespace,
         codecEndpoint: codec.url,
         codecPassAccessToken: opts.codecPassAccessToken,
         origins,
         tls: opts.tls,
+        disableWriteActions: operator?.profile === 'operator-read' && !operator.showWriteActions,
       }),
     );
     const logFile = path.join(opts.dataDir, 'logs', 'ui.log');
@@ -326,9 +361,9 @@ export async function startClusterUi(opts: ClusterUiOptions): Promise<ClusterUi>
     child = started;
     process.once('exit', onExit);
     const exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
-    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${uiPort}`;
+    const serverUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${serverPort}`;
     const deadline = Date.now() + (opts.startupTimeoutMs ?? 30_000);
-    while (!(await answers(`${url}/api/v1/settings`))) {
+    while (!(await answers(`${serverUrl}/api/v1/settings`))) {
       if (started.exitCode !== null || started.signalCode !== null) {
         const tail = existsSync(logFile)
           ? readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n')
@@ -340,18 +375,31 @@ export async function startClusterUi(opts: ClusterUiOptions): Promise<ClusterUi>
       }
       if (Date.now() > deadline)
         throw new Error(
-          `temporal-ui-server not answering at ${url} after ${opts.startupTimeoutMs ?? 30_000}ms`,
+          `temporal-ui-server not answering at ${serverUrl} after ${opts.startupTimeoutMs ?? 30_000}ms`,
         );
       await new Promise((r) => setTimeout(r, 200));
     }
+    if (operator) {
+      front = await startUiProxy({
+        target: serverUrl,
+        tokenFile: operator.tokenFile,
+        profile: operator.profile,
+        host,
+        port: uiPort,
+      });
+    }
+    const running = front;
     return {
-      url,
+      url: running?.url ?? serverUrl,
+      serverUrl,
+      profile: running?.profile,
       codecUrl: codec.url,
       configFile,
       logFile,
       process: started,
       stop: async () => {
         process.removeListener('exit', onExit);
+        await running?.close();
         if (started.exitCode === null && started.signalCode === null) {
           started.kill('SIGTERM');
           const timer = setTimeout(() => started.kill('SIGKILL'), 5_000);
@@ -363,6 +411,7 @@ export async function startClusterUi(opts: ClusterUiOptions): Promise<ClusterUi>
     };
   } catch (err) {
     process.removeListener('exit', onExit);
+    await front?.close();
     child?.kill('SIGKILL');
     await codec.close();
     throw err;

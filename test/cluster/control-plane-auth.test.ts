@@ -20,7 +20,14 @@ import {
 import type { LocalStack } from '../../harness/local-stack';
 import { PayoutsClient } from '../../client/payouts';
 import { payoutWorkflowId } from '../../policy/payout-request';
-import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId, waitFor } from '../helpers/stack';
+import {
+  accountRequest,
+  FAST_SETTINGS,
+  startTestStack,
+  TEST_CODEC_KEYS,
+  uniquePayoutId,
+  waitFor,
+} from '../helpers/stack';
 import { clusterCertsDir } from '../helpers/temporal-credentials';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -179,7 +186,11 @@ describe('distinct credentials per process', () => {
   let writer: PayoutsClient;
   beforeAll(async () => {
     // backend, gateway and worker each connect with their own certificate and token (test/helpers/stack.ts)
-    stack = await startTestStack();
+    // The approval test spawns the payout CLI three times while the payout waits: FAST_SETTINGS' 2 s approval
+    // window ran out first on a loaded machine (the payout was `cancelled` by its timeout before `status`).
+    stack = await startTestStack({
+      settings: { ...FAST_SETTINGS, timeouts: { ...FAST_SETTINGS.timeouts, approvalTimeoutMs: 120_000 } },
+    });
     expect(stack.temporalCredentials?.worker?.apiKey).toBe(
       readFileSync(creds.clients.worker.token, 'utf8').trim(),
     );
@@ -241,7 +252,10 @@ describe('distinct credentials per process', () => {
       listed.push(w.workflowId);
     expect(listed).toEqual([payoutWorkflowId(payoutId)]);
 
-    await expectDenied(() => reader.approve(payoutId, { by: 'eve', comment: 'read-only' }), 'approve Update');
+    await expectDenied(
+      () => reader.asOperator('eve').approve(payoutId, { comment: 'read-only' }),
+      'approve Update',
+    );
     await expectDenied(
       () => readClient.workflow.getHandle(payoutWorkflowId(payoutId)).signal('bank131Webhook', {}),
       'signal',
@@ -258,7 +272,7 @@ describe('distinct credentials per process', () => {
     expect((await reader.getPayout(payoutId)).state.step).toBe('awaiting_approval');
 
     // The payout CLI, configured only by Temporal's environment configuration (a profile per operator role)
-    const asRead = await payoutCli('operator-read', ['status', payoutId]);
+    const asRead = await payoutCli('operator-read', ['status', payoutId, '--json']);
     expect(asRead.status, asRead.stderr).toBe(0);
     expect((JSON.parse(asRead.stdout) as { state: { step: string } }).state.step).toBe('awaiting_approval');
     const refused = await payoutCli('operator-read', ['approve', payoutId, '--by', 'eve']);
@@ -275,7 +289,10 @@ describe('distinct credentials per process', () => {
     expect(approved.status, approved.stderr).toBe(0);
     expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
     // and the SDK with the write credential is let in too (the payout is finished: refused as such, not denied)
-    const late = await writer.approve(payoutId, { by: 'bob' }).catch((err: unknown) => err);
+    const late = await writer
+      .asOperator('bob')
+      .approve(payoutId)
+      .catch((err: unknown) => err);
     expect(deniedCode(late)).toBeUndefined();
   });
 });

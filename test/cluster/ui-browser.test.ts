@@ -2,7 +2,9 @@
  * What an operator sees on the production topology: the Temporal UI that `npm run cluster` starts
  * (harness/cluster/ui.ts: temporal-ui-server at compose's version, pointed at the cluster's frontend, the codec
  * server as its codec endpoint), in a real headless Chromium, finds a payout that ran on the cluster and shows
- * its input decrypted through the codec server, while the cluster stores it encrypted.
+ * its input decrypted through the codec server, while the cluster stores it encrypted. On the mTLS + JWT cluster
+ * (the default) the browser goes through the authenticating front as operator-read, as `npm run cluster` sets
+ * it up; with CLUSTER_INSECURE=1 it talks to the UI server directly.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,12 +13,14 @@ import { METADATA_ENCODING_KEY } from '@temporalio/common';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ENCRYPTED_ENCODING } from '../../codec/aes-gcm-codec';
+import { FRONTEND_SERVER_NAME, readTemporalCredentials } from '../../harness/certs';
 import { startClusterUi, type ClusterUi } from '../../harness/cluster/ui';
 import { freePort } from '../../harness/dev-server';
 import type { LocalStack } from '../../harness/local-stack';
 import { createLogger } from '../../observability/logger';
 import { payoutWorkflowId } from '../../policy/payout-request';
 import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
+import { clusterCertsDir } from '../helpers/temporal-credentials';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS = path.resolve(__dirname, '../../test-results');
@@ -32,8 +36,19 @@ beforeAll(async () => {
     throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
   }
   stack = await startTestStack(); // a worker and gateway on the cluster (temporalAddress from the global setup)
+  const certsDir = clusterCertsDir();
+  const creds = certsDir ? readTemporalCredentials(certsDir) : undefined;
   ui = await startClusterUi({
     temporalAddress: inject('temporalAddress'),
+    ...(creds && {
+      tls: {
+        caFile: creds.serverCa,
+        certFile: creds.clients['operator-read'].cert,
+        keyFile: creds.clients['operator-read'].key,
+        serverName: FRONTEND_SERVER_NAME,
+      },
+      operator: { profile: 'operator-read' as const, tokenFile: creds.clients['operator-read'].token },
+    }),
     dataDir,
     codecKeys: TEST_CODEC_KEYS,
     uiPort: await freePort(),
@@ -76,6 +91,12 @@ describe('Temporal UI on the cluster', () => {
     expect(Buffer.from(input?.data ?? []).toString('latin1')).not.toContain(ACCOUNT);
 
     const page = await browser.newPage({ viewport: { width: 1440, height: 1800 } });
+    // On the mTLS + JWT cluster every UI API call needs the operator's token: none may come back refused.
+    const refusedApiCalls: string[] = [];
+    page.on('response', (res) => {
+      if (res.url().startsWith(`${ui.url}/api/`) && (res.status() === 401 || res.status() === 403))
+        refusedApiCalls.push(`${res.status()} ${res.url()}`);
+    });
     const decodes: number[] = [];
     page.on('response', (res) => {
       if (res.url().startsWith(ui.codecUrl) && res.url().endsWith('/decode')) decodes.push(res.status());
@@ -93,6 +114,7 @@ describe('Temporal UI on the cluster', () => {
     expect(await page.content()).toContain(ACCOUNT);
     expect(decodes.length).toBeGreaterThan(0);
     expect(decodes.every((status) => status === 200)).toBe(true);
+    expect(refusedApiCalls).toEqual([]);
     await page.close();
   });
 });

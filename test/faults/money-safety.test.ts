@@ -65,6 +65,8 @@ interface Run {
   workflowId: string;
   scenario: ScenarioName;
   faults: { endpoint: string; kind: FaultKind; afterProcessing: boolean }[];
+  /** Paid by SBP (phone + bank ID) instead of an account. */
+  sbp?: boolean;
   result?: PayoutResult;
   state?: PayoutState;
 }
@@ -87,7 +89,15 @@ function plan(random: () => number): Omit<Run, 'payoutId' | 'workflowId'> {
 async function runPayout(run: Run): Promise<void> {
   stack.simulator.setScenario(run.workflowId, run.scenario);
   for (const f of run.faults) stack.simulator.injectFault({ ...f, times: 1, workflowId: run.workflowId });
-  await stack.payouts.startPayout(accountRequest(run.payoutId));
+  const request = accountRequest(run.payoutId);
+  await stack.payouts.startPayout(
+    run.sbp
+      ? {
+          ...request,
+          recipient: { kind: 'sbp', phone: '79680000000', bankId: '100000000069', fullName: 'Иванов Иван' },
+        }
+      : request,
+  );
   run.result = await stack.payouts.result(run.payoutId);
   run.state = (await stack.payouts.getPayout(run.payoutId)).state;
 }
@@ -143,9 +153,11 @@ async function webhookAccountedFor(run: Run, body: unknown, inboxKeys: Map<strin
 describe('money safety', () => {
   it(`${PAYOUTS} payouts: random wire variants × faults × webhook orders and replays, checked against the bank's books`, async () => {
     const random = seededRandom(SEED);
-    const runs: Run[] = Array.from({ length: PAYOUTS }, () => {
+    const runs: Run[] = Array.from({ length: PAYOUTS }, (_, i) => {
       const payoutId = uniquePayoutId('safety');
-      return { payoutId, workflowId: payoutWorkflowId(payoutId), ...plan(random) };
+      // Every fourth payout goes by SBP (issue 15), chosen by index so the seeded draws stay the same.
+      const sbp = i % 4 === 3;
+      return { payoutId, workflowId: payoutWorkflowId(payoutId), ...plan(random), sbp };
     });
 
     let next = 0;
@@ -174,7 +186,7 @@ describe('money safety', () => {
       }
       const bank = ledger.summaryFor(run.workflowId);
       const moved = ledger.moneyMoved(run.workflowId);
-      const where = `${run.payoutId} [${run.scenario}; ${run.faults.map((f) => `${f.endpoint}:${f.kind}${f.afterProcessing ? '+' : ''}`).join(',')}] → ${outcome}, bank: ${moved}, confirms ${bank.confirmsProcessed}`;
+      const where = `${run.payoutId} [${run.sbp ? 'sbp; ' : ''}${run.scenario}; ${run.faults.map((f) => `${f.endpoint}:${f.kind}${f.afterProcessing ? '+' : ''}`).join(',')}] → ${outcome}, bank: ${moved}, confirms ${bank.confirmsProcessed}`;
       if (bank.confirmsProcessed > 1) violations.push(`${where}: confirmed twice`);
       if (ledger.sessionsCreated(run.workflowId) > 1) violations.push(`${where}: a second session`);
       if ((outcome === 'succeeded') !== (moved === 'yes'))

@@ -55,6 +55,7 @@ export async function startGatewayFixture(
     temporal: { ...gatewayOptions, namespace: 'default', taskQueue, codecKeys: '' },
     host: '127.0.0.1',
     port: 0,
+    internalPort: 0,
     ...overrides,
     ...more,
   });

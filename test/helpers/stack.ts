@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { inject } from 'vitest';
 import { Bank131Client } from '../../bank131/client';
-import type { PayoutSettings } from '../../policy/settings';
+import type { MethodSettings, PayoutSettings } from '../../policy/settings';
 import { loadPayoutSettings } from '../../config';
 import { demoPayoutRequest } from '../../harness/demo-payout';
 import { testStackCredentials } from './temporal-credentials';
@@ -25,6 +25,18 @@ export const FAST_SETTINGS: PayoutSettings = {
     reconcileMaxDurationMs: 4_000,
     bankCallTimeoutMs: 5_000,
   },
+};
+
+/** Payout methods (issue 15) at test speed: a stack passes `{ ...FAST_SETTINGS, methods: FAST_METHODS }`. */
+export const FAST_METHODS: MethodSettings = {
+  sbpVerification: true,
+  sbpVerificationTimeoutMs: 3_000,
+  balanceCheck: true,
+  fundsWaitInitialIntervalMs: 200,
+  fundsWaitMaxIntervalMs: 500,
+  fundsWaitMaxDurationMs: 3_000,
+  receiptDeadlineMs: 1_500,
+  receiptPollIntervalMs: 300,
 };
 
 /** The test stack; `simulator` options are merged over these fast defaults, the rest replace them. */

@@ -3,7 +3,12 @@
  * cluster (TEMPORAL_TARGET=cluster) with the credentials it generated, one per process as in production.
  */
 import { inject } from 'vitest';
-import { connectionOptionsFor, readTemporalCredentials, type CredentialName } from '../../harness/certs';
+import {
+  connectionOptionsFor,
+  readTemporalCredentials,
+  stackCredentialsFrom,
+  type CredentialName,
+} from '../../harness/certs';
 import type { StackProcess, TemporalCredential } from '../../harness/local-stack';
 
 /** Set by test/setup/cluster-global-setup.ts only. */
@@ -20,11 +25,5 @@ export function testConnectionOptions(credential: CredentialName, address = inje
 /** The local stack's per-process credentials (harness/local-stack.ts), or none for the dev server. */
 export function testStackCredentials(): Partial<Record<StackProcess, TemporalCredential>> | undefined {
   const dir = clusterCertsDir();
-  if (!dir) return undefined;
-  const creds = readTemporalCredentials(dir);
-  const pick = (name: CredentialName): TemporalCredential => {
-    const { tls, apiKey } = connectionOptionsFor(creds, name, '');
-    return { tls, apiKey };
-  };
-  return { backend: pick('backend'), gateway: pick('gateway'), worker: pick('worker') };
+  return dir ? stackCredentialsFrom(readTemporalCredentials(dir)) : undefined;
 }

@@ -85,7 +85,7 @@ describe('the wire format the real bank may use', () => {
       reason: /did not identify the recipient/,
     });
     expect(ledger().confirmsProcessed(wf)).toBe(0);
-    await stack.payouts.approve(payoutId, { by: 'alice', comment: 'checked with the bank' });
+    await stack.payouts.asOperator('alice').approve(payoutId, { comment: 'checked with the bank' });
     expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
     expect(ledger().confirmsProcessed(wf)).toBe(1);
   });

@@ -26,11 +26,15 @@ let stack: LocalStack;
 let worker: ChildService | undefined;
 let gateway: ChildService | undefined;
 let gatewayUrl: string;
+/** The gateway's internal port: /metrics and /readyz are not on the public one. */
+let gatewayInternalUrl: string;
 let workerMetricsUrl: string;
 
 beforeAll(async () => {
   const gatewayPort = await freePort();
   const metricsPort = await freePort();
+  const gatewayInternalPort = await freePort();
+  gatewayInternalUrl = `http://127.0.0.1:${gatewayInternalPort}`;
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   workerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   stack = await startTestStack({
@@ -39,7 +43,7 @@ beforeAll(async () => {
     webhookUrl: `${gatewayUrl}/webhooks/bank131`,
   });
   [gateway, worker] = await Promise.all([
-    spawnGateway(stack, gatewayPort),
+    spawnGateway(stack, gatewayPort, { GATEWAY_INTERNAL_PORT: String(gatewayInternalPort) }),
     spawnWorker(stack, inject('workflowBundlePath'), { WORKER_METRICS_PORT: String(metricsPort) }),
   ]);
 });
@@ -105,7 +109,7 @@ describe('dashboard and alerts against the real exporters', () => {
     const exported = await waitFor(async () => {
       const names = new Set([
         ...(await scrapedMetricNames(workerMetricsUrl)),
-        ...(await scrapedMetricNames(`${gatewayUrl}/metrics`)),
+        ...(await scrapedMetricNames(`${gatewayInternalUrl}/metrics`)),
       ]);
       // the returns workflow's counter lands with its workflow task
       return names.has('payout_returns') ? names : undefined;
@@ -115,7 +119,7 @@ describe('dashboard and alerts against the real exporters', () => {
     // The visibility-backed gauges really count: the return just attached is among the returned payouts.
     await waitFor(
       async () => {
-        const text = await (await fetch(`${gatewayUrl}/metrics`)).text();
+        const text = await (await fetch(`${gatewayInternalUrl}/metrics`)).text();
         const returned = /^payouts_needing_operator\{reason="returned"\} (\d+)/m.exec(text);
         const waiting = /^payouts_waiting\{step="awaiting_ready"\} \d+/m.test(text);
         return returned && Number(returned[1]) >= 1 && waiting ? true : undefined;

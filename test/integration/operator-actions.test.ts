@@ -3,10 +3,12 @@
  * awaiting approval. The first decision wins, the second is refused with a clear error, and what the
  * operator was told always agrees with what happened to the money.
  */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payoutWorkflowId } from '../../policy/payout-request';
-import { PayoutActionRejectedError } from '../../client/payouts';
-import type { LocalStack } from '../../harness/local-stack';
+import { OperatorIdentityError, PayoutActionRejectedError } from '../../client/payouts';
+import { LOCAL_BACKEND_IDENTITY, type LocalStack } from '../../harness/local-stack';
+import { approveUpdate, cancelUpdate, type OperatorAction } from '../../workflows/messages';
 import { accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
 
 let stack: LocalStack;
@@ -32,8 +34,8 @@ describe('operator decisions', () => {
     const ids = await Promise.all(Array.from({ length: 5 }, () => awaitingApproval('race')));
     for (const payoutId of ids) {
       const [approve, reject] = await Promise.allSettled([
-        stack.payouts.approve(payoutId, { by: 'alice' }),
-        stack.payouts.reject(payoutId, { by: 'bob' }),
+        stack.payouts.asOperator('alice').approve(payoutId),
+        stack.payouts.asOperator('bob').reject(payoutId),
       ]);
       const won = [approve, reject].filter((r) => r.status === 'fulfilled');
       const lost = [approve, reject].filter((r) => r.status === 'rejected');
@@ -56,15 +58,68 @@ describe('operator decisions', () => {
 
   it('a cancel after an approval is refused, and an approval after a cancel request too', async () => {
     const approved = await awaitingApproval('approve-then-cancel');
-    await stack.payouts.approve(approved, { by: 'alice' });
-    await expect(stack.payouts.cancel(approved, { by: 'carol' })).rejects.toThrow(
+    await stack.payouts.asOperator('alice').approve(approved);
+    await expect(stack.payouts.asOperator('carol').cancel(approved)).rejects.toThrow(
       /already decided: approved by alice|can only be cancelled before it is confirmed|already finished/,
     );
     const cancelled = await awaitingApproval('cancel-then-approve');
-    await stack.payouts.cancel(cancelled, { by: 'carol' });
-    await expect(stack.payouts.approve(cancelled, { by: 'alice' })).rejects.toBeInstanceOf(
+    await stack.payouts.asOperator('carol').cancel(cancelled);
+    await expect(stack.payouts.asOperator('alice').approve(cancelled)).rejects.toBeInstanceOf(
       PayoutActionRejectedError,
     );
     expect((await stack.payouts.result(cancelled)).cancelReason).toBe('operator');
+  });
+});
+
+describe('operator identity', () => {
+  it('an Update sent without the client, with a missing or blank identity, is refused by the workflow', async () => {
+    const payoutId = await awaitingApproval('no-identity');
+    const handle = stack.client.workflow.getHandle(payoutWorkflowId(payoutId));
+    for (const action of [{}, { by: '' }, { by: '   ' }, { by: 'alice\u0000' }] as OperatorAction[]) {
+      const refused = await handle.executeUpdate(approveUpdate, { args: [action] }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((refused as WorkflowUpdateFailedError).cause?.message).toMatch(
+        /operator must be identified|control characters/,
+      );
+    }
+    const cancel = await handle.executeUpdate(cancelUpdate, { args: [{ by: ' ' }] }).catch((e: unknown) => e);
+    expect((cancel as WorkflowUpdateFailedError).cause?.message).toMatch(/operator must be identified/);
+    // Nothing was decided: a real operator still can.
+    const view = await stack.payouts.asOperator('alice').approve(payoutId);
+    expect(view.approval).toMatchObject({ decision: 'approved', by: 'alice' });
+  });
+
+  it('the client sends its configured identity, and refuses to act without one', async () => {
+    const payoutId = await awaitingApproval('client-identity');
+    await expect(stack.payouts.asOperator('').reject(payoutId)).rejects.toBeInstanceOf(OperatorIdentityError);
+    const view = await stack.payouts.asOperator('bob@ops').reject(payoutId, { comment: 'not ours' });
+    expect(view.approval).toMatchObject({ decision: 'rejected', by: 'bob@ops', comment: 'not ours' });
+  });
+});
+
+describe('four-eyes rule', () => {
+  it('the identity that started a payout cannot approve it; another operator can', async () => {
+    const payoutId = await awaitingApproval('four-eyes');
+    const { state } = await stack.payouts.getPayout(payoutId);
+    expect(state.step).toBe('awaiting_approval');
+    // The stack's client started it, as LOCAL_BACKEND_IDENTITY; the same identity, in any case, is refused.
+    for (const starter of [LOCAL_BACKEND_IDENTITY, LOCAL_BACKEND_IDENTITY.toUpperCase()]) {
+      const refusal = stack.payouts.asOperator(starter).approve(payoutId);
+      await expect(refusal).rejects.toBeInstanceOf(PayoutActionRejectedError);
+      await expect(refusal).rejects.toThrow(/four-eyes rule: .* started this payout and cannot approve it/);
+    }
+    const view = await stack.payouts.asOperator('alice').approve(payoutId);
+    expect(view.approval).toMatchObject({ decision: 'approved', by: 'alice' });
+    expect((await stack.payouts.result(payoutId)).outcome).toBe('succeeded');
+    expect(stack.simulator.ledger.confirmsProcessed(payoutWorkflowId(payoutId))).toBe(1);
+  });
+
+  it('the starter may reject or cancel its own payout', async () => {
+    const payoutId = await awaitingApproval('four-eyes-reject');
+    await stack.payouts.reject(payoutId);
+    expect(await stack.payouts.result(payoutId)).toMatchObject({
+      outcome: 'cancelled',
+      cancelReason: 'approval_rejected',
+    });
   });
 });

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidPayoutRequestError, payoutWorkflowId } from '../../policy/payout-request';
-import { PayoutActionRejectedError, PayoutConflictError } from '../../client/payouts';
+import { OperatorIdentityError, PayoutActionRejectedError, PayoutConflictError } from '../../client/payouts';
 import type { LocalStack } from '../../harness/local-stack';
 import {
   accountRequest,
@@ -208,7 +208,9 @@ describe('payout workflow end to end', () => {
 
     it('confirms once approved', async () => {
       const payoutId = await startBig('approved');
-      const view = await stack.payouts.approve(payoutId, { by: 'alice', comment: 'checked the contract' });
+      const view = await stack.payouts
+        .asOperator('alice')
+        .approve(payoutId, { comment: 'checked the contract' });
       expect(view.approval).toMatchObject({ decision: 'approved', by: 'alice' });
       const result = await stack.payouts.result(payoutId);
       expect(result.outcome).toBe('succeeded');
@@ -218,7 +220,7 @@ describe('payout workflow end to end', () => {
 
     it('cancels when rejected', async () => {
       const payoutId = await startBig('rejected');
-      await stack.payouts.reject(payoutId, { by: 'bob' });
+      await stack.payouts.asOperator('bob').reject(payoutId);
       const result = await stack.payouts.result(payoutId);
       expect(result).toMatchObject({ outcome: 'cancelled', cancelReason: 'approval_rejected' });
       expect(ledgerOf(payoutId)).toMatchObject({ confirmsProcessed: 0, cancelsProcessed: 1 });
@@ -235,15 +237,15 @@ describe('payout workflow end to end', () => {
 
     it('lets an operator cancel while it waits, and refuses approval afterwards', async () => {
       const payoutId = await startBig('operator-cancel');
-      await stack.payouts.cancel(payoutId, { by: 'carol', comment: 'customer asked' });
+      await stack.payouts.asOperator('carol').cancel(payoutId, { comment: 'customer asked' });
       const result = await stack.payouts.result(payoutId);
       expect(result).toMatchObject({ outcome: 'cancelled', cancelReason: 'operator' });
-      await expectFinishedRefusal(stack.payouts.approve(payoutId, { by: 'alice' }), payoutId);
+      await expectFinishedRefusal(stack.payouts.asOperator('alice').approve(payoutId), payoutId);
     });
 
     it('refuses approval when the payout is not waiting for one', async () => {
       const { payoutId } = await run('no-approval-needed');
-      await expectFinishedRefusal(stack.payouts.approve(payoutId, { by: 'alice' }), payoutId);
+      await expectFinishedRefusal(stack.payouts.asOperator('alice').approve(payoutId), payoutId);
     });
   });
 
@@ -274,10 +276,10 @@ describe('payout workflow end to end', () => {
       );
     });
 
-    it('refuses an operator action without a name', async () => {
-      const refusal = stack.payouts.cancel('whatever', { by: ' ' });
-      await expect(refusal).rejects.toBeInstanceOf(PayoutActionRejectedError);
-      await expect(refusal).rejects.toThrow(/^the operator \(by\) must be named$/);
+    it('refuses an operator action from a client without an identity', async () => {
+      const refusal = stack.payouts.asOperator(' ').cancel('whatever');
+      await expect(refusal).rejects.toBeInstanceOf(OperatorIdentityError);
+      await expect(refusal).rejects.toThrow(/must be identified.*PAYOUT_OPERATOR_ID/);
     });
   });
 });

@@ -72,14 +72,32 @@ describe('Temporal Web UI', () => {
     await page.goto(`${uiUrl}/namespaces/default/workflows?query=${query}`, { waitUntil: 'networkidle' });
     await page.getByText(payoutWorkflowId(payoutId)).first().waitFor({ state: 'attached', timeout: 30_000 });
     mkdirSync(RESULTS, { recursive: true });
+
     await page.screenshot({ path: path.join(RESULTS, 'temporal-ui-search.png') });
     await page.goto(`${uiUrl}/namespaces/default/workflows/${payoutWorkflowId(payoutId)}`, {
       waitUntil: 'networkidle',
     });
     // The input card shows the payload decoded by the codec server: the account number is readable.
     await page.getByText('40817810099910004312').first().waitFor({ state: 'attached', timeout: 30_000 });
+    // The static summary, decoded through the codec server, heads the payout's page (UI 2.42's list has no
+    // summary column: list results carry no user metadata).
+    const summary = `1 500.00 RUB to 40817***4312 · payout ${payoutId}`;
+    await page.getByText(summary).first().waitFor({ state: 'attached', timeout: 30_000 });
+    // Activities carry their summaries in the timeline.
+    await page
+      .getByText(/confirm session ps_/)
+      .first()
+      .waitFor({ state: 'attached', timeout: 30_000 });
     await page.screenshot({ path: path.join(RESULTS, 'temporal-ui-payout.png'), fullPage: true });
+    // The README's picture (docs/images/temporal-ui-payout.jpg is a copy): header, input, timeline.
+    await page.screenshot({
+      path: path.join(RESULTS, 'temporal-ui-payout-readme.jpg'),
+      type: 'jpeg',
+      quality: 60,
+      clip: { x: 64, y: 0, width: 1376, height: 1080 },
+    });
     expect(await page.content()).toContain('40817810099910004312');
+    expect(await page.content()).toContain(summary);
     await page.close();
   });
 });

@@ -58,7 +58,7 @@ describe('gateway while Temporal is down, with the recording workflow', () => {
     const whileDown = await postWebhook(url, finished.raw, finished.signature);
     expect(whileDown.status).toBe(503);
     expect(whileDown.json).toEqual({ error: 'temporal_unavailable' });
-    expect((await fetch(`${gateway.url}/readyz`)).status).toBe(503);
+    expect((await fetch(`${gateway.internalUrl}/readyz`)).status).toBe(503);
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
 
     server = await startDevServer({ dbFilename, port });
@@ -69,7 +69,7 @@ describe('gateway while Temporal is down, with the recording workflow', () => {
       'a 200 for the retried webhook',
       60_000,
     );
-    expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${gateway.internalUrl}/readyz`)).status).toBe(200);
 
     const recorded = await client.workflow.getHandle(workflowId).query<Recorded>(recordedQuery);
     // The webhook acknowledged before the outage survived the restart; the retried one arrived once.

@@ -282,27 +282,37 @@ describe('POST /webhooks/bank131', () => {
   });
 
   it('echoes a request ID and answers health checks', async () => {
-    const res = await fetch(`${gateway.url}/readyz`, { headers: { 'x-request-id': 'abc-123' } });
+    const res = await fetch(`${gateway.internalUrl}/readyz`, { headers: { 'x-request-id': 'abc-123' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe('abc-123');
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
   });
 
   it('answers 503 with Connection: close to new webhooks once shutdown began', async () => {
-    const { app, beginShutdown } = createGatewayApp({ client, config: fixture.config(), logger, taskQueue });
+    const { app, internalApp, beginShutdown } = createGatewayApp({
+      client,
+      config: fixture.config(),
+      logger,
+      taskQueue,
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
+    const internal = internalApp.listen(0, '127.0.0.1');
+    await new Promise((r) => internal.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const internalBase = `http://127.0.0.1:${(internal.address() as { port: number }).port}`;
     const workflowId = await startRecorder();
     beginShutdown();
     const { raw, signature } = signed(readyWebhook(sessionId(), workflowId), bankKey.privateKeyPem);
     const res = await rawPost(`${base}/webhooks/bank131`, raw, signature).response;
     expect(res).toMatchObject({ status: 503, connection: 'close' });
     expect((await fetch(`${base}/healthz`)).status).toBe(503);
-    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    expect((await fetch(`${internalBase}/readyz`)).status).toBe(503);
     expect((await recorded(workflowId)).deliveries).toBe(0);
     server.closeAllConnections();
+    internal.closeAllConnections();
     await new Promise((r) => server.close(r));
+    await new Promise((r) => internal.close(r));
   });
 
   /** A gateway of its own with one webhook whose body is still arriving when close() is called. */
@@ -401,7 +411,7 @@ describe('GET /metrics', () => {
       expect((await postWebhook(ownUrl, refund.raw, refund.signature)).status).toBe(200);
       await client.workflow.getHandle(payoutReturnsWorkflowId(finished)).terminate('test done');
 
-      const text = await (await fetch(`${own.url}/metrics`)).text();
+      const text = await (await fetch(`${own.internalUrl}/metrics`)).text();
       expect(text).toMatch(/webhooks_total\{type="ready_to_confirm",status="200",outcome="signalled"\} 1\n/);
       expect(text).toMatch(/webhooks_total\{type="unknown",status="413",outcome="entity.too.large"\} 1\n/);
       expect(text).toMatch(/webhooks_total\{type="unknown",status="401",outcome="bad_signature"\} 4\n/);

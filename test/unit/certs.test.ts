@@ -56,8 +56,9 @@ describe('generated Temporal credentials', () => {
       worker: ['payouts-ns:write'],
       gateway: ['payouts-ns:write'],
       backend: ['payouts-ns:write'],
-      'operator-read': ['payouts-ns:read'],
-      'operator-write': ['payouts-ns:write'],
+      // temporal-system:read: the UI lists namespaces and reads cluster info, both cluster-scoped calls.
+      'operator-read': ['payouts-ns:read', 'temporal-system:read'],
+      'operator-write': ['payouts-ns:write', 'temporal-system:read'],
       admin: ['temporal-system:admin'],
     };
     for (const name of CREDENTIAL_NAMES) {

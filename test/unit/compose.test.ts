@@ -15,7 +15,7 @@ const composeText = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
 const compose = parse(composeText, { merge: true }) as {
   services: Record<
     string,
-    { environment?: Record<string, unknown>; profiles?: string[]; volumes?: string[] }
+    { environment?: Record<string, unknown>; profiles?: string[]; volumes?: string[]; ports?: string[] }
   >;
 };
 const envExample = readFileSync(path.join(root, '.env.example'), 'utf8');
@@ -62,7 +62,7 @@ describe('docker-compose.yml', () => {
       }
     });
 
-    it('scrapes the ports the worker and the gateway serve metrics on, with the alert rules loaded', () => {
+    it("scrapes the ports the worker and the gateway serve metrics on (the gateway's internal one), with the alert rules loaded", () => {
       const prometheus = readYaml('deploy/observability/prometheus/prometheus.yml') as {
         rule_files: string[];
         scrape_configs: { static_configs: { targets: string[] }[] }[];
@@ -71,8 +71,13 @@ describe('docker-compose.yml', () => {
       const env = (service: string, name: string) => String(compose.services[service]?.environment?.[name]);
       expect(targets).toEqual([
         `worker:${env('worker', 'WORKER_METRICS_PORT')}`,
-        `gateway:${env('gateway', 'GATEWAY_PORT')}`,
+        `gateway:${env('gateway', 'GATEWAY_INTERNAL_PORT')}`,
       ]);
+      // The internal port must be reachable on the compose network, yet never published.
+      expect(env('gateway', 'GATEWAY_INTERNAL_HOST')).toBe('0.0.0.0');
+      expect(compose.services.gateway?.ports ?? []).not.toContainEqual(
+        expect.stringContaining(env('gateway', 'GATEWAY_INTERNAL_PORT')),
+      );
       expect(compose.services.prometheus?.volumes).toContain(
         `./deploy/observability/prometheus/alerts.yml:${prometheus.rule_files[0]}:ro`,
       );

@@ -74,12 +74,27 @@ describe('production secrets', () => {
       CODEC_SERVER_AUTH_TOKEN: 'a'.repeat(12) + 'b'.repeat(20),
       BANK131_BASE_URL: 'https://proxy.bank131.ru',
       TEMPORAL_TLS: 'true',
+      PAYOUT_REGISTRY_DATABASE_URL: 'postgres://payouts:s3cret@db:5432/payouts',
     };
     expect(loadWorkerConfig(real).bank131.baseUrl).toBe('https://proxy.bank131.ru');
+    expect(loadWorkerConfig(real).registry.databaseUrl).toBe(real.PAYOUT_REGISTRY_DATABASE_URL);
     expect(loadGatewayConfig(real).temporal.codecKeys).toBe(real.PAYLOAD_CODEC_KEYS);
     expect(loadCodecServerConfig(real).authToken).toBe(real.CODEC_SERVER_AUTH_TOKEN);
     expect(
       loadWorkerConfig({ ...env, ALLOW_INSECURE_LOCAL_DEV: '1', PAYLOAD_CODEC_KEYS: '' }).bank131.baseUrl,
     ).toBe('http://simulator:8131');
+  });
+
+  it('the worker refuses to start without the payout registry, unless in local dev', () => {
+    const env = {
+      ...exampleEnv(),
+      PAYLOAD_CODEC_KEYS: generateCodecKeySpec(),
+      BANK131_BASE_URL: 'https://proxy.bank131.ru',
+    };
+    expect(problemsOf(() => loadWorkerConfig(env))).toMatch(/PAYOUT_REGISTRY_DATABASE_URL: must be set/);
+    expect(problemsOf(() => loadWorkerConfig({ ...env, PAYOUT_REGISTRY_DATABASE_URL: 'mysql://x' }))).toMatch(
+      /PAYOUT_REGISTRY_DATABASE_URL: must be a postgres:\/\/ URL/,
+    );
+    expect(loadWorkerConfig({ ...env, ALLOW_INSECURE_LOCAL_DEV: '1' }).registry.databaseUrl).toBeUndefined();
   });
 });

@@ -233,6 +233,10 @@ describe('payout state', () => {
   it('allows operator cancel only before confirming', () => {
     expect([...CANCELLABLE_STEPS]).toEqual([
       'starting',
+      'registering',
+      // Before init (issue 15): the SBP check and the wait for funds; nothing has been initiated.
+      'checking_recipient',
+      'awaiting_funds',
       'tokenizing',
       'initiating',
       'awaiting_ready',

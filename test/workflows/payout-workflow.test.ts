@@ -142,6 +142,24 @@ describe('payout workflow at the default settings (time-skipping)', () => {
     expect(defaults.timeouts.reconcileMaxDurationMs).toBe(72 * HOUR);
   });
 
+  it('a payout registry that stays unreachable: retried for 1 h, then failed with nothing sent to the bank', async () => {
+    const bank = new FakeBank({ amount: 150_000, name: 'registry-down' });
+    bank.onRegister = () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    };
+    const { result, state } = await runPayout(bank, async (handle) => {
+      await reachStep(handle, 'registering');
+    });
+    expect(result).toMatchObject({ outcome: 'failed', errorCode: 'registry_unavailable' });
+    expect(bank.counts()).toEqual({});
+    const attempts = bank.registryAttemptsAtMs;
+    expect(attempts.length).toBeGreaterThan(5);
+    const tried = attempts[attempts.length - 1]! - attempts[0]!;
+    expect(tried).toBeGreaterThan(HOUR - 2 * 60_000);
+    expect(tried).toBeLessThanOrEqual(HOUR);
+    expect(state.events.map((e) => e.kind)).toContain('registry:unavailable');
+  });
+
   it('cancels with approval_timeout when no operator answers within the approval timeout', async () => {
     const bank = new FakeBank({ amount: defaults.policy.approvalThreshold + 100, name: 'approval-timeout' });
     let readyAt = 0;
@@ -247,6 +265,30 @@ describe('payout workflow at the default settings (time-skipping)', () => {
       webhookDedupKey('payment_finished', bank.session('succeeded')),
     ]);
     expect(state.events.map((e) => e.kind)).toContain('webhook:ready_to_confirm:duplicate');
+  });
+});
+
+describe('balance before commitment (time-skipping)', () => {
+  it('a wallet that never covers the payout: awaiting_funds with backoff for 24 h, then insufficient_funds, nothing initiated', async () => {
+    const methods = defaults.methods!;
+    expect(methods).toMatchObject({
+      balanceCheck: true,
+      fundsWaitInitialIntervalMs: ms('1m'),
+      fundsWaitMaxIntervalMs: ms('30m'),
+      fundsWaitMaxDurationMs: ms('24h'),
+    });
+    const bank = new FakeBank({ amount: 150_000, name: 'no-funds' });
+    bank.walletBalance = 149_999;
+    const { result, state } = await runPayout(bank, (handle) => reachStep(handle, 'awaiting_funds'));
+    expect(result).toMatchObject({ outcome: 'cancelled', cancelReason: 'insufficient_funds' });
+    expect(bank.counts()).toEqual({});
+    const reads = bank.balanceReadsAtMs.map((t) => t - bank.balanceReadsAtMs[0]!);
+    // 1, 2, 4, 8, 16 min, then every 30 min, for 24 h.
+    expect(reads.slice(0, 7)).toEqual(
+      [0, 1, 3, 7, 15, 31, 61].map((m) => expect.closeTo(m * 60_000, -4) as unknown),
+    );
+    expect(reads.at(-1)).toBeGreaterThanOrEqual(ms('24h') - ms('30m'));
+    expect(state.funds).toMatchObject({ balance: 149_999, checks: reads.length });
   });
 });
 

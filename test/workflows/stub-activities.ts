@@ -7,7 +7,13 @@
  * can check how long the workflow waited, not only what it did.
  */
 import { Context } from '@temporalio/activity';
-import type { InitPayoutResult, PayoutActivities, SessionStepResult } from '../../activities/types';
+import type {
+  InitPayoutResult,
+  PayoutActivities,
+  RegisterPayoutInput,
+  RegisterPayoutResult,
+  SessionStepResult,
+} from '../../activities/types';
 import { maskAccount } from '../../bank131/accounts';
 import { webhookDedupKey, type SessionSnapshot } from '../../bank131/session';
 import { loadPayoutSettings } from '../../config';
@@ -48,6 +54,9 @@ let payouts = 0;
 export class FakeBank {
   readonly settings: PayoutSettings = defaultPayoutSettings();
   readonly calls: BankCall[] = [];
+  /** The wallet (`wallet/balance`); its reads are kept apart from `calls` (on the server's clock). */
+  walletBalance = Number.MAX_SAFE_INTEGER;
+  readonly balanceReadsAtMs: number[] = [];
   readonly workflowId: string;
   readonly request: PayoutRequest;
   readonly sessionId: string;
@@ -63,6 +72,13 @@ export class FakeBank {
   });
   /** What `session/confirm` answers (with a `refusal` when the bank did not accept it as sent). */
   onConfirm: (call: BankCall) => SessionStepResult = () => this.session('processing');
+  /** What the payout registry answers (throw for an unreachable registry); by default the recipient's first today. */
+  onRegister: (input: RegisterPayoutInput) => RegisterPayoutResult = (input) => ({
+    registry: 'recorded',
+    velocity: { count: 1, amount: input.velocity.amount },
+  });
+  /** When each registry attempt was scheduled, on the test server's clock. */
+  readonly registryAttemptsAtMs: number[] = [];
   /** What `session/cancel` answers. */
   onCancel: (call: BankCall) => SessionSnapshot = () => this.session('cancelled');
 
@@ -149,6 +165,12 @@ export class FakeBank {
   activities(): PayoutActivities {
     return {
       loadPayoutSettings: () => Promise.resolve(this.settings),
+      // The registry (not the bank). The real registry has its own tests against PostgreSQL
+      // (test/integration/payout-registry.test.ts).
+      registerPayout: (input) => {
+        this.registryAttemptsAtMs.push(Context.current().info.currentAttemptScheduledTimestampMs);
+        return Promise.resolve(this.onRegister(input));
+      },
       tokenizeAccount: (input) => {
         this.record('tokenize', input);
         return Promise.resolve({ token: this.token, maskedAccount: this.maskedAccount });
@@ -161,6 +183,13 @@ export class FakeBank {
       confirmPayout: (input) => Promise.resolve(this.onConfirm(this.record('confirm', input))),
       cancelPayout: (input) => Promise.resolve(this.onCancel(this.record('cancel', input))),
       getSessionStatus: (input) => Promise.resolve(this.onStatus(this.record('status', input))),
+      // Payout methods (issue 15): not part of these tests' call counts; by default the wallet covers any payout.
+      checkSbpBank: () => Promise.resolve({ listed: true }),
+      verifySbpRecipient: () => Promise.reject(new Error('no SBP in the workflow stub bank')),
+      getWalletBalance: ({ currency }) => {
+        this.balanceReadsAtMs.push(Context.current().info.currentAttemptScheduledTimestampMs);
+        return Promise.resolve({ amount: this.walletBalance, currency, readAt: new Date().toISOString() });
+      },
     };
   }
 }
