@@ -14,7 +14,8 @@ import {
   Bank131UnrecognisedAnswerError,
   RETRYABLE_BANK_CODES,
 } from '../bank131/errors';
-import { classifySession, initMetadata, toSessionSnapshot, type SessionSnapshot } from '../bank131/session';
+import { toSessionSnapshot } from '../bank131/session-read';
+import { classifySession, initMetadata, type SessionSnapshot } from '../bank131/session';
 import { initPayoutBody } from '../bank131/payout-details';
 import type { PayoutSettings } from '../policy/settings';
 import { methodActivities } from './methods';
@@ -201,7 +202,8 @@ function createBankActivities(deps: ActivityDeps): PayoutActivities {
         throw err;
       });
       const maskedAccount = result.maskedAccount ?? maskAccount(input.account);
-      logger.info({ workflowId: input.workflowId, maskedAccount }, 'account tokenized');
+      // Routine steps at debug: the workflow logs one line per payout when it ends (issue 14).
+      logger.debug({ workflowId: input.workflowId, maskedAccount }, 'account tokenized');
       return { token: result.token, maskedAccount };
     }),
 
@@ -244,7 +246,7 @@ function createBankActivities(deps: ActivityDeps): PayoutActivities {
               },
           `${input.workflowId}:init`,
         );
-        logger.info({ workflowId: input.workflowId, sessionId: session.id }, 'payout initiated');
+        logger.debug({ workflowId: input.workflowId, sessionId: session.id }, 'payout initiated');
         return { kind: 'initiated', session: toSessionSnapshot(session) };
       } catch (err) {
         if (err instanceof Bank131BusinessError && ALREADY_DONE_BANK_CODES.has(err.code)) {

@@ -11,7 +11,7 @@ import {
   Bank131BusinessError,
   Bank131UnrecognisedAnswerError,
 } from '../bank131/errors';
-import { toSessionSnapshot } from '../bank131/session';
+import { toSessionSnapshot } from '../bank131/session-read';
 import { FAILURE_TYPES, type PayoutActivities, type SbpBankCheck, type WalletBalance } from './types';
 
 type MethodActivities = Pick<PayoutActivities, 'checkSbpBank' | 'verifySbpRecipient' | 'getWalletBalance'>;

@@ -9,10 +9,7 @@
  */
 import { z } from 'zod';
 
-export const SESSION_STATUSES = ['created', 'in_progress', 'accepted', 'cancelled', 'error'] as const;
-export const PAYOUT_STATUSES = ['pending', 'in_progress', 'succeeded', 'failed'] as const;
-export type SessionStatus = (typeof SESSION_STATUSES)[number];
-export type BankPayoutStatus = (typeof PAYOUT_STATUSES)[number];
+export { PAYOUT_STATUSES, SESSION_STATUSES, type BankPayoutStatus, type SessionStatus } from './statuses';
 
 /** An integer, or a string holding one. */
 const int = z.union([

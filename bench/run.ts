@@ -1,57 +1,108 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--n 500] [--reps 3] [--target dev|cluster]`
+ * `npm run bench [-- --full | --scale | --quick | --smoke | --soak] [--n 500] [--reps 3] [--target dev|cluster]
+ *  [--payouts-only] [--write-docs] [--profile]`
  *
- * One run on one machine, against a real dev server: our payouts end to end (worker and gateway as their
- * own processes, the simulator with no artificial delay), the same-shaped baseline workflow (the engine's
- * ceiling), the gateway against a direct signal and against a bare Express handler, and the CPU and memory
- * our processes spend. Prints a table and writes bench/results/latest.json. Phases, in order: startBench,
- * measurePayouts, measureBaseline, measureSignalLatency, measureSaturation, then buildResults and printReport.
+ * One run on one machine, against a real Temporal server: our payouts end to end (worker and gateway as
+ * their own processes, the simulator with no artificial delay) and the same-shaped baseline workflow (the
+ * engine's own minimum) on its own worker process, repetition by repetition, so both meet the same server
+ * state. For each side: CPU per payout per process (from /proc), throughput, latency, and history events per
+ * run read back from the histories. Then the gateway: saturation, and signal p99 through it vs a direct
+ * signal at half the measured saturation. `--soak` runs 10 000 payouts and watches worker and gateway RSS.
+ * Prints a table, writes bench/results/latest.json and latest.md; `--full` (and `--write-docs`) also puts
+ * the table into docs/performance.md (`--soak` into its own section there).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ServiceError } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import sdkPackage from '@temporalio/worker/package.json';
 import autocannon from 'autocannon';
+import * as prettier from 'prettier';
 import { spawnGateway, spawnService, spawnWorker, type ChildService } from '../harness/child-services';
 import { demoPayoutRequest } from '../harness/demo-payout';
 import { loadPayoutSettings } from '../config';
+import { loadWorkerTuning, workerTuningEnv } from '../config/worker';
 import { startLocalStack, type LocalStack } from '../harness/local-stack';
 import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../harness/temporal-cli';
 import { loadPrivateKey, signBody } from '../bank131/signature';
 import { stackCredentials, startCluster, type Cluster } from '../harness/cluster/cluster';
 import { CLUSTER_SERVICES } from '../harness/cluster/config';
 import { freePort, startDevServer, type DevServer } from '../harness/dev-server';
+import { payoutWorkflowId } from '../policy/payout-request';
 import { workflowBundleSources } from '../workers/workflows-entry';
 import { readyToConfirmSignal, type WebhookSignal } from '../workflows/messages';
 import { summarizeCpuProfile } from './cpu-profile';
+import { historyEventCounts } from './history';
 import { processUsage, type ProcessUsage } from './process-usage';
-import { mapWithConcurrency, spread, summarize } from './stats';
+import {
+  compareHistories,
+  cpuPerPayoutMs,
+  growth,
+  renderMarkdown,
+  repeated,
+  replaceBetweenMarkers,
+  TARGETS,
+  type BenchReport,
+  type EventCounts,
+  type ScaleRow,
+} from './report';
+import { mapWithConcurrency, summarize } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
+    /** N = 100, 500 and 2 000, each repeated. */
+    scale: { type: 'boolean', default: false },
+    /** The documented measurement: --scale, the gateway phases, and the table written into the docs. */
+    full: { type: 'boolean', default: false },
+    /** 10 000 payouts; worker and gateway RSS after warm-up vs at the end. */
+    soak: { type: 'boolean', default: false },
     n: { type: 'string' },
+    /** Several N for a shorter scale run, e.g. `--ns 100,500` (the documented run is 100,500,2000). */
+    ns: { type: 'string' },
     reps: { type: 'string' },
+    /** Skip the gateway phases: for measuring a lever's CPU per payout quickly. */
+    'payouts-only': { type: 'boolean', default: false },
+    'write-docs': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     /** `cluster`: against the production-shaped cluster (harness/cluster) instead of the dev server. */
     target: { type: 'string', default: 'dev' },
   },
 });
 if (args.target !== 'dev' && args.target !== 'cluster') throw new Error('--target is dev or cluster');
-const profile = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
-const N = Number(args.n ?? { smoke: 10, quick: 100, full: 500 }[profile]);
-const REPS = Number(args.reps ?? { smoke: 1, quick: 3, full: 3 }[profile]);
-const SIGNALS = { smoke: 20, quick: 200, full: 500 }[profile];
-const CANNON_SECONDS = { smoke: 1, quick: 3, full: 10 }[profile];
+const profile = args.smoke ? 'smoke' : args.quick ? 'quick' : args.soak ? 'soak' : 'full';
+const SCALE = args.full || args.scale;
+const NS = args.ns
+  ? args.ns.split(',').map(Number)
+  : args.n
+    ? [Number(args.n)]
+    : SCALE
+      ? [100, 500, 2000]
+      : [{ smoke: 10, quick: 100, full: 500, soak: 10_000 }[profile]];
+const REPS = Number(args.reps ?? { smoke: 1, quick: 3, full: 3, soak: 1 }[profile]);
+const LATENCY_REPS = args.smoke ? 1 : 3;
+const LATENCY_SECONDS = { smoke: 1, quick: 3, full: 4, soak: 4 }[profile];
+const CANNON_SECONDS = { smoke: 1, quick: 3, full: 5, soak: 5 }[profile];
+const GATEWAY_PHASES = !args['payouts-only'] && !args.soak;
+/** The documented runs write their table into docs/performance.md: --full its main table, --soak its own. */
+const WRITE_DOCS = args.full || args.soak || args['write-docs'];
 const START_CONCURRENCY = 100;
 const SINK_WORKFLOWS = 50;
-const SATURATION_BODIES = 500;
+/**
+ * Distinct signed bodies for the saturation phase: the gateway delivers an identical body once per window and
+ * answers its copies without Temporal, so reused bodies would measure replays, not signals (the 500 reused
+ * bodies before made the gateway look 4x faster than Temporal accepts signals). Enough for ~3 000 req/s.
+ */
+const SATURATION_BODIES = 3000 * CANNON_SECONDS;
 const SATURATION_CONNECTIONS = 32;
+/** Histories read back per side to count events (all of them for small N). */
+const HISTORY_SAMPLE = 50;
+const SOAK_BATCH = 1000;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -97,21 +148,33 @@ async function timedBatch(
   } finally {
     await Promise.all(ends);
   }
-  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} of ${n} runs failed`);
+  if (failures.length > 0) {
+    // Say what failed: the first run's error and how many share each message.
+    const byMessage = new Map<string, number>();
+    for (const f of failures) {
+      const m = (f instanceof Error ? `${f.name}: ${f.message}` : String(f)).slice(0, 200);
+      byMessage.set(m, (byMessage.get(m) ?? 0) + 1);
+    }
+    const summary = [...byMessage].map(([m, c]) => `${c} × ${m}`).join('\n  ');
+    throw new AggregateError(failures, `${failures.length} of ${n} runs failed:\n  ${summary}`);
+  }
   const wallSeconds = (performance.now() - t0) / 1000;
   return { throughput: n / wallSeconds, latency: summarize(latencies), wallSeconds };
 }
 
-function usageDelta(before: ProcessUsage, after: ProcessUsage, payouts: number) {
-  return {
-    cpuSecondsPer1000: ((after.cpuSeconds - before.cpuSeconds) / payouts) * 1000,
-    rssMb: after.rssMb,
-    peakRssMb: after.peakRssMb,
-  };
+/** CPU ms per payout spent by each named process between two readings. */
+function cpuMsPerRun<K extends string>(
+  before: Record<K, ProcessUsage>,
+  after: Record<K, ProcessUsage>,
+  runs: number,
+): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of Object.keys(before) as K[])
+    out[k] = ((after[k].cpuSeconds - before[k].cpuSeconds) / runs) * 1000;
+  return out;
 }
-type Usage = ReturnType<typeof usageDelta>;
 
-/** The system under test: a Temporal server, the simulator, and our worker and gateway as their own processes. */
+/** The system under test: a Temporal server, the simulator, our worker and gateway, and the baseline worker. */
 interface Bench {
   server: DevServer | Cluster;
   /** Temporal's CPU and memory: the dev server, or the cluster's four service processes (not PostgreSQL). */
@@ -119,8 +182,24 @@ interface Bench {
   stack: LocalStack;
   worker: ChildService;
   gateway: ChildService;
+  baselineWorker: ChildService;
+  baselineQueue: string;
   gatewayUrl: string;
   profileDirs: { worker: string; gateway: string };
+}
+
+/** BENCH_DYNAMIC_CONFIG='key=value,…': server settings to try a lever (the same server serves both sides). */
+function serverDynamicConfig(): Record<string, string | number | boolean> {
+  const raw = process.env.BENCH_DYNAMIC_CONFIG ?? '';
+  return Object.fromEntries(
+    raw
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => {
+        const [k, v = ''] = kv.split('=');
+        return [k!.trim(), v === 'true' ? true : v === 'false' ? false : v];
+      }),
+  );
 }
 
 async function startBench(cleanups: Cleanups): Promise<Bench> {
@@ -132,7 +211,7 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
           ports: 'free',
           log,
         })
-      : await startDevServer({});
+      : await startDevServer({ dynamicConfig: serverDynamicConfig() });
   cleanups.push(() => server.stop());
   const serverPids =
     'services' in server ? CLUSTER_SERVICES.map((s) => server.services[s].pid!) : [server.process.pid!];
@@ -167,61 +246,18 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
     worker: path.join(ROOT, '.cache', 'profiles', randomUUID().slice(0, 8)),
   };
   const cpuProfile = (dir: string) => (args.profile ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
+  // Both workers get the same tuning (from this process's environment, as config/worker.ts reads it).
+  const tuning = workerTuningEnv(process.env);
   // Production's default log level (info): logging is part of what a payout costs.
   const gateway = await spawnGateway(stack, gatewayPort, {}, cpuProfile(profileDirs.gateway));
   cleanups.push(() => gateway.stop());
-  const worker = await spawnWorker(stack, bundlePath, {}, cpuProfile(profileDirs.worker));
+  const worker = await spawnWorker(stack, bundlePath, tuning, cpuProfile(profileDirs.worker));
   cleanups.push(() => worker.stop());
-  return { server, serverUsage, stack, worker, gateway, gatewayUrl, profileDirs };
-}
-
-/** Phase 1: our payouts end to end, and the CPU each process spends on them. */
-async function measurePayouts({ serverUsage, stack, worker, gateway }: Bench) {
-  const runPayouts = (n: number, tag: string) =>
-    timedBatch(n, async (i) => {
-      const id = `bench-${tag}-${i}`;
-      await stack.payouts.startPayout(demoPayoutRequest(id));
-      return async () => {
-        const r = await stack.payouts.result(id);
-        if (r.outcome !== 'succeeded') throw new Error(`payout ${id} ended ${r.outcome}`);
-      };
-    });
-  log('warm-up...');
-  await runPayouts(Math.min(20, N), `warm-${randomUUID().slice(0, 8)}`);
-  const figures: RunFigures[] = [];
-  const usage: { worker: Usage; gateway: Usage; temporal: Usage; benchAndSimulator: Usage }[] = [];
-  const pids = { worker: worker.process.pid!, gateway: gateway.process.pid! };
-  for (let rep = 0; rep < REPS; rep++) {
-    const w0 = processUsage(pids.worker);
-    const g0 = processUsage(pids.gateway);
-    const t0 = serverUsage();
-    const b0 = processUsage(process.pid);
-    const f = await runPayouts(N, `r${rep}-${randomUUID().slice(0, 8)}`);
-    const u = {
-      worker: usageDelta(w0, processUsage(pids.worker), N),
-      gateway: usageDelta(g0, processUsage(pids.gateway), N),
-      temporal: usageDelta(t0, serverUsage(), N),
-      benchAndSimulator: usageDelta(b0, processUsage(process.pid), N),
-    };
-    figures.push(f);
-    usage.push(u);
-    log(
-      `  payouts rep ${rep + 1}: ${f.throughput.toFixed(1)}/s, p50 ${ms(f.latency.p50)}, p99 ${ms(f.latency.p99)}; ` +
-        `CPU s/1000: worker ${u.worker.cpuSecondsPer1000.toFixed(1)}, gateway ${u.gateway.cpuSecondsPer1000.toFixed(1)}, ` +
-        `temporal ${u.temporal.cpuSecondsPer1000.toFixed(1)}, bench+simulator ${u.benchAndSimulator.cpuSecondsPer1000.toFixed(1)}`,
-    );
-  }
-  const summary = stack.simulator.ledger.summary();
-  const doubleConfirms = Object.values(summary).filter((s) => s.confirmsProcessed > 1).length;
-  return { figures, usage, doubleConfirms };
-}
-
-/** Phase 2: the engine's ceiling, the same workflow shape with nothing of ours in it. */
-async function measureBaseline({ server, serverUsage, stack }: Bench, cleanups: Cleanups) {
   const baselineQueue = `baseline-${randomUUID()}`;
   const baselineWorker = await spawnService(
     'bench/baseline/worker.ts',
     {
+      ...tuning,
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_TASK_QUEUE: baselineQueue,
       // on the mTLS cluster: the worker's profile (Temporal's environment configuration)
@@ -231,29 +267,193 @@ async function measureBaseline({ server, serverUsage, stack }: Bench, cleanups: 
     },
     /baseline worker started/,
   );
-  cleanups.push(() => baselineWorker.kill());
-  const runBaseline = (n: number, tag: string) =>
-    timedBatch(n, async (i) => {
-      const handle = await stack.client.workflow.start('baselineWorkflow', {
-        taskQueue: baselineQueue,
-        workflowId: `baseline-${tag}-${i}`,
-      });
-      return () => handle.result();
+  cleanups.push(() => baselineWorker.stop());
+  return {
+    server,
+    serverUsage,
+    stack,
+    worker,
+    gateway,
+    baselineWorker,
+    baselineQueue,
+    gatewayUrl,
+    profileDirs,
+  };
+}
+
+/** How often a wait for a run's end had to ask again (see awaitEnd). */
+let resultRetries = 0;
+
+/**
+ * Waits for a run's end. With thousands of runs awaited at once, the client's long poll for the result can
+ * fail ("Failed to get Workflow execution history") while the run itself is fine: ask again, and count it.
+ */
+async function awaitEnd<T>(wait: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await wait();
+    } catch (err) {
+      if (!(err instanceof ServiceError) || attempt >= 5) throw err;
+      resultRetries += 1;
+    }
+  }
+}
+
+function runPayouts({ stack }: Bench, ids: string[]): Promise<RunFigures> {
+  return timedBatch(ids.length, async (i) => {
+    const id = ids[i]!;
+    await stack.payouts.startPayout(demoPayoutRequest(id));
+    return async () => {
+      const r = await awaitEnd(() => stack.payouts.result(id));
+      if (r.outcome !== 'succeeded') throw new Error(`payout ${id} ended ${r.outcome}`);
+    };
+  });
+}
+
+function runBaseline({ stack, baselineQueue }: Bench, ids: string[]): Promise<RunFigures> {
+  return timedBatch(ids.length, async (i) => {
+    const handle = await stack.client.workflow.start('baselineWorkflow', {
+      taskQueue: baselineQueue,
+      workflowId: ids[i]!,
     });
-  await runBaseline(Math.min(20, N), `warm-${randomUUID().slice(0, 8)}`);
-  const figures: RunFigures[] = [];
-  const temporalCpu: number[] = [];
-  for (let rep = 0; rep < REPS; rep++) {
-    const t0 = serverUsage();
-    const f = await runBaseline(N, `r${rep}-${randomUUID().slice(0, 8)}`);
-    temporalCpu.push(usageDelta(t0, serverUsage(), N).cpuSecondsPer1000);
-    figures.push(f);
+    return () => awaitEnd(() => handle.result());
+  });
+}
+
+const batchIds = (prefix: string, n: number) => {
+  const tag = randomUUID().slice(0, 8);
+  return Array.from({ length: n }, (_, i) => `${prefix}-${tag}-${i}`);
+};
+
+/** Event counts by type of a sample of histories, read back from the server. */
+function historyEvents({ stack }: Bench, workflowIds: string[]): Promise<EventCounts[]> {
+  return mapWithConcurrency(workflowIds.slice(0, HISTORY_SAMPLE), 8, (id) =>
+    historyEventCounts(stack.client, id),
+  );
+}
+
+/**
+ * Phase 1: for each N, repetition by repetition, our payouts and then the baseline's workflows, with the
+ * CPU each process spent on them. History events are read back from the last repetition of the first N.
+ */
+async function measureScale(bench: Bench) {
+  const pids = {
+    worker: bench.worker.process.pid!,
+    gateway: bench.gateway.process.pid!,
+    baselineWorker: bench.baselineWorker.process.pid!,
+    bench: process.pid,
+  };
+  const read = () => ({
+    worker: processUsage(pids.worker),
+    gateway: processUsage(pids.gateway),
+    baselineWorker: processUsage(pids.baselineWorker),
+    temporal: bench.serverUsage(),
+    benchAndSimulator: processUsage(pids.bench),
+  });
+  log('warm-up...');
+  await runPayouts(bench, batchIds('bench-warm', 20));
+  await runBaseline(bench, batchIds('baseline-warm', 20));
+  const rows: ScaleRow[] = [];
+  let histories: { ours: EventCounts[]; baseline: EventCounts[] } | undefined;
+  for (const n of NS) {
+    type PerProcess = Record<keyof ReturnType<typeof read>, number>;
+    const reps: {
+      ours: PerProcess;
+      baseline: PerProcess;
+      f: RunFigures;
+      b: RunFigures;
+    }[] = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      const ourIds = batchIds(`bench-n${n}-r${rep}`, n);
+      const u0 = read();
+      const f = await runPayouts(bench, ourIds);
+      const u1 = read();
+      const baseIds = batchIds(`baseline-n${n}-r${rep}`, n);
+      const b = await runBaseline(bench, baseIds);
+      const u2 = read();
+      const ours = cpuMsPerRun(u0, u1, n);
+      const baseline = cpuMsPerRun(u1, u2, n);
+      reps.push({ ours, baseline, f, b });
+      if (!histories && rep === REPS - 1) {
+        histories = {
+          ours: await historyEvents(bench, ourIds.map(payoutWorkflowId)),
+          baseline: await historyEvents(bench, baseIds),
+        };
+      }
+      const oursCpu = cpuPerPayoutMs(ours, ['worker', 'gateway', 'temporal']);
+      const baseCpu = cpuPerPayoutMs(baseline, ['baselineWorker', 'temporal']);
+      log(
+        `  N=${n} rep ${rep + 1}: ours ${f.throughput.toFixed(1)}/s p99 ${ms(f.latency.p99)}, CPU ${oursCpu.toFixed(1)} ms/payout ` +
+          `(worker ${ours.worker.toFixed(1)}, gateway ${ours.gateway.toFixed(1)}, server ${ours.temporal.toFixed(1)}; ` +
+          `bench+simulator ${ours.benchAndSimulator.toFixed(1)}) | baseline ${b.throughput.toFixed(1)}/s p99 ${ms(b.latency.p99)}, ` +
+          `CPU ${baseCpu.toFixed(1)} ms (worker ${baseline.baselineWorker.toFixed(1)}, server ${baseline.temporal.toFixed(1)}) | ` +
+          `CPU ratio ${(oursCpu / baseCpu).toFixed(2)}`,
+      );
+    }
+    const med = (xs: number[]) => repeated(xs).median;
+    rows.push({
+      n,
+      oursCpuMs: repeated(reps.map((r) => cpuPerPayoutMs(r.ours, ['worker', 'gateway', 'temporal']))),
+      baselineCpuMs: repeated(reps.map((r) => cpuPerPayoutMs(r.baseline, ['baselineWorker', 'temporal']))),
+      cpuRatio: repeated(
+        reps.map(
+          (r) =>
+            cpuPerPayoutMs(r.ours, ['worker', 'gateway', 'temporal']) /
+            cpuPerPayoutMs(r.baseline, ['baselineWorker', 'temporal']),
+        ),
+      ),
+      cpuByProcessMs: {
+        worker: med(reps.map((r) => r.ours.worker)),
+        gateway: med(reps.map((r) => r.ours.gateway)),
+        temporal: med(reps.map((r) => r.ours.temporal)),
+        baselineWorker: med(reps.map((r) => r.baseline.baselineWorker)),
+        baselineTemporal: med(reps.map((r) => r.baseline.temporal)),
+      },
+      throughput: repeated(reps.map((r) => r.f.throughput)),
+      baselineThroughput: repeated(reps.map((r) => r.b.throughput)),
+      throughputRatio: repeated(reps.map((r) => r.f.throughput / r.b.throughput)),
+      p99Ms: repeated(reps.map((r) => r.f.latency.p99)),
+      baselineP99Ms: repeated(reps.map((r) => r.b.latency.p99)),
+    });
+  }
+  const summary = bench.stack.simulator.ledger.summary();
+  const doubleConfirms = Object.values(summary).filter((s) => s.confirmsProcessed > 1).length;
+  return { rows, histories: histories!, doubleConfirms };
+}
+
+/** `--soak`: payouts in batches; RSS after the first (warm-up) batch vs after the last. */
+async function measureSoak(bench: Bench, total: number) {
+  const rss = () => ({
+    worker: processUsage(bench.worker.process.pid!).rssMb,
+    gateway: processUsage(bench.gateway.process.pid!).rssMb,
+  });
+  const cpu = () =>
+    processUsage(bench.worker.process.pid!).cpuSeconds +
+    processUsage(bench.gateway.process.pid!).cpuSeconds +
+    bench.serverUsage().cpuSeconds;
+  let afterWarmUp = rss();
+  const cpuPerBatch: number[] = [];
+  for (let done = 0, batch = 0; done < total; batch++) {
+    const n = Math.min(SOAK_BATCH, total - done);
+    const c0 = cpu();
+    const f = await runPayouts(bench, batchIds(`soak-${batch}`, n));
+    cpuPerBatch.push(((cpu() - c0) / n) * 1000);
+    done += n;
+    const now = rss();
+    if (batch === 0) afterWarmUp = now;
     log(
-      `  baseline rep ${rep + 1}: ${f.throughput.toFixed(1)}/s, p50 ${ms(f.latency.p50)}, p99 ${ms(f.latency.p99)}`,
+      `  soak ${done}/${total}: ${f.throughput.toFixed(1)}/s, p99 ${ms(f.latency.p99)}, CPU ${cpuPerBatch.at(-1)!.toFixed(1)} ms/payout, ` +
+        `RSS worker ${now.worker.toFixed(0)} MB, gateway ${now.gateway.toFixed(0)} MB`,
     );
   }
-  baselineWorker.process.kill('SIGTERM');
-  return { figures, temporalCpu };
+  const end = rss();
+  return {
+    payouts: total,
+    workerRssMb: growth(afterWarmUp.worker, end.worker),
+    gatewayRssMb: growth(afterWarmUp.gateway, end.gateway),
+    cpuMsPerPayoutFirst: cpuPerBatch[0]!,
+    cpuMsPerPayoutLast: cpuPerBatch.at(-1)!,
+  };
 }
 
 /** Running workflows that take signals (no worker needed to accept one), and signed webhooks for them. */
@@ -326,35 +526,19 @@ function directSignal(
   return stack.client.workflow.getHandle(w.workflowId).signal(readyToConfirmSignal, payload);
 }
 
-/** Phase 3: one webhook through the gateway vs the same signal sent directly, to the same workflows. */
-async function measureSignalLatency(bench: Bench, sinks: Sinks) {
-  const viaGateway: number[] = [];
-  const direct: number[] = [];
-  await mapWithConcurrency(
-    Array.from({ length: SIGNALS }, (_, i) => i),
-    8,
-    async (i) => {
-      const w = sinks.webhook(i);
-      const t0 = performance.now();
-      const res = await fetch(bench.gatewayUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-partner-sign': w.signature },
-        body: w.raw,
-      });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`gateway answered ${res.status}`);
-      viaGateway.push(performance.now() - t0);
-      const t1 = performance.now();
-      await directSignal(bench, w, `direct-${i}`, true);
-      direct.push(performance.now() - t1);
-    },
-  );
-  return { viaGateway: summarize(viaGateway), direct: summarize(direct) };
+async function postWebhook(url: string, w: ReturnType<Sinks['webhook']>): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-partner-sign': w.signature },
+    body: w.raw,
+  });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`gateway answered ${res.status}`);
 }
 
-/** Phase 4: saturation, signed webhooks through the gateway vs a bare Express handler vs direct signals. */
-async function measureSaturation(bench: Bench, sinks: Sinks, cleanups: Cleanups) {
-  const bodies = Array.from({ length: SATURATION_BODIES }, (_, i) => sinks.webhook(SIGNALS + i));
+/** Phase 2: saturation, signed webhooks through the gateway vs a bare Express handler vs direct signals. */
+async function measureSaturation(bench: Bench, sinks: Sinks, cleanups: Cleanups, first: number) {
+  const bodies = Array.from({ length: SATURATION_BODIES }, (_, i) => sinks.webhook(first + i));
   const cannon = async (url: string) => {
     let k = 0;
     const result = await autocannon({
@@ -377,12 +561,14 @@ async function measureSaturation(bench: Bench, sinks: Sinks, cleanups: Cleanups)
     });
     return {
       requestsPerSecond: result.requests.average,
-      p99Ms: result.latency.p99,
+      total: result.requests.total,
       non2xx: result.non2xx,
       errors: result.errors,
     };
   };
   const gateway = await cannon(bench.gatewayUrl);
+  if (gateway.total > bodies.length)
+    log(`  (the gateway got ${gateway.total} requests for ${bodies.length} bodies: some were replays)`);
   const bare = await spawnService('bench/bare-express.ts', { PORT: '0' }, /bare express listening (\d+)/);
   cleanups.push(() => bare.kill());
   const barePort = /bare express listening (\d+)/.exec(bare.output())![1]!;
@@ -396,7 +582,7 @@ async function measureSaturation(bench: Bench, sinks: Sinks, cleanups: Cleanups)
   await Promise.all(
     Array.from({ length: SATURATION_CONNECTIONS }, async () => {
       while (performance.now() < until) {
-        await directSignal(bench, sinks.webhook(SIGNALS + (k++ % bodies.length)), `saturation-${k}`);
+        await directSignal(bench, bodies[k++ % bodies.length]!, `saturation-${k}`);
         sent += 1;
       }
     }),
@@ -404,152 +590,168 @@ async function measureSaturation(bench: Bench, sinks: Sinks, cleanups: Cleanups)
   return { gateway, bareExpress, directSignals: { requestsPerSecond: sent / CANNON_SECONDS } };
 }
 
-type Payouts = Awaited<ReturnType<typeof measurePayouts>>;
-type Baseline = Awaited<ReturnType<typeof measureBaseline>>;
-type Signals = Awaited<ReturnType<typeof measureSignalLatency>>;
-type Saturation = Awaited<ReturnType<typeof measureSaturation>>;
+/**
+ * Open loop: `count` calls, one every 1/rate s whatever the answers, each timed from its send. A closed
+ * loop would slow down with the system and hide its queueing.
+ */
+async function paced(rate: number, count: number, call: (i: number) => Promise<void>): Promise<number[]> {
+  const latencies: number[] = [];
+  const calls: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const sent = performance.now();
+    calls.push(call(i).then(() => void latencies.push(performance.now() - sent)));
+  }
+  await Promise.all(calls);
+  return latencies;
+}
 
-function buildResults(ours: Payouts, baseline: Baseline, signals: Signals, saturation: Saturation) {
-  const { viaGateway, direct } = signals;
+/**
+ * Phase 3: signal latency at a moderate load, half the lower of the two measured saturations: the same
+ * rate through the gateway and directly, to the same workflows, alternating, LATENCY_REPS times.
+ */
+async function measureSignalLatency(bench: Bench, sinks: Sinks, saturationRate: number, first: number) {
+  const rate = Math.max(10, Math.round(saturationRate / 2));
+  const count = rate * LATENCY_SECONDS;
+  const gatewayP99: number[] = [];
+  const directP99: number[] = [];
+  let next = first;
+  for (let rep = 0; rep < LATENCY_REPS; rep++) {
+    // Sign before the clock starts: the bank's signing is not the gateway's cost.
+    const hooks = Array.from({ length: count }, () => sinks.webhook(next++));
+    const g = summarize(await paced(rate, count, (i) => postWebhook(bench.gatewayUrl, hooks[i]!)));
+    const d = summarize(
+      await paced(rate, count, (i) => directSignal(bench, hooks[i]!, `direct-${rep}-${i}`)),
+    );
+    gatewayP99.push(g.p99);
+    directP99.push(d.p99);
+    log(
+      `  signals at ${rate}/s rep ${rep + 1}: gateway p50 ${ms(g.p50)} p99 ${ms(g.p99)} | direct p50 ${ms(d.p50)} p99 ${ms(d.p99)}`,
+    );
+  }
   return {
-    profile,
-    target: args.target,
-    when: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model,
-      memoryGb: Math.round(os.totalmem() / 2 ** 30),
-      platform: `${os.platform()} ${os.release()}`,
-    },
-    versions: {
-      node: process.version,
-      temporalCli: TEMPORAL_CLI_VERSION,
-      temporalSdk: sdkPackage.version,
-    },
-    n: N,
-    repetitions: REPS,
-    payouts: {
-      throughputPerSecond: spread(ours.figures.map((r) => r.throughput)),
-      latencyMs: {
-        p50: spread(ours.figures.map((r) => r.latency.p50)),
-        p95: spread(ours.figures.map((r) => r.latency.p95)),
-        p99: spread(ours.figures.map((r) => r.latency.p99)),
-      },
-      doubleConfirms: ours.doubleConfirms,
+    rate,
+    gatewayP99Ms: repeated(gatewayP99),
+    directP99Ms: repeated(directP99),
+    p99Ratio: repeated(gatewayP99.map((g, i) => g / directP99[i]!)),
+  };
+}
+
+function configOfBothSides(): BenchReport['config'] {
+  const tuning = loadWorkerTuning(process.env);
+  const tuned: Record<string, string | number> =
+    Object.keys(tuning).length > 0
+      ? Object.fromEntries(Object.entries(tuning).map(([k, v]) => [`worker ${k}`, v ?? 'SDK default']))
+      : { 'worker tuning': `SDK defaults (no WORKER_* set), ${os.cpus().length} CPUs` };
+  return {
+    ours: {
+      process: 'worker + webhook gateway, each its own Node process',
+      ...tuned,
+      'log level': 'info',
+      'payload codec': 'AES-256-GCM',
+      workflow: 'payoutWorkflow (1 local activity, 4 activities, 2 signals, 2 timers on the happy path)',
+      'signals from': 'simulator webhook → gateway (signed HTTP, verified) → signal',
+      bank: 'simulator in the bench process, 0 ms processing delay, RSA-signed both ways',
     },
     baseline: {
-      throughputPerSecond: spread(baseline.figures.map((r) => r.throughput)),
-      latencyMs: {
-        p50: spread(baseline.figures.map((r) => r.latency.p50)),
-        p99: spread(baseline.figures.map((r) => r.latency.p99)),
-      },
-    },
-    throughputRatioToBaseline: spread(
-      ours.figures.map((r, i) => r.throughput / baseline.figures[i]!.throughput),
-    ),
-    gateway: {
-      signalLatencyMs: {
-        viaGateway,
-        direct,
-        p99Ratio: viaGateway.p99 / direct.p99,
-        p50Ratio: viaGateway.p50 / direct.p50,
-      },
-      saturation: {
-        ...saturation,
-        ratio: saturation.gateway.requestsPerSecond / saturation.bareExpress.requestsPerSecond,
-        ratioToDirectSignals:
-          saturation.gateway.requestsPerSecond / saturation.directSignals.requestsPerSecond,
-      },
-    },
-    resources: {
-      worker: {
-        cpuSecondsPer1000Payouts: spread(ours.usage.map((u) => u.worker.cpuSecondsPer1000)),
-        peakRssMb: Math.max(...ours.usage.map((u) => u.worker.peakRssMb)),
-      },
-      gateway: {
-        cpuSecondsPer1000Payouts: spread(ours.usage.map((u) => u.gateway.cpuSecondsPer1000)),
-        peakRssMb: Math.max(...ours.usage.map((u) => u.gateway.peakRssMb)),
-      },
-      temporalServer: {
-        cpuSecondsPer1000Payouts: spread(ours.usage.map((u) => u.temporal.cpuSecondsPer1000)),
-        cpuSecondsPer1000BaselineWorkflows: spread(baseline.temporalCpu),
-      },
-      benchAndSimulator: {
-        cpuSecondsPer1000Payouts: spread(ours.usage.map((u) => u.benchAndSimulator.cpuSecondsPer1000)),
-      },
+      process: 'one Node worker process',
+      ...tuned,
+      'log level': 'SDK default (no per-workflow lines)',
+      'payload codec': 'none',
+      workflow: 'baselineWorkflow (1 local activity, 4 activities, 2 signals, 2 timers)',
+      'signals from': 'the baseline worker, client.signal straight after its activity',
+      bank: 'none: activities return at once',
     },
   };
 }
-type Results = ReturnType<typeof buildResults>;
-
-function printReport(results: Results): void {
-  const row = (name: string, value: string, target = '') =>
-    log(`${name.padEnd(44)} ${value.padEnd(36)} ${target}`);
-  const sp = (s: { median: number; min: number; max: number }, f = (x: number) => x.toFixed(1)) =>
-    `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
-  const { viaGateway, direct } = results.gateway.signalLatencyMs;
-  const { saturation } = results.gateway;
-  log('');
-  log(`${'figure'.padEnd(44)} ${'median (min–max)'.padEnd(36)} target`);
-  row('payouts/s end to end', sp(results.payouts.throughputPerSecond));
-  row(
-    'payout latency p50 / p95 / p99 (ms)',
-    `${results.payouts.latencyMs.p50.median.toFixed(0)} / ${results.payouts.latencyMs.p95.median.toFixed(0)} / ${results.payouts.latencyMs.p99.median.toFixed(0)}`,
-  );
-  row('baseline workflows/s (same shape)', sp(results.baseline.throughputPerSecond));
-  row(
-    'throughput ratio ours / baseline',
-    sp(results.throughputRatioToBaseline, (x) => x.toFixed(2)),
-    '>= 0.8',
-  );
-  row('signal p50: gateway / direct (ms)', `${viaGateway.p50.toFixed(1)} / ${direct.p50.toFixed(1)}`);
-  row(
-    'signal p99: gateway / direct (ms)',
-    `${viaGateway.p99.toFixed(1)} / ${direct.p99.toFixed(1)} = ${(viaGateway.p99 / direct.p99).toFixed(2)}x`,
-    '<= 1.5x',
-  );
-  row(
-    'gateway req/s at saturation (signed)',
-    `${saturation.gateway.requestsPerSecond.toFixed(0)} (non-2xx ${saturation.gateway.non2xx})`,
-  );
-  row('bare Express req/s', `${saturation.bareExpress.requestsPerSecond.toFixed(0)}`);
-  row('gateway / bare Express', saturation.ratio.toFixed(3));
-  row('direct signals/s, same connections', saturation.directSignals.requestsPerSecond.toFixed(0));
-  row('gateway / direct signals', saturation.ratioToDirectSignals.toFixed(2));
-  row('worker CPU s per 1000 payouts', sp(results.resources.worker.cpuSecondsPer1000Payouts));
-  row('gateway CPU s per 1000 payouts', sp(results.resources.gateway.cpuSecondsPer1000Payouts));
-  row(
-    'peak RSS worker / gateway (MB)',
-    `${results.resources.worker.peakRssMb.toFixed(0)} / ${results.resources.gateway.peakRssMb.toFixed(0)}`,
-  );
-  row('double confirms', String(results.payouts.doubleConfirms), '0');
-}
 
 async function main(): Promise<void> {
-  log(`bench profile=${profile} N=${N} reps=${REPS} target=${args.target}`);
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+  log(`bench ${command}: N=${NS.join('/')} reps=${REPS} target=${args.target}`);
   resolveTemporalCli((l) => log(l));
   const cleanups: Cleanups = [];
   try {
     const bench = await startBench(cleanups);
-    const payouts = await measurePayouts(bench);
+    const report: BenchReport = {
+      command,
+      when: new Date().toISOString(),
+      target: args.target,
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        memoryGb: Math.round(os.totalmem() / 2 ** 30),
+        platform: `${os.platform()} ${os.release()}`,
+        // Set BENCH_MACHINE_SHARED=1 when other work ran on the machine: the docs must say so.
+        shared: process.env.BENCH_MACHINE_SHARED === '1',
+      },
+      versions: {
+        node: process.version,
+        'Temporal SDK': sdkPackage.version,
+        'Temporal server':
+          args.target === 'cluster' ? 'temporal-server 1.29.1' : `CLI ${TEMPORAL_CLI_VERSION}`,
+      },
+      config: configOfBothSides(),
+      scale: [],
+      doubleConfirms: 0,
+    };
+    if (args.soak) {
+      report.soak = await measureSoak(bench, NS[0]!);
+      const ledger = Object.values(bench.stack.simulator.ledger.summary());
+      report.doubleConfirms = ledger.filter((s) => s.confirmsProcessed > 1).length;
+    } else {
+      const scale = await measureScale(bench);
+      report.scale = scale.rows;
+      report.history = compareHistories(scale.histories.ours, scale.histories.baseline);
+      report.doubleConfirms = scale.doubleConfirms;
+    }
     await bench.worker.stop();
     if (args.profile) reportProfile(bench.profileDirs.worker, 'worker');
-    const baseline = await measureBaseline(bench, cleanups);
-    const sinks = await startSinks(bench, cleanups);
-    const signals = await measureSignalLatency(bench, sinks);
-    const saturation = await measureSaturation(bench, sinks, cleanups);
+    if (GATEWAY_PHASES) {
+      const sinks = await startSinks(bench, cleanups);
+      const saturation = await measureSaturation(bench, sinks, cleanups, 0);
+      const rate = Math.min(saturation.gateway.requestsPerSecond, saturation.directSignals.requestsPerSecond);
+      log(
+        `  saturation: gateway ${saturation.gateway.requestsPerSecond.toFixed(0)}/s (non-2xx ${saturation.gateway.non2xx}), ` +
+          `direct ${saturation.directSignals.requestsPerSecond.toFixed(0)}/s, bare Express ${saturation.bareExpress.requestsPerSecond.toFixed(0)}/s`,
+      );
+      const latency = await measureSignalLatency(bench, sinks, rate, SATURATION_BODIES);
+      report.signals = {
+        ...latency,
+        saturation: {
+          gateway: saturation.gateway.requestsPerSecond,
+          direct: saturation.directSignals.requestsPerSecond,
+          bareExpress: saturation.bareExpress.requestsPerSecond,
+        },
+      };
+    }
     if (args.profile) {
       await bench.gateway.stop();
       reportProfile(bench.profileDirs.gateway, 'gateway');
     }
 
-    const results = buildResults(payouts, baseline, signals, saturation);
+    const markdown = renderMarkdown(report);
     const outDir = path.join(ROOT, 'bench', 'results');
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(results, null, 2));
-    printReport(results);
-    log(`\nwritten to ${path.relative(ROOT, path.join(outDir, 'latest.json'))}`);
-    if (results.payouts.doubleConfirms > 0) process.exitCode = 1;
+    writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(report, null, 2));
+    writeFileSync(path.join(outDir, 'latest.md'), `${markdown}\n`);
+    log(`\n${markdown}\n`);
+    if (resultRetries > 0) log(`(waits for a run's end asked again ${resultRetries} times)`);
+    log(`written to bench/results/latest.json and latest.md`);
+    if (WRITE_DOCS) {
+      const docPath = path.join(ROOT, 'docs', 'performance.md');
+      const section = args.soak ? 'bench-soak' : 'bench';
+      const doc = replaceBetweenMarkers(readFileSync(docPath, 'utf8'), markdown, section);
+      // Formatted as `npm run format:check` expects, so a generated table never fails CI.
+      const options = (await prettier.resolveConfig(docPath)) ?? {};
+      writeFileSync(docPath, await prettier.format(doc, { ...options, filepath: docPath }));
+      log('and into docs/performance.md');
+    }
+    if (report.doubleConfirms > 0) process.exitCode = 1;
+    if (report.history && report.history.ours - report.history.baseline > TARGETS.extraHistoryEvents)
+      log('history events per payout above the target');
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   }

@@ -43,6 +43,42 @@ const WorkerSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
 });
 
+/**
+ * Worker slots, pollers and cache. Unset means the SDK default; docs/performance.md has what was measured on
+ * 2 cores. The benchmark gives the baseline worker the same values.
+ */
+const TUNING_VARIABLES = {
+  maxCachedWorkflows: 'WORKER_MAX_CACHED_WORKFLOWS',
+  maxConcurrentWorkflowTaskExecutions: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+  maxConcurrentActivityTaskExecutions: 'WORKER_MAX_CONCURRENT_ACTIVITIES',
+  maxConcurrentLocalActivityExecutions: 'WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES',
+  maxConcurrentWorkflowTaskPolls: 'WORKER_WORKFLOW_POLLERS',
+  maxConcurrentActivityTaskPolls: 'WORKER_ACTIVITY_POLLERS',
+} as const;
+export type WorkerTuning = { -readonly [K in keyof typeof TUNING_VARIABLES]?: number };
+const TuningSchema = z.object(
+  Object.fromEntries(
+    Object.values(TUNING_VARIABLES).map((v) => [v, z.coerce.number().int().min(1).optional()]),
+  ),
+);
+
+export function loadWorkerTuning(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
+  const t = parse(TuningSchema, env, 'worker tuning') as Record<string, number | undefined>;
+  const tuning: WorkerTuning = {};
+  for (const [option, variable] of Object.entries(TUNING_VARIABLES) as [keyof WorkerTuning, string][])
+    if (t[variable] !== undefined) tuning[option] = t[variable];
+  return tuning;
+}
+
+/** The tuning variables set in `env`, to hand the same tuning to another worker process. */
+export function workerTuningEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.values(TUNING_VARIABLES)
+      .filter((v) => env[v] !== undefined)
+      .map((v) => [v, env[v]]),
+  );
+}
+
 export const WORKER_REQUIRED_ENV: RequiredEnv = [
   pemVariables(BANK131_PRIVATE_KEY),
   [REGISTRY_DATABASE_URL],
@@ -60,6 +96,7 @@ export interface WorkerConfig {
   metricsHost: string;
   workflowBundlePath?: string;
   logLevel: string;
+  tuning: WorkerTuning;
   tracing: TracingConfig;
 }
 
@@ -90,6 +127,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     metricsHost: w.WORKER_METRICS_HOST,
     workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,
     logLevel: loadLogLevel(env),
+    tuning: loadWorkerTuning(env),
     tracing: loadTracingConfig(env, 'bank131-payout-worker'),
   };
 }

@@ -20,6 +20,8 @@ export interface DevServerOptions {
   /** Where the server's own stdout/stderr go. */
   stdio?: 'inherit' | 'ignore';
   startupTimeoutMs?: number;
+  /** Extra `--dynamic-config-value` settings (key → value), after the defaults below. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -84,6 +86,8 @@ export function devServerArgs(
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true');
   args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true');
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {}))
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   return args;
 }
 

@@ -240,8 +240,11 @@ function bodyParserError(err: unknown): { status: number; type: string } | undef
   return { status, type };
 }
 
+/** Outcomes that are the routine path: logged at debug (the metrics count them), so info stays quiet. */
+const ROUTINE_OUTCOMES: ReadonlySet<string> = new Set(['signalled', 'replayed_body']);
+
 /** One log line and one metrics event per webhook request. No body, no signature. */
-function webhookReporter(logger: Logger, observe: (e: WebhookEvent) => void): ReportWebhook {
+export function webhookReporter(logger: Logger, observe: (e: WebhookEvent) => void): ReportWebhook {
   return (res, status, outcome, ctx, err) => {
     const durationMs = performance.now() - (res.locals.startedAt as number);
     const line = {
@@ -255,6 +258,7 @@ function webhookReporter(logger: Logger, observe: (e: WebhookEvent) => void): Re
     else if (outcome === 'inbox_unreadable')
       logger.error(line, 'authentic webhook we could not read: kept in the inbox, an operator should look');
     else if (status >= 400) logger.warn(line, 'webhook refused');
+    else if (ROUTINE_OUTCOMES.has(outcome)) logger.debug(line, 'webhook accepted');
     else logger.info(line, 'webhook accepted');
     requestSpan(res)?.setAttributes({
       'bank131.webhook.type': ctx.type,

@@ -3,7 +3,8 @@
  * signal, with which payload and dedup key, and which IDs it may be routed by.
  */
 import { createHash } from 'node:crypto';
-import { metadataOf, readMetadata, toSessionSnapshot, webhookDedupKey } from '../bank131/session';
+import { toSessionSnapshot } from '../bank131/session-read';
+import { metadataOf, readMetadata, webhookDedupKey } from '../bank131/session';
 import type { Webhook } from '../bank131/schemas';
 import {
   PAYOUT_WORKFLOW_TYPE,

@@ -17,12 +17,16 @@ const SDK_LOG_LEVELS: Record<string, LogLevel> = {
   warn: 'WARN',
 };
 
+const PINO_LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
   const logger = createLogger('worker', config.logLevel);
+  const sdkLogger = logger.child({ sdk: true });
   Runtime.install({
+    // At the entry's own level (workflow `log.info`/`log.error` and the SDK's own lines).
     logger: new DefaultLogger(SDK_LOG_LEVELS[config.logLevel] ?? 'ERROR', (entry) =>
-      logger.child({ sdk: true }).info(entry.meta ?? {}, entry.message),
+      sdkLogger[PINO_LEVELS[entry.level]](entry.meta ?? {}, entry.message),
     ),
     shutdownSignals: ['SIGINT', 'SIGTERM'],
     // One endpoint for the SDK's metrics and ours (payouts, policy decisions, Bank 131 calls).
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
     }),
     codecKeys: config.temporal.codecKeys,
     workflowBundlePath: config.workflowBundlePath,
+    tuning: config.tuning,
     tracing,
   });
   logger.info(
@@ -69,6 +74,7 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       address: config.temporal.address,
       metricsPort: config.metricsPort || undefined,
+      tuning: config.tuning,
       tracing: tracing.enabled ? config.tracing.exporter : undefined,
     },
     'worker started',

@@ -20,6 +20,8 @@ export interface PayoutWorkerOptions {
     | 'maxConcurrentActivityTaskExecutions'
     | 'maxConcurrentWorkflowTaskExecutions'
     | 'maxConcurrentLocalActivityExecutions'
+    | 'maxConcurrentWorkflowTaskPolls'
+    | 'maxConcurrentActivityTaskPolls'
     | 'shutdownGraceTime'
   >;
 }

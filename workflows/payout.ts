@@ -878,6 +878,13 @@ class Payout {
     this.publishStep();
     this.showDetails();
     this.finishedCounter.add(1, { outcome: result.outcome });
+    // The one info line per payout (steps log at debug); not written while replaying, no command.
+    log.info('payout finished', {
+      outcome,
+      sessionId: result.sessionId,
+      cancelReason: result.cancelReason,
+      errorCode: result.errorCode,
+    });
     if (outcome === 'unknown') log.error('payout outcome unknown: an operator must check with Bank 131', {});
     if (this.settings?.backendCallbacks && patched('backend-callbacks')) await this.notifyBackend(result);
     await condition(allHandlersFinished);

@@ -5,20 +5,23 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 
-export function createBaselineActivities(client: Client) {
+/** `signalDelayMs`: how long the "bank" takes to send its signal; 0 (the benchmark's simulator) by default. */
+export function createBaselineActivities(client: Client, signalDelayMs = 0) {
   const signalLater = (name: string) => {
     const workflowId = Context.current().info.workflowExecution?.workflowId;
     if (!workflowId) throw new Error('baseline activities run only inside workflows');
-    setImmediate(
+    setTimeout(
       () =>
         void client.workflow
           .getHandle(workflowId)
           .signal(name)
           .catch(() => undefined),
+      signalDelayMs,
     );
   };
   return {
     loadSettings: () => Promise.resolve({ timeoutMs: 30 * 60_000 }),
+    claim: () => Promise.resolve('claimed'),
     tokenize: () => Promise.resolve('token'),
     tokenInfo: () => Promise.resolve('masked'),
     init: () => {

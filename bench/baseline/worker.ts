@@ -1,8 +1,9 @@
-/** The baseline worker process (same defaults as ours), started by bench/run.ts. */
+/** The baseline worker process (same tuning as ours), started by bench/run.ts. */
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadWorkerTuning } from '../../config/worker';
 import { createBaselineActivities } from './activities';
 
 async function main(): Promise<void> {
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows.ts'),
     activities: createBaselineActivities(client),
+    // Never tuned differently from ours: the same WORKER_* variables, read the same way.
+    ...loadWorkerTuning(process.env),
   });
   process.stdout.write('baseline worker started\n');
   process.once('SIGTERM', () => worker.shutdown());

@@ -1,4 +1,7 @@
-/** Same shape as the payout workflow for Temporal: one local activity, three activities, two signals, two timers. */
+/**
+ * Same shape as a successful payout for Temporal: one local activity (settings), four activities (claim the
+ * payout ID in the registry, tokenize, init, confirm), two signals, two timers.
+ */
 import {
   condition,
   defineSignal,
@@ -22,6 +25,7 @@ export async function baselineWorkflow(): Promise<string> {
   setHandler(ready, () => void (isReady = true));
   setHandler(finished, () => void (isFinished = true));
   const { timeoutMs } = await local.loadSettings();
+  await acts.claim();
   await acts.tokenize();
   await acts.init();
   await condition(() => isReady, timeoutMs);

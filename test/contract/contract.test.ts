@@ -20,7 +20,8 @@ import {
   WebhookSchema,
   type RawSession,
 } from '../../bank131/schemas';
-import { metadataOf, toSessionSnapshot } from '../../bank131/session';
+import { toSessionSnapshot } from '../../bank131/session-read';
+import { metadataOf } from '../../bank131/session';
 import { generateKeyPairPem } from '../../bank131/signature';
 import type { PayoutSettings } from '../../policy/settings';
 import { createLogger } from '../../observability/logger';

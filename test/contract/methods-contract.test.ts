@@ -16,7 +16,7 @@ import {
   WalletSchema,
   WebhookSchema,
 } from '../../bank131/schemas';
-import { toSessionSnapshot } from '../../bank131/session';
+import { toSessionSnapshot } from '../../bank131/session-read';
 import { SDK_COMMIT } from './corpus';
 
 const sdk = (p: string) => `bank131/php-sdk@${SDK_COMMIT}:${p}`;

@@ -14,7 +14,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionSchema } from '../../bank131/schemas';
-import { toSessionSnapshot, webhookDedupKey } from '../../bank131/session';
+import { toSessionSnapshot } from '../../bank131/session-read';
+import { webhookDedupKey } from '../../bank131/session';
 import { payoutWorkflowId } from '../../policy/payout-request';
 import type { LocalStack } from '../../harness/local-stack';
 import { ALL_FAULT_KINDS, seededRandom, type FaultKind } from '../../simulator/faults';

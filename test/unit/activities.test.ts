@@ -18,7 +18,7 @@ import {
 } from '../../bank131/errors';
 import type { RawSession } from '../../bank131/schemas';
 import { maskAccount } from '../../bank131/accounts';
-import { toSessionSnapshot } from '../../bank131/session';
+import { toSessionSnapshot } from '../../bank131/session-read';
 import { loadPayoutSettings } from '../../config';
 import { createLogger } from '../../observability/logger';
 

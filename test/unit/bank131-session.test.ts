@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SessionSchema } from '../../bank131/schemas';
 import { accountsAgree, maskAccount, visibleDigits } from '../../bank131/accounts';
+import { toSessionSnapshot } from '../../bank131/session-read';
 import {
   classifySession,
   initMetadata,
   metadataOf,
-  toSessionSnapshot,
   webhookDedupKey,
   type SessionSnapshot,
 } from '../../bank131/session';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { initPayoutBody, sbpVerificationBody } from '../../bank131/payout-details';
-import { toSessionSnapshot } from '../../bank131/session';
+import { toSessionSnapshot } from '../../bank131/session-read';
 import { SessionSchema } from '../../bank131/schemas';
 import { decidePayout } from '../../policy/payout-policy';
 import { InvalidPayoutRequestError, parsePayoutRequest } from '../../policy/payout-request';

@@ -1,0 +1,221 @@
+/**
+ * The benchmark's figures and their verdicts, as pure functions: bench/run.ts measures, this file judges and
+ * renders the markdown table that docs/performance.md embeds (between its bench markers).
+ */
+import { percentile } from './stats';
+
+export const TARGETS = {
+  cpuRatio: 1.3,
+  extraHistoryEvents: 4,
+  throughputRatio: 0.85,
+  signalP99Ratio: 1.5,
+  rssGrowthPct: 10,
+  /** Repetitions whose max/min exceeds this are flagged: the figure is not stable. */
+  spread: 1.3,
+} as const;
+
+/** A figure over repetitions: its median, min, max and how far apart they are (max/min). */
+export interface Repeated {
+  median: number;
+  min: number;
+  max: number;
+  values: number[];
+  spread: number;
+  flagged: boolean;
+}
+
+export function repeated(values: number[]): Repeated {
+  const sorted = [...values].sort((a, b) => a - b);
+  const min = sorted[0] ?? NaN;
+  const max = sorted.at(-1) ?? NaN;
+  const spread = max / min;
+  return { median: percentile(sorted, 50), min, max, values, spread, flagged: spread > TARGETS.spread };
+}
+
+/** CPU ms per payout of the named processes together (usage in ms per payout, per process). */
+export function cpuPerPayoutMs<K extends string>(usage: Record<K, number>, processes: K[]): number {
+  return processes.reduce((sum, p) => sum + usage[p], 0);
+}
+
+export type EventCounts = Record<string, number>;
+
+export interface HistoryComparison {
+  /** Mean events per run. */
+  ours: number;
+  baseline: number;
+  /** Event types we record more of than the baseline, per run. */
+  extra: { type: string; perRun: number }[];
+  fewer: { type: string; perRun: number }[];
+}
+
+function meanByType(runs: EventCounts[]): Map<string, number> {
+  const sum = new Map<string, number>();
+  for (const run of runs) for (const [t, c] of Object.entries(run)) sum.set(t, (sum.get(t) ?? 0) + c);
+  return new Map([...sum].map(([t, c]) => [t, c / Math.max(runs.length, 1)]));
+}
+
+export function compareHistories(ours: EventCounts[], baseline: EventCounts[]): HistoryComparison {
+  const o = meanByType(ours);
+  const b = meanByType(baseline);
+  const total = (m: Map<string, number>) => [...m.values()].reduce((a, c) => a + c, 0);
+  const types = [...new Set([...o.keys(), ...b.keys()])].sort();
+  const diff = types.map((type) => ({ type, perRun: (o.get(type) ?? 0) - (b.get(type) ?? 0) }));
+  return {
+    ours: total(o),
+    baseline: total(b),
+    // Under 0.05 per run is a rounding of the sample, not an event type one side has.
+    extra: diff.filter((d) => d.perRun >= 0.05),
+    fewer: diff.filter((d) => d.perRun <= -0.05).map((d) => ({ type: d.type, perRun: -d.perRun })),
+  };
+}
+
+export function growth(
+  from: number,
+  to: number,
+): { from: number; to: number; pct: number; flagged: boolean } {
+  const pct = Math.round(((to - from) / from) * 1000) / 10;
+  return { from, to, pct, flagged: pct > TARGETS.rssGrowthPct };
+}
+
+export interface ScaleRow {
+  n: number;
+  /** worker + gateway + our share of the server, ms per payout, per repetition. */
+  oursCpuMs: Repeated;
+  /** baseline worker + its share of the server. */
+  baselineCpuMs: Repeated;
+  cpuRatio: Repeated;
+  /** Medians, ms per payout. */
+  cpuByProcessMs: {
+    worker: number;
+    gateway: number;
+    temporal: number;
+    baselineWorker: number;
+    baselineTemporal: number;
+  };
+  throughput: Repeated;
+  baselineThroughput: Repeated;
+  throughputRatio: Repeated;
+  p99Ms: Repeated;
+  baselineP99Ms: Repeated;
+}
+
+export interface BenchReport {
+  command: string;
+  when: string;
+  target: string;
+  machine: { cpus: number; cpuModel?: string; memoryGb: number; platform: string; shared: boolean };
+  versions: Record<string, string>;
+  config: { ours: Record<string, string | number>; baseline: Record<string, string | number> };
+  scale: ScaleRow[];
+  history?: HistoryComparison;
+  signals?: {
+    /** Signals per second offered to each path during the latency runs. */
+    rate: number;
+    saturation: { gateway: number; direct: number; bareExpress: number };
+    gatewayP99Ms: Repeated;
+    directP99Ms: Repeated;
+    p99Ratio: Repeated;
+  };
+  soak?: {
+    payouts: number;
+    workerRssMb: ReturnType<typeof growth>;
+    gatewayRssMb: ReturnType<typeof growth>;
+    cpuMsPerPayoutFirst: number;
+    cpuMsPerPayoutLast: number;
+  };
+  doubleConfirms: number;
+}
+
+const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+/** "median (min–max)", with the spread flagged when it is over the limit. */
+function rep(r: Repeated, f = f1): string {
+  const flag = r.flagged ? ` ⚠ spread ${((r.spread - 1) * 100).toFixed(0)} %` : '';
+  return `${f(r.median)} (${f(r.min)}–${f(r.max)})${flag}`;
+}
+
+/** `name`: `bench` for the documented run's table, `bench-soak` for the soak's. */
+export function replaceBetweenMarkers(doc: string, table: string, name = 'bench'): string {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const i = doc.indexOf(begin);
+  const j = doc.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`the document has no ${begin} … ${end} markers`);
+  return `${doc.slice(0, i + begin.length)}\n${table}\n${doc.slice(j)}`;
+}
+
+export function renderMarkdown(r: BenchReport): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(
+    `Run ${r.when} on ${m.cpus} CPUs (${m.cpuModel ?? 'unknown'}), ${m.memoryGb} GiB, ${m.platform}` +
+      `${m.shared ? ' — **the machine was shared with other work during this run**' : ''}; ` +
+      `target: ${r.target}; ${Object.entries(r.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
+    '',
+    `Command: \`${r.command}\`. Each figure: median (min–max) over the repetitions; ⚠ marks a spread over ${((TARGETS.spread - 1) * 100).toFixed(0)} %.`,
+    '',
+    '| figure | ours | baseline | ratio / difference | target | verdict |',
+    '| --- | --- | --- | --- | --- | --- |',
+  );
+  for (const s of r.scale) {
+    out.push(
+      `| CPU per payout, N=${s.n} (ms; worker+gateway+server vs worker+server) | ${rep(s.oursCpuMs)} | ${rep(s.baselineCpuMs)} | ${rep(s.cpuRatio, f2)} | ≤ ${TARGETS.cpuRatio} | ${verdict(s.cpuRatio.median <= TARGETS.cpuRatio)} |`,
+    );
+  }
+  if (r.history) {
+    const h = r.history;
+    out.push(
+      `| history events per payout | ${f1(h.ours)} | ${f1(h.baseline)} | +${f1(h.ours - h.baseline)} | ≤ baseline + ${TARGETS.extraHistoryEvents} | ${verdict(h.ours - h.baseline <= TARGETS.extraHistoryEvents)} |`,
+    );
+  }
+  for (const s of r.scale) {
+    out.push(
+      `| throughput ratio, N=${s.n} (payouts/s vs workflows/s) | ${rep(s.throughput)} | ${rep(s.baselineThroughput)} | ${rep(s.throughputRatio, f2)} | ≥ ${TARGETS.throughputRatio} | ${verdict(s.throughputRatio.median >= TARGETS.throughputRatio)} |`,
+    );
+  }
+  if (r.signals) {
+    const g = r.signals;
+    out.push(
+      `| signal p99 at ${g.rate.toFixed(0)}/s (ms; gateway vs direct) | ${rep(g.gatewayP99Ms)} | ${rep(g.directP99Ms)} | ${rep(g.p99Ratio, f2)} | ≤ ${TARGETS.signalP99Ratio} | ${verdict(g.p99Ratio.median <= TARGETS.signalP99Ratio)} |`,
+      `| saturation (req/s): gateway vs direct signals; bare Express ${g.saturation.bareExpress.toFixed(0)} | ${g.saturation.gateway.toFixed(0)} | ${g.saturation.direct.toFixed(0)} | ${f2(g.saturation.gateway / g.saturation.direct)} | | |`,
+    );
+  }
+  if (r.soak) {
+    const s = r.soak;
+    out.push(
+      `| soak ${s.payouts} payouts: worker RSS after warm-up → end (MB) | ${f1(s.workerRssMb.from)} → ${f1(s.workerRssMb.to)} | | ${s.workerRssMb.pct} % | ≤ ${TARGETS.rssGrowthPct} % | ${verdict(!s.workerRssMb.flagged)} |`,
+      `| soak: gateway RSS after warm-up → end (MB) | ${f1(s.gatewayRssMb.from)} → ${f1(s.gatewayRssMb.to)} | | ${s.gatewayRssMb.pct} % | ≤ ${TARGETS.rssGrowthPct} % | ${verdict(!s.gatewayRssMb.flagged)} |`,
+      `| soak: CPU ms per payout, first → last batch | ${f1(s.cpuMsPerPayoutFirst)} → ${f1(s.cpuMsPerPayoutLast)} | | | | |`,
+    );
+  }
+  out.push(`| double confirms | ${r.doubleConfirms} | | | 0 | ${verdict(r.doubleConfirms === 0)} |`);
+
+  if (r.scale.length > 0)
+    out.push(
+      '',
+      'Cost growth with load (medians; CPU in ms per payout):',
+      '',
+      '| N | worker | gateway | server (ours) | **ours total** | baseline worker | server (baseline) | **baseline total** | p99 ours / baseline (ms) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+  for (const s of r.scale) {
+    const c = s.cpuByProcessMs;
+    out.push(
+      `| ${s.n} | ${f1(c.worker)} | ${f1(c.gateway)} | ${f1(c.temporal)} | ${f1(s.oursCpuMs.median)} | ${f1(c.baselineWorker)} | ${f1(c.baselineTemporal)} | ${f1(s.baselineCpuMs.median)} | ${s.p99Ms.median.toFixed(0)} / ${s.baselineP99Ms.median.toFixed(0)} |`,
+    );
+  }
+  if (r.history) {
+    out.push('', 'History events per payout that the baseline does not have:', '');
+    for (const e of r.history.extra) out.push(`- ${e.type}: +${f1(e.perRun)}`);
+    if (r.history.extra.length === 0) out.push('- none');
+    for (const e of r.history.fewer) out.push(`- (fewer) ${e.type}: −${f1(e.perRun)}`);
+  }
+  out.push('', 'Configuration of both sides:', '', '| setting | ours | baseline |', '| --- | --- | --- |');
+  const keys = [...new Set([...Object.keys(r.config.ours), ...Object.keys(r.config.baseline)])];
+  for (const k of keys)
+    out.push(`| ${k} | ${String(r.config.ours[k] ?? '–')} | ${String(r.config.baseline[k] ?? '–')} |`);
+  return out.join('\n');
+}

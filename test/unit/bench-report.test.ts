@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import {
+  compareHistories,
+  cpuPerPayoutMs,
+  growth,
+  renderMarkdown,
+  repeated,
+  replaceBetweenMarkers,
+  type BenchReport,
+} from '../../bench/report';
+
+describe('bench report', () => {
+  it('CPU per payout sums the processes of one side, in ms, and ignores the ones not named', () => {
+    const usage = { worker: 20, gateway: 5, temporal: 30, benchAndSimulator: 7 };
+    expect(cpuPerPayoutMs(usage, ['worker', 'gateway', 'temporal'])).toBe(55);
+  });
+
+  it('repetitions give the median and the spread (max/min), and a spread over 30 % is flagged', () => {
+    expect(repeated([10, 12, 11])).toMatchObject({ median: 11, min: 10, max: 12, flagged: false });
+    expect(repeated([10, 12, 11]).spread).toBeCloseTo(1.2);
+    const wide = repeated([10, 14, 11]);
+    expect(wide.flagged).toBe(true);
+    expect(wide.spread).toBeCloseTo(1.4);
+  });
+
+  it('history events per run: totals per side and each event type we have more of, with how many more', () => {
+    const ours = [
+      { WorkflowExecutionStarted: 1, UpsertWorkflowSearchAttributes: 3, ActivityTaskScheduled: 3 },
+      { WorkflowExecutionStarted: 1, UpsertWorkflowSearchAttributes: 3, ActivityTaskScheduled: 3 },
+    ];
+    const baseline = [{ WorkflowExecutionStarted: 1, ActivityTaskScheduled: 3, MarkerRecorded: 1 }];
+    const c = compareHistories(ours, baseline);
+    expect(c.ours).toBe(7);
+    expect(c.baseline).toBe(5);
+    expect(c.extra).toEqual([{ type: 'UpsertWorkflowSearchAttributes', perRun: 3 }]);
+    expect(c.fewer).toEqual([{ type: 'MarkerRecorded', perRun: 1 }]);
+  });
+
+  it('a difference that rounds to nothing per run is not listed as an extra event type', () => {
+    const ours = Array.from({ length: 50 }, (_, i) => ({ TimerStarted: i === 0 ? 3 : 2 }));
+    const baseline = Array.from({ length: 50 }, () => ({ TimerStarted: 2 }));
+    expect(compareHistories(ours, baseline).extra).toEqual([]);
+  });
+
+  it('RSS growth from after warm-up to the end, flagged over 10 %', () => {
+    expect(growth(200, 215)).toEqual({ from: 200, to: 215, pct: 7.5, flagged: false });
+    expect(growth(200, 230).flagged).toBe(true);
+  });
+
+  it('the docs table replaces only what sits between the markers', () => {
+    const doc = 'intro\n<!-- bench:begin -->\nold\n<!-- bench:end -->\noutro\n';
+    expect(replaceBetweenMarkers(doc, 'new table')).toBe(
+      'intro\n<!-- bench:begin -->\nnew table\n<!-- bench:end -->\noutro\n',
+    );
+    expect(() => replaceBetweenMarkers('no markers', 'x')).toThrow(/markers/);
+    const both = `${doc}<!-- bench-soak:begin -->\n<!-- bench-soak:end -->\n`;
+    expect(replaceBetweenMarkers(both, 'soak', 'bench-soak')).toBe(
+      `${doc}<!-- bench-soak:begin -->\nsoak\n<!-- bench-soak:end -->\n`,
+    );
+  });
+
+  it('the markdown states the machine, the command, both configurations and every target with its verdict', () => {
+    const r = (median: number) => repeated([median, median, median]);
+    const report: BenchReport = {
+      command: 'npm run bench -- --full',
+      when: '2026-11-25T20:00:00.000Z',
+      target: 'dev',
+      machine: { cpus: 2, cpuModel: 'AMD EPYC', memoryGb: 24, platform: 'linux', shared: true },
+      versions: { node: 'v20', temporalSdk: '1.24.0', temporalServer: 'CLI v1.5.1' },
+      config: { ours: { logLevel: 'info' }, baseline: { logLevel: 'info' } },
+      scale: [
+        {
+          n: 100,
+          oursCpuMs: r(60),
+          baselineCpuMs: r(40),
+          cpuRatio: r(1.5),
+          cpuByProcessMs: { worker: 20, gateway: 5, temporal: 35, baselineWorker: 8, baselineTemporal: 32 },
+          throughput: r(30),
+          baselineThroughput: r(35),
+          throughputRatio: r(0.86),
+          p99Ms: r(900),
+          baselineP99Ms: r(800),
+        },
+      ],
+      history: {
+        ours: 30,
+        baseline: 25,
+        extra: [{ type: 'UpsertWorkflowSearchAttributes', perRun: 3 }],
+        fewer: [],
+      },
+      signals: {
+        rate: 200,
+        saturation: { gateway: 400, direct: 420, bareExpress: 5000 },
+        gatewayP99Ms: r(12),
+        directP99Ms: r(10),
+        p99Ratio: r(1.2),
+      },
+      doubleConfirms: 0,
+    };
+    const md = renderMarkdown(report);
+    expect(md).toContain('2 CPUs');
+    expect(md).toContain('shared');
+    expect(md).toContain('npm run bench -- --full');
+    expect(md).toMatch(/CPU per payout.*1\.50.*≤ 1\.3.*not met/);
+    expect(md).toMatch(/history events per payout.*30\.0.*25\.0.*met/);
+    expect(md).toContain('UpsertWorkflowSearchAttributes');
+    expect(md).toMatch(/throughput ratio.*N=100.*0\.86.*met/);
+    expect(md).toMatch(/signal p99.*1\.20.*met/);
+    expect(md).toContain('logLevel');
+  });
+});
