@@ -200,8 +200,8 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(
       "--by is not accepted: the operator is this client's configured identity (PAYOUT_OPERATOR_ID)",
     );
-  const operatorId = loadOperatorIdentity(process.env);
   const temporal = loadTemporalConfig(process.env);
+  const operatorId = loadOperatorIdentity(process.env, temporal.apiKey);
   if (!temporal.codecKeys && existsSync(DEMO_CODEC_KEYS_FILE)) {
     // Next to `npm start`: read its payloads with the demo's key rather than fail to decode them.
     process.stderr.write(

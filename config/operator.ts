@@ -1,7 +1,8 @@
 /**
  * Who this client is, for the payouts it starts and the decisions it sends: read from the client's own
  * configuration, never from a per-command flag. `PAYOUT_OPERATOR_ID` names it; when that is unset and the
- * client's Temporal credential is a JWT (`TEMPORAL_API_KEY`), its `sub` claim does. When both are set they
+ * client's Temporal credential is a JWT (`TEMPORAL_API_KEY`, or the `api_key` of its environment-configuration
+ * profile, as resolved by config/temporal.ts), its `sub` claim does. When both are set they
  * must agree, so the name recorded in a payout is the one the credential was issued to. (The client does
  * not verify the token: the Temporal server's authorizer does, on every call made with it.)
  */
@@ -27,9 +28,13 @@ export function credentialSubject(token: string | undefined): string | undefined
 }
 
 /** The configured identity, or undefined when none is set (the client then refuses approve/reject/cancel). */
-export function loadOperatorIdentity(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function loadOperatorIdentity(
+  env: NodeJS.ProcessEnv = process.env,
+  /** The Temporal API key the client really connects with (a profile's `api_key` included). */
+  temporalApiKey?: string,
+): string | undefined {
   const o = parse(OperatorSchema, env, 'operator identity');
-  const subject = credentialSubject(o.TEMPORAL_API_KEY);
+  const subject = credentialSubject(temporalApiKey ?? o.TEMPORAL_API_KEY);
   const configured = o.PAYOUT_OPERATOR_ID === '' ? undefined : o.PAYOUT_OPERATOR_ID;
   if (configured !== undefined) {
     const problem = operatorIdentityProblem(configured);

@@ -51,6 +51,11 @@ describe('configuration', () => {
     expect(() =>
       loadOperatorIdentity({ TEMPORAL_API_KEY: jwt({ sub: 'carol@ops' }), PAYOUT_OPERATOR_ID: 'mallory' }),
     ).toThrow(/PAYOUT_OPERATOR_ID \(mallory\) is not the subject of TEMPORAL_API_KEY \(carol@ops\)/);
+    // The key the client really connects with (a TOML profile's api_key) counts, not only the variable.
+    expect(loadOperatorIdentity({}, jwt({ sub: 'dave@ops' }))).toBe('dave@ops');
+    expect(() => loadOperatorIdentity({ PAYOUT_OPERATOR_ID: 'mallory' }, jwt({ sub: 'dave@ops' }))).toThrow(
+      /not the subject/,
+    );
     // An opaque API key names nobody: the configured identity stands.
     expect(loadOperatorIdentity({ TEMPORAL_API_KEY: 'opaque-key', PAYOUT_OPERATOR_ID: 'alice' })).toBe(
       'alice',
