@@ -1,17 +1,14 @@
 /** Pre-bundles the workflow code so production workers start without running webpack. */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowBundleSources } from '../workers/workflows-entry';
+import { writeWorkflowBundles } from '../workers/workflows-entry';
 
 export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '../dist/workflow-bundle.js');
 
 async function main(): Promise<void> {
   const out = process.argv[2] ? path.resolve(process.argv[2]) : DEFAULT_BUNDLE_PATH;
-  const { code } = await bundleWorkflowCode(workflowBundleSources());
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, code);
-  process.stdout.write(`workflow bundle written to ${out} (${Math.round(code.length / 1024)} KiB)\n`);
+  // Two bundles: the worker takes the traced one only when tracing is on (workers/payout-worker.ts).
+  for (const { file, bytes } of await writeWorkflowBundles(out))
+    process.stdout.write(`workflow bundle written to ${file} (${Math.round(bytes / 1024)} KiB)\n`);
 }
 
 main().catch((err: unknown) => {

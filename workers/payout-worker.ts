@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { PayoutActivities } from '../activities/types';
 import { dataConverterFor } from '../codec/data-converter';
 import { NO_TRACING, WORKFLOW_TRACING_INTERCEPTORS, type Tracing } from '../observability/tracing';
-import { workflowsEntryPath } from './workflows-entry';
+import { tracedBundlePath, workflowsEntryPath } from './workflows-entry';
 
 export interface PayoutWorkerOptions {
   connection: NativeConnection;
@@ -28,19 +29,21 @@ export interface PayoutWorkerOptions {
 
 /** One worker type runs both workflows (payouts and the webhook inbox) and the Bank 131 activities. */
 export function createPayoutWorker(opts: PayoutWorkerOptions): Promise<Worker> {
-  const workflows = opts.workflowBundlePath
-    ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-    : { workflowsPath: workflowsEntryPath() };
   const tracing = opts.tracing ?? NO_TRACING;
+  const bundlePath = opts.workflowBundlePath && bundleFor(opts.workflowBundlePath, tracing.enabled);
+  const workflows = bundlePath
+    ? { workflowBundle: { codePath: bundlePath } }
+    : { workflowsPath: workflowsEntryPath() };
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: opts.activities,
-    // A prebuilt bundle already carries the workflow interceptor (workflowBundleSources); else bundle it now.
+    // A prebuilt bundle carries its workflow interceptor or not (workflowBundleSources); else bundle it now,
+    // with the tracing interceptor only when tracing is on.
     interceptors: {
       ...tracing.workerInterceptors,
-      ...(opts.workflowBundlePath ? {} : { workflowModules: [WORKFLOW_TRACING_INTERCEPTORS] }),
+      ...(bundlePath || !tracing.enabled ? {} : { workflowModules: [WORKFLOW_TRACING_INTERCEPTORS] }),
     },
     sinks: tracing.sinks,
     dataConverter: dataConverterFor(opts.codecKeys),
@@ -48,4 +51,18 @@ export function createPayoutWorker(opts: PayoutWorkerOptions): Promise<Worker> {
     ...workflows,
     ...opts.tuning,
   });
+}
+
+/**
+ * With tracing on, the traced twin of a prebuilt bundle (`npm run build` writes both); without one, the plain
+ * bundle, and the trace lacks the workflow's spans (activities and bank calls are still traced).
+ */
+function bundleFor(bundlePath: string, tracing: boolean): string {
+  if (!tracing) return bundlePath;
+  const traced = tracedBundlePath(bundlePath);
+  if (existsSync(traced)) return traced;
+  process.emitWarning(
+    `tracing is on but ${traced} does not exist (npm run build writes it): workflow spans are left out`,
+  );
+  return bundlePath;
 }

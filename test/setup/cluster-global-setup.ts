@@ -4,13 +4,12 @@
  * processes) on free loopback ports. Provides the same `temporalAddress` and `workflowBundlePath` as
  * temporal-global-setup.ts, plus `clusterControlUrl` for the cluster-only fault tests.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { startCluster, type Cluster } from '../../harness/cluster/cluster';
 import { startClusterControl, type ClusterControlServer } from '../../harness/cluster/control';
-import { workflowBundleSources } from '../../workers/workflows-entry';
+import { writeWorkflowBundles } from '../../workers/workflows-entry';
 
 let cluster: Cluster | undefined;
 let control: ClusterControlServer | undefined;
@@ -27,9 +26,8 @@ export async function setup(project: TestProject): Promise<void> {
   control = await startClusterControl(cluster);
   const cacheDir = path.resolve(__dirname, '../../.cache');
   mkdirSync(cacheDir, { recursive: true });
-  const { code } = await bundleWorkflowCode(workflowBundleSources());
   const bundlePath = path.join(cacheDir, `workflow-bundle-${process.pid}.js`);
-  writeFileSync(bundlePath, code);
+  await writeWorkflowBundles(bundlePath);
   project.provide('temporalAddress', cluster.address);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('clusterControlUrl', control.url);

@@ -2,12 +2,11 @@
  * Starts one real Temporal dev server (the binary built by harness/temporal-cli.ts) for the whole run and
  * bundles the workflow code once; tests connect to it and create their own workers and task queues.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../harness/dev-server';
-import { workflowBundleSources } from '../../workers/workflows-entry';
+import { writeWorkflowBundles } from '../../workers/workflows-entry';
 
 let server: DevServer | undefined;
 
@@ -15,9 +14,9 @@ export async function setup(project: TestProject): Promise<void> {
   server = await startDevServer({ stdio: 'ignore' });
   const cacheDir = path.resolve(__dirname, '../../.cache');
   mkdirSync(cacheDir, { recursive: true });
-  const { code } = await bundleWorkflowCode(workflowBundleSources());
   const bundlePath = path.join(cacheDir, `workflow-bundle-${process.pid}.js`);
-  writeFileSync(bundlePath, code);
+  // Both bundles, as `npm run build` writes them: workers with tracing on take the traced twin.
+  await writeWorkflowBundles(bundlePath);
   project.provide('temporalAddress', server.address);
   project.provide('workflowBundlePath', bundlePath);
 }
