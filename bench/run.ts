@@ -52,28 +52,49 @@ import {
 import { mapWithConcurrency, summarize } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    smoke: { type: 'boolean', default: false },
-    /** N = 100, 500 and 2 000, each repeated. */
-    scale: { type: 'boolean', default: false },
-    /** The documented measurement: --scale, the gateway phases, and the table written into the docs. */
-    full: { type: 'boolean', default: false },
-    /** 10 000 payouts; worker and gateway RSS after warm-up vs at the end. */
-    soak: { type: 'boolean', default: false },
-    n: { type: 'string' },
-    /** Several N for a shorter scale run, e.g. `--ns 100,500` (the documented run is 100,500,2000). */
-    ns: { type: 'string' },
-    reps: { type: 'string' },
-    /** Skip the gateway phases: for measuring a lever's CPU per payout quickly. */
-    'payouts-only': { type: 'boolean', default: false },
-    'write-docs': { type: 'boolean', default: false },
-    profile: { type: 'boolean', default: false },
-    /** `cluster`: against the production-shaped cluster (harness/cluster) instead of the dev server. */
-    target: { type: 'string', default: 'dev' },
-  },
-});
+const USAGE = `usage: npm run bench -- [--full | --scale | --quick | --smoke | --soak] [--ns 100,500] [--n N] [--reps R]
+                      [--payouts-only] [--write-docs] [--profile] [--target dev|cluster]
+  --full    the documented run (N = 100, 500, 2 000 x 3, gateway phases), written into docs/performance.md
+  --soak    10 000 payouts; worker and gateway RSS after warm-up vs at the end (its own docs section)
+  --quick / --smoke   N = 100 x 3 / N = 10 x 1 (CI); no flag: N = 500 x 3
+See docs/performance.md for what each figure means.`;
+
+function readArgs() {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (err) {
+    // A mistyped flag is a usage error, not a stack trace.
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+const OPTIONS = {
+  help: { type: 'boolean', default: false },
+  quick: { type: 'boolean', default: false },
+  smoke: { type: 'boolean', default: false },
+  /** N = 100, 500 and 2 000, each repeated. */
+  scale: { type: 'boolean', default: false },
+  /** The documented measurement: --scale, the gateway phases, and the table written into the docs. */
+  full: { type: 'boolean', default: false },
+  /** 10 000 payouts; worker and gateway RSS after warm-up vs at the end. */
+  soak: { type: 'boolean', default: false },
+  n: { type: 'string' },
+  /** Several N for a shorter scale run, e.g. `--ns 100,500` (the documented run is 100,500,2000). */
+  ns: { type: 'string' },
+  reps: { type: 'string' },
+  /** Skip the gateway phases: for measuring a lever's CPU per payout quickly. */
+  'payouts-only': { type: 'boolean', default: false },
+  'write-docs': { type: 'boolean', default: false },
+  profile: { type: 'boolean', default: false },
+  /** `cluster`: against the production-shaped cluster (harness/cluster) instead of the dev server. */
+  target: { type: 'string', default: 'dev' },
+} as const;
+const args = readArgs();
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 if (args.target !== 'dev' && args.target !== 'cluster') throw new Error('--target is dev or cluster');
 const profile = args.smoke ? 'smoke' : args.quick ? 'quick' : args.soak ? 'soak' : 'full';
 const SCALE = args.full || args.scale;
