@@ -73,7 +73,7 @@ export function formatPayoutStatus(view: PayoutView): string {
       `approval   ${a.decision} by ${a.by} at ${formatTime(a.at)}${a.comment ? ` ("${a.comment}")` : ''}`,
     );
   } else if (s.step === 'awaiting_approval') {
-    lines.push('approval   WAITING: npm run payout -- approve|reject ' + s.payoutId + ' --by <you>');
+    lines.push('approval   WAITING: PAYOUT_OPERATOR_ID=<you> npm run payout -- approve|reject ' + s.payoutId);
   }
   if (s.cancelRequest)
     lines.push(`cancel     requested by ${s.cancelRequest.by} at ${formatTime(s.cancelRequest.at)}`);

@@ -69,7 +69,9 @@ describe('formatPayoutStatus', () => {
     expect(text).toMatch(
       /decision {3}ask an operator: amount above 100 000.00\n +✓ amount matches\n +✓ recipient matches/,
     );
-    expect(text).toContain('approval   WAITING: npm run payout -- approve|reject order-1 --by <you>');
+    expect(text).toContain(
+      'approval   WAITING: PAYOUT_OPERATOR_ID=<you> npm run payout -- approve|reject order-1',
+    );
     expect(text).toContain('  2026-11-25 07:15:03.280  webhook:ready_to_confirm  (ps_1 in_progress/pending)');
     expect(text).not.toMatch(/"seenWebhooks"/);
   });
