@@ -29,6 +29,7 @@ import {
   type InitPayoutResult,
   type CallbackActivities,
   type PayoutActivities,
+  type PreparedPayout,
   type RegisterPayoutInput,
   type RegisterPayoutResult,
   type SessionStepInput,
@@ -140,6 +141,23 @@ export function registerPayoutWith(registry: PayoutRegistry | undefined, logger:
   };
 }
 
+/**
+ * How long the start's local activity waits for the wallet balance. A slower bank is not waited for there
+ * (the local activity must stay short): the workflow then reads the balance itself, with retries.
+ */
+const BALANCE_PREFETCH_MS = 3_000;
+
+/** The answer if it comes within `ms`; undefined on a fault or when late. */
+async function answerWithin<T>(answer: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms, undefined)));
+  try {
+    return await Promise.race([answer.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createActivities(deps: ActivityDeps): PayoutActivities & CallbackActivities {
   return { ...createBankActivities(deps), ...createCallbackActivities(deps.callbacks, deps.logger) };
 }
@@ -188,6 +206,12 @@ function createBankActivities(deps: ActivityDeps): PayoutActivities {
 
   return {
     loadPayoutSettings: () => Promise.resolve(settings),
+
+    preparePayout: async ({ currency }): Promise<PreparedPayout> => {
+      if (!settings.methods?.balanceCheck) return { settings };
+      const balance = await answerWithin(methods.getWalletBalance({ currency }), BALANCE_PREFETCH_MS);
+      return balance ? { settings, balance } : { settings };
+    },
 
     registerPayout: registerPayoutWith(registry, logger),
 

@@ -84,6 +84,11 @@ export interface WalletBalance {
   note?: string;
 }
 
+export interface PreparedPayout {
+  settings: PayoutSettings;
+  balance?: WalletBalance;
+}
+
 export type InitPayoutResult =
   | { kind: 'initiated'; session: SessionSnapshot }
   /** The bank already has a session for this idempotency key (an earlier attempt's answer was lost). Its ID will come with the webhook, which carries our workflow ID. */
@@ -126,6 +131,11 @@ export type RegisterPayoutResult =
 export interface PayoutActivities {
   /** The worker's payout policy and timeouts, recorded in history so a replay sees the same values. */
   loadPayoutSettings(): Promise<PayoutSettings>;
+  /**
+   * The settings and, when the balance check is on, the wallet's balance, in one local activity (one history
+   * event). The balance is best effort: absent when the bank did not answer within a few seconds.
+   */
+  preparePayout(input: { currency: string }): Promise<PreparedPayout>;
   /** Claims the payout ID for this run and reserves its velocity; fails `payoutIdClaimed` for another run. */
   registerPayout(input: RegisterPayoutInput): Promise<RegisterPayoutResult>;
   tokenizeAccount(input: TokenizeInput): Promise<TokenizeResult>;

@@ -22,7 +22,12 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BankRejectionDetails, PayoutActivities, SessionStepResult } from '../activities/types';
+import type {
+  BankRejectionDetails,
+  PayoutActivities,
+  SessionStepResult,
+  WalletBalance,
+} from '../activities/types';
 import { FAILURE_TYPES } from '../activities/types';
 import { classifySession, UNKNOWN_STATUS, type SessionSnapshot } from '../bank131/session';
 import type { PayoutSettings, PayoutTimeouts, PolicyConfig, PolicyDecision } from '../policy/settings';
@@ -124,6 +129,61 @@ const settingsActivity = proxyLocalActivities<PayoutActivities>({
   retry: { maximumAttempts: 5 },
 });
 
+/**
+ * A balance read by the start's local activity is used for the funds check when it is this recent (the
+ * registry claim between them takes milliseconds); an older one is read again.
+ */
+const PREFETCHED_BALANCE_MAX_AGE_MS = 15_000;
+/**
+ * `awaiting_finish` is published (a search-attribute upsert: a history event and a visibility write) only
+ * once the payout has waited this long for `payment_finished`: most payouts finish sooner.
+ */
+const AWAITING_FINISH_PUBLISH_AFTER_MS = 60_000;
+
+/** The workflow's changes that altered the commands it emits, as one run takes them. */
+interface PayoutChanges {
+  fewerSearchAttributeUpserts: boolean;
+  balanceBeforeInit: boolean;
+  payoutIdRegistry: boolean;
+  uiSummaries: boolean;
+  metadataRunTag: boolean;
+  /** Asked only when the payout ends, as it always was. */
+  backendCallbacks: () => boolean;
+  /** Settings and the first balance read in one local activity; `awaiting_finish` published once it lasts. */
+  leanHistory: boolean;
+}
+
+/**
+ * Every patch marker costs each new payout two history events (the marker and the SDK's
+ * `TemporalChangeVersion` upsert). A run started on this code records one, `payout-v2`, standing for every
+ * change below; runs started before it replay with the patch each change had, asked in the same order.
+ */
+function changesTaken(): PayoutChanges {
+  if (patched('payout-v2')) {
+    return {
+      fewerSearchAttributeUpserts: true,
+      balanceBeforeInit: true,
+      payoutIdRegistry: true,
+      uiSummaries: true,
+      metadataRunTag: true,
+      backendCallbacks: () => true,
+      leanHistory: true,
+    };
+  }
+  return {
+    fewerSearchAttributeUpserts: patched('fewer-search-attribute-upserts'),
+    // Asked before the first await: a patch asked only after the settings' local activity failed to replay.
+    balanceBeforeInit: patched('balance-before-init'),
+    // Asked before any await: a patch marker after the settings' local-activity marker was seen to replay
+    // nondeterministically on the time-skipping server.
+    payoutIdRegistry: patched('payout-id-registry'),
+    uiSummaries: patched('ui-summaries'),
+    metadataRunTag: patched('metadata-run-tag'),
+    backendCallbacks: () => patched('backend-callbacks'),
+    leanHistory: false,
+  };
+}
+
 const now = (): string => new Date(Date.now()).toISOString();
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -147,23 +207,12 @@ class Payout {
     'payouts',
     'Payouts finished, by outcome',
   );
-  /** Payouts started before this change upserted at every step; replaying them must do the same. */
-  private readonly publishOnlyWhatOperatorsFilterOn = patched('fewer-search-attribute-upserts');
-  /**
-   * Payouts started before the balance check never read `wallet/balance`. Asked before the first await, like
-   * the other patches: a patch asked only after the settings' local activity failed to replay.
-   */
-  private readonly checksBalanceBeforeInit = patched('balance-before-init');
-  /**
-   * Payouts started before the registry existed never claimed their ID; their replays must not either.
-   * Asked in the constructor, before any await: a patch marker after the settings' local-activity marker
-   * was seen to replay nondeterministically on the time-skipping server.
-   */
-  private readonly claimsItsId = patched('payout-id-registry');
+  /** Asked first, before any await: which of the workflow's changes this run takes. */
+  private readonly changes = changesTaken();
   private published = '';
-  /** Activities and timers carry summaries for the UI (user metadata); runs started before replay without. */
-  private readonly withSummaries = patched('ui-summaries');
   private settings!: PayoutSettings;
+  /** The wallet balance the start's local activity read, if it did, and when (workflow time) it returned. */
+  private prefetched: { balance: WalletBalance; at: number } | undefined;
   private banking!: ReturnType<typeof bankActivities>;
   /** Set once a confirm may have reached the bank: from then on only the bank's word ends the payout. */
   private confirmSent = false;
@@ -176,7 +225,7 @@ class Payout {
 
   constructor(private readonly input: PayoutWorkflowInput) {
     // Payouts started before run tags existed keep sending the bare workflow ID as metadata.
-    const runTag = patched('metadata-run-tag') ? workflowInfo().firstExecutionRunId : undefined;
+    const runTag = this.changes.metadataRunTag ? workflowInfo().firstExecutionRunId : undefined;
     this.record = newRecord(input.request, now(), runTag);
     // Replay-safe: the SDK does not emit workflow metrics while replaying history.
     metricMeter.createCounter('payouts_started', 'payouts', 'Payout workflows started').add(1);
@@ -189,10 +238,16 @@ class Payout {
 
   async run(): Promise<PayoutResult> {
     this.refuseInvalidInput();
-    this.settings = await settingsActivity.loadPayoutSettings();
+    if (this.changes.leanHistory) {
+      const prepared = await settingsActivity.preparePayout({ currency: this.input.request.currency });
+      this.settings = prepared.settings;
+      if (prepared.balance) this.prefetched = { balance: prepared.balance, at: Date.now() };
+    } else {
+      this.settings = await settingsActivity.loadPayoutSettings();
+    }
     this.refuseInvalidInput(this.settings.policy);
     this.banking = bankActivities(this.timeouts.bankCallTimeoutMs ?? LEGACY_BANK_CALL_TIMEOUT_MS);
-    if (this.claimsItsId) {
+    if (this.changes.payoutIdRegistry) {
       const unregistered = await this.register();
       if (unregistered) return unregistered;
     }
@@ -464,7 +519,7 @@ class Payout {
    */
   private async awaitFunds(): Promise<PayoutResult | undefined> {
     const m = this.settings.methods;
-    if (!m?.balanceCheck || !this.checksBalanceBeforeInit) return undefined;
+    if (!m?.balanceCheck || !this.changes.balanceBeforeInit) return undefined;
     const { amount, currency } = this.input.request;
     const view = this.record.view;
     // Waiting now = entered - left (the SDK's workflow meter has no up-down counter).
@@ -482,7 +537,7 @@ class Payout {
     const deadline = Date.now() + m.fundsWaitMaxDurationMs;
     let interval = m.fundsWaitInitialIntervalMs;
     for (let checks = 1; ; checks += 1) {
-      const balance = await this.banking.quickCalls.getWalletBalance({ currency });
+      const balance = (checks === 1 && this.takePrefetchedBalance()) || (await this.readBalance(currency));
       view.funds = { ...view.funds, balance: balance.amount, currency, checkedAt: balance.readAt, checks };
       if (balance.amount === undefined || balance.amount >= amount) {
         if (view.funds.waitingSince !== undefined) {
@@ -509,6 +564,21 @@ class Payout {
       }
       interval = Math.min(interval * 2, m.fundsWaitMaxIntervalMs);
     }
+  }
+
+  /**
+   * The start's balance read, once, if it is recent enough to stand for a read now. Its age is measured on
+   * the workflow's clock from when the local activity returned, so a worker's clock skew cannot matter.
+   */
+  private takePrefetchedBalance(): WalletBalance | undefined {
+    const prefetched = this.prefetched;
+    this.prefetched = undefined;
+    if (!prefetched || Date.now() - prefetched.at > PREFETCHED_BALANCE_MAX_AGE_MS) return undefined;
+    return prefetched.balance;
+  }
+
+  private readBalance(currency: string): Promise<WalletBalance> {
+    return this.banking.quickCalls.getWalletBalance({ currency });
   }
 
   /** 1. The token: tokenize the account, or check (best effort) the token the caller already holds. */
@@ -717,18 +787,27 @@ class Payout {
       recordEvent(this.record, now(), 'bank:confirm_unanswered', message(err));
     }
     if (!this.record.final) {
-      this.goTo('awaiting_finish');
+      // Most payouts finish within seconds of the confirm: the step is published only once it lasts.
+      let unpublished = this.changes.leanHistory;
+      this.goTo('awaiting_finish', { publish: !unpublished });
       const finalOrError = () =>
         this.record.final !== undefined || this.record.view.bankSessionStatus === 'error';
       const deadline = Date.now() + this.timeouts.finishTimeoutMs;
       for (;;) {
+        const left = Math.max(deadline - Date.now(), 1);
         const woke = await this.wait(
           () => finalOrError() || this.askBankNow,
-          Math.max(deadline - Date.now(), 1),
+          unpublished ? Math.min(left, AWAITING_FINISH_PUBLISH_AFTER_MS) : left,
           'payment_finished',
         );
         if (this.askBankNow) await this.pollStatus();
-        if (finalOrError() || !woke || Date.now() >= deadline) break;
+        if (finalOrError() || Date.now() >= deadline) break;
+        if (!woke && unpublished) {
+          unpublished = false;
+          this.publishStep();
+          continue;
+        }
+        if (!woke) break;
       }
       if (!this.record.final) await this.reconcile(() => this.record.final !== undefined);
     }
@@ -886,7 +965,7 @@ class Payout {
       errorCode: result.errorCode,
     });
     if (outcome === 'unknown') log.error('payout outcome unknown: an operator must check with Bank 131', {});
-    if (this.settings?.backendCallbacks && patched('backend-callbacks')) await this.notifyBackend(result);
+    if (this.settings?.backendCallbacks && this.changes.backendCallbacks()) await this.notifyBackend(result);
     await condition(allHandlersFinished);
     return result;
   }
@@ -900,9 +979,9 @@ class Payout {
 
   // ---- search attributes ----
 
-  private goTo(step: PayoutStep): void {
+  private goTo(step: PayoutStep, { publish = true } = {}): void {
     setStep(this.record, now(), step);
-    this.publishStep();
+    if (publish) this.publishStep();
     this.showDetails();
   }
 
@@ -917,12 +996,12 @@ class Payout {
     summary: string,
     input: I,
   ): Promise<R> {
-    return this.withSummaries ? fn.executeWithOptions({ summary }, [input]) : fn(input);
+    return this.changes.uiSummaries ? fn.executeWithOptions({ summary }, [input]) : fn(input);
   }
 
   /** A wait with a timeout; its timer says what it waits for in the UI. */
   private wait(fn: () => boolean, ms: number, what: string | undefined, summary?: string): Promise<boolean> {
-    if (!this.withSummaries) return condition(fn, ms);
+    if (!this.changes.uiSummaries) return condition(fn, ms);
     return condition(fn, ms, { summary: summary ?? summaries.waitFor(what ?? 'the bank', ms) });
   }
 
@@ -933,7 +1012,7 @@ class Payout {
       { key: PayoutStatusKey, value: view.outcome ?? 'in_progress' },
       ...(view.sessionId ? [{ key: Bank131SessionIdKey, value: view.sessionId }] : []),
     ];
-    if (this.publishOnlyWhatOperatorsFilterOn) {
+    if (this.changes.fewerSearchAttributeUpserts) {
       // Transient steps last milliseconds: upserting them only adds history events and visibility writes.
       if (!PUBLISHED_STEPS.has(view.step)) return;
       const fingerprint = attributes.map((a) => String(a.value)).join('|');

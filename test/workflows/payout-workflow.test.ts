@@ -3,7 +3,7 @@
  * Java time-skipping test server: a test waits 72 h of workflow time in seconds. Activities are stubs over a
  * scriptable fake bank (stub-activities.ts); signals are the gateway's messages.
  */
-import { SearchAttributeType } from '@temporalio/common';
+import { SearchAttributeType, defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NO_TRACING } from '../../observability/tracing';
@@ -105,6 +105,20 @@ function runPayout(
     await script(handle);
     const result = (await handle.result()) as PayoutResult;
     return { result, state: await handle.query(statusQuery), handle };
+  });
+}
+
+/** The steps the payout published to visibility (its `PayoutStep` upserts), each with its event time. */
+async function publishedSteps(handle: PayoutHandle): Promise<{ step: string; atMs: number }[]> {
+  const { events } = await handle.fetchHistory();
+  return (events ?? []).flatMap((e) => {
+    const field =
+      e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.PayoutStep;
+    if (!field) return [];
+    const step = defaultPayloadConverter.fromPayload<string>(field);
+    return [
+      { step, atMs: Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6) },
+    ];
   });
 }
 
@@ -216,9 +230,9 @@ describe('payout workflow at the default settings (time-skipping)', () => {
       call.atMs - bank.callsTo('confirm')[0]!.atMs >= settlesAfter
         ? bank.session('succeeded')
         : bank.session('processing');
-    const { result } = await runPayout(bank, async (handle) => {
-      await reachStep(handle, 'awaiting_ready');
-      await handle.signal(readyToConfirmSignal, bank.webhook('ready_to_confirm', 'ready'));
+    const { result, handle } = await runPayout(bank, async (h) => {
+      await reachStep(h, 'awaiting_ready');
+      await h.signal(readyToConfirmSignal, bank.webhook('ready_to_confirm', 'ready'));
     });
 
     expect(result).toMatchObject({ outcome: 'succeeded', sessionId: bank.sessionId });
@@ -232,6 +246,17 @@ describe('payout workflow at the default settings (time-skipping)', () => {
     expect(polls.at(-1)).toBeGreaterThanOrEqual(settlesAfter);
     expect(polls.at(-1)).toBeLessThan(settlesAfter + defaults.timeouts.reconcileMaxIntervalMs + SLACK_MS);
     expect(polls.at(-2)).toBeLessThan(settlesAfter);
+    // awaiting_finish reaches visibility once the payout has waited a minute for the bank, not before.
+    const published = await publishedSteps(handle);
+    expect(published.map((p) => p.step)).toEqual([
+      'awaiting_ready',
+      'awaiting_finish',
+      'reconciling',
+      'succeeded',
+    ]);
+    const finishPublishedAfter = published[1]!.atMs - confirmAt;
+    expect(finishPublishedAfter).toBeGreaterThanOrEqual(60_000);
+    expect(finishPublishedAfter).toBeLessThan(60_000 + SLACK_MS);
   });
 
   it('happy path: ready_to_confirm (delivered twice), confirm, payment_finished → succeeded, no polls', async () => {
@@ -257,6 +282,8 @@ describe('payout workflow at the default settings (time-skipping)', () => {
       workflowId: bank.workflowId,
       sessionId: bank.sessionId,
     });
+    // A payout that finishes within a minute of its confirm never publishes awaiting_finish.
+    expect((await publishedSteps(handle)).map((p) => p.step)).toEqual(['awaiting_ready', 'succeeded']);
     // No timeout fired: the payout took real time only.
     const { startTime, closeTime } = await handle.describe();
     expect(closeTime!.getTime() - startTime.getTime()).toBeLessThan(60_000);
@@ -279,10 +306,14 @@ describe('balance before commitment (time-skipping)', () => {
     });
     const bank = new FakeBank({ amount: 150_000, name: 'no-funds' });
     bank.walletBalance = 149_999;
-    const { result, state } = await runPayout(bank, (handle) => reachStep(handle, 'awaiting_funds'));
+    const { result, state, handle } = await runPayout(bank, (h) => reachStep(h, 'awaiting_funds'));
     expect(result).toMatchObject({ outcome: 'cancelled', cancelReason: 'insufficient_funds' });
     expect(bank.counts()).toEqual({});
-    const reads = bank.balanceReadsAtMs.map((t) => t - bank.balanceReadsAtMs[0]!);
+    // The first read rides in the start's local activity.
+    expect(bank.balanceReads.map((r) => r.local)).toEqual(bank.balanceReads.map((_, i) => i === 0));
+    const startedAt = (await handle.describe()).startTime.getTime();
+    const times = bank.balanceReads.map((r) => (r.local ? startedAt : r.atMs));
+    const reads = times.map((t) => t - times[0]!);
     // 1, 2, 4, 8, 16 min, then every 30 min, for 24 h.
     expect(reads.slice(0, 7)).toEqual(
       [0, 1, 3, 7, 15, 31, 61].map((m) => expect.closeTo(m * 60_000, -4) as unknown),

@@ -13,6 +13,7 @@ import type {
   RegisterPayoutInput,
   RegisterPayoutResult,
   SessionStepResult,
+  WalletBalance,
 } from '../../activities/types';
 import { maskAccount } from '../../bank131/accounts';
 import { webhookDedupKey, type SessionSnapshot } from '../../bank131/session';
@@ -56,7 +57,11 @@ export class FakeBank {
   readonly calls: BankCall[] = [];
   /** The wallet (`wallet/balance`); its reads are kept apart from `calls` (on the server's clock). */
   walletBalance = Number.MAX_SAFE_INTEGER;
-  readonly balanceReadsAtMs: number[] = [];
+  /**
+   * When the balance was read. A local activity's time is the worker's real clock, not the time-skipping
+   * server's: tests place it at the workflow's start, where the start's local activity runs.
+   */
+  readonly balanceReads: { atMs: number; local: boolean }[] = [];
   readonly workflowId: string;
   readonly request: PayoutRequest;
   readonly sessionId: string;
@@ -162,9 +167,21 @@ export class FakeBank {
   }
 
   /** The stub activities the worker runs: each records the call and answers from this bank's script. */
+  private readBalance(currency: string): WalletBalance {
+    const { currentAttemptScheduledTimestampMs: atMs, isLocal: local } = Context.current().info;
+    this.balanceReads.push({ atMs, local });
+    return { amount: this.walletBalance, currency, readAt: new Date(atMs).toISOString() };
+  }
+
   activities(): PayoutActivities {
     return {
       loadPayoutSettings: () => Promise.resolve(this.settings),
+      preparePayout: ({ currency }) =>
+        Promise.resolve(
+          this.settings.methods?.balanceCheck
+            ? { settings: this.settings, balance: this.readBalance(currency) }
+            : { settings: this.settings },
+        ),
       // The registry (not the bank). The real registry has its own tests against PostgreSQL
       // (test/integration/payout-registry.test.ts).
       registerPayout: (input) => {
@@ -186,10 +203,7 @@ export class FakeBank {
       // Payout methods (issue 15): not part of these tests' call counts; by default the wallet covers any payout.
       checkSbpBank: () => Promise.resolve({ listed: true }),
       verifySbpRecipient: () => Promise.reject(new Error('no SBP in the workflow stub bank')),
-      getWalletBalance: ({ currency }) => {
-        this.balanceReadsAtMs.push(Context.current().info.currentAttemptScheduledTimestampMs);
-        return Promise.resolve({ amount: this.walletBalance, currency, readAt: new Date().toISOString() });
-      },
+      getWalletBalance: ({ currency }) => Promise.resolve(this.readBalance(currency)),
     };
   }
 }
