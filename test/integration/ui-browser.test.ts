@@ -94,6 +94,13 @@ describe('Temporal Web UI', () => {
     // Wide enough that the added columns are in the picture (the table scrolls sideways otherwise).
     await page.setViewportSize({ width: 2200, height: 700 });
     await page.screenshot({ path: path.join(RESULTS, 'temporal-ui-search.png') });
+    // The README's picture of the list (docs/images/temporal-ui-list.jpg is a copy): filter, columns, the row.
+    await page.screenshot({
+      path: path.join(RESULTS, 'temporal-ui-list-readme.jpg'),
+      type: 'jpeg',
+      quality: 60,
+      clip: { x: 64, y: 0, width: 2136, height: 320 },
+    });
     await page.setViewportSize({ width: 1440, height: 1800 });
     await page.goto(`${uiUrl}/namespaces/default/workflows/${payoutWorkflowId(payoutId)}`, {
       waitUntil: 'networkidle',
