@@ -1,8 +1,9 @@
 /**
  * What an operator sees on the production topology: the Temporal UI that `npm run cluster` starts
  * (harness/cluster/ui.ts: temporal-ui-server at compose's version, pointed at the cluster's frontend, the codec
- * server as its codec endpoint), in a real headless Chromium, finds a payout that ran on the cluster and shows
- * its input decrypted through the codec server, while the cluster stores it encrypted. On the mTLS + JWT cluster
+ * server as its codec endpoint), in a real headless Chromium, finds a payout that ran on the cluster, reads its
+ * row in the workflow list (status, step and amount from SQL visibility, as columns an operator adds), and shows
+ * its input and static summary decrypted through the codec server, while the cluster stores them encrypted. On the mTLS + JWT cluster
  * (the default) the browser goes through the authenticating front as operator-read, as `npm run cluster` sets
  * it up; with CLUSTER_INSECURE=1 it talks to the UI server directly.
  */
@@ -19,7 +20,9 @@ import { freePort } from '../../harness/dev-server';
 import type { LocalStack } from '../../harness/local-stack';
 import { createLogger } from '../../observability/logger';
 import { payoutWorkflowId } from '../../policy/payout-request';
+import { PayoutAmountKey, PayoutStatusKey, PayoutStepKey } from '../../workflows/search-attributes';
 import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
+import { addListColumns, PAYOUT_LIST_COLUMNS, readListRow } from '../helpers/ui-list';
 import { clusterCertsDir } from '../helpers/temporal-credentials';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -106,12 +109,30 @@ describe('Temporal UI on the cluster', () => {
     await page.goto(`${ui.url}/namespaces/default/workflows?query=${query}`, { waitUntil: 'networkidle' });
     await page.getByText(workflowId).first().waitFor({ state: 'attached', timeout: 30_000 });
     mkdirSync(RESULTS, { recursive: true });
+    // The row shows what the workflow published, once the operator adds our columns (⚙ Configure Columns).
+    const { typedSearchAttributes: published } = await stack.client.workflow.getHandle(workflowId).describe();
+    await addListColumns(page, PAYOUT_LIST_COLUMNS);
+    const row = await readListRow(page, workflowId);
+    expect(row).toMatchObject({
+      'Workflow ID': workflowId,
+      [PayoutStatusKey.name]: 'succeeded',
+      [PayoutStepKey.name]: published.get(PayoutStepKey),
+      [PayoutAmountKey.name]: '150000', // kopecks: 1 500.00 RUB
+    });
+    // Tripwire: the list cannot show the static summary (docs/observability.md, "Known limits").
+    expect(Object.values(row).join(' ')).not.toContain('RUB to 40817***4312');
+    await page.setViewportSize({ width: 2200, height: 700 });
     await page.screenshot({ path: path.join(RESULTS, 'cluster-ui-search.png') });
+    await page.setViewportSize({ width: 1440, height: 1800 });
 
     await page.goto(`${ui.url}/namespaces/default/workflows/${workflowId}`, { waitUntil: 'networkidle' });
     await page.getByText(ACCOUNT).first().waitFor({ state: 'attached', timeout: 30_000 });
+    // The static summary heads the payout's page, decrypted through the codec server like the input.
+    const summary = `1 500.00 RUB to 40817***4312 · payout ${payoutId}`;
+    await page.getByText(summary).first().waitFor({ state: 'attached', timeout: 30_000 });
     await page.screenshot({ path: path.join(RESULTS, 'cluster-ui-payout.png'), fullPage: true });
     expect(await page.content()).toContain(ACCOUNT);
+    expect(await page.content()).toContain(summary);
     expect(decodes.length).toBeGreaterThan(0);
     expect(decodes.every((status) => status === 200)).toBe(true);
     expect(refusedApiCalls).toEqual([]);
