@@ -102,6 +102,35 @@ describe('getWalletBalance', () => {
   });
 });
 
+describe('preparePayout', () => {
+  it('returns the settings and, with the balance check on, the balance read at the same time', async () => {
+    bank.walletBalance.mockResolvedValue([{ amount: 7_000, currency: 'rub' }]);
+    const prepared = await activities.preparePayout({ currency: 'rub' });
+    expect(prepared.settings).toEqual(loadPayoutSettings({}));
+    expect(prepared.balance).toMatchObject({ amount: 7_000, currency: 'rub' });
+  });
+
+  it('reads no balance when the check is off', async () => {
+    const off = make({ settings: loadPayoutSettings({ PAYOUT_BALANCE_CHECK: 'off' }) });
+    await expect(off.preparePayout({ currency: 'rub' })).resolves.not.toHaveProperty('balance');
+    expect(bank.walletBalance).not.toHaveBeenCalled();
+  });
+
+  it('returns the settings without a balance when the bank fails or is slow: the workflow reads it itself', async () => {
+    bank.walletBalance.mockRejectedValueOnce(new Bank131TransportError('reset', 'wallet/balance'));
+    await expect(activities.preparePayout({ currency: 'rub' })).resolves.not.toHaveProperty('balance');
+    vi.useFakeTimers();
+    try {
+      bank.walletBalance.mockReturnValueOnce(new Promise(() => undefined));
+      const slow = make({ balanceCacheMs: 0 }).preparePayout({ currency: 'rub' });
+      await vi.advanceTimersByTimeAsync(3_000);
+      await expect(slow).resolves.not.toHaveProperty('balance');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('verifySbpRecipient', () => {
   const input = {
     workflowId: 'payout-v',
