@@ -1,7 +1,7 @@
 /** Russian bank-account facts from Bank 131's payout documentation, and how we read the bank's renderings of them. */
 
 /** Account prefixes Bank 131 pays out to (individuals, sole proprietors, legal entities); others fail at the bank. */
-export const PAYABLE_ACCOUNT_PREFIXES: readonly string[] = [
+export const PAYABLE_ACCOUNT_PREFIXES: readonly string[] = Object.freeze([
   '40817810',
   '42301810',
   '42302810',
@@ -13,7 +13,7 @@ export const PAYABLE_ACCOUNT_PREFIXES: readonly string[] = [
   '40802810',
   '40820810',
   '40702810',
-];
+]);
 
 /** A Russian account number: 20 digits. */
 export function isAccountNumber(account: string): boolean {

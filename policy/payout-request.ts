@@ -2,21 +2,21 @@
  * What a valid payout request is, in one pure module: the client checks it before any workflow starts (so
  * a caller learns every problem at once), and the workflow checks it again before any bank call, so a
  * payout started by other means (the CLI, the UI, a stolen credential) cannot reach the bank with bad input.
- * Deterministic: no Node built-ins, safe in the workflow sandbox.
+ * Deterministic: no Node built-ins, safe in the workflow sandbox. The worker shares this module between
+ * workflows (workers/workflows-entry.ts, `preloadModules`), so it keeps no state and exports no schema
+ * object: the SDK deep-freezes a shared module's exports, and zod caches lazily on its schemas.
  */
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 import { z } from 'zod';
-import { recipientProblems, RecipientSchema } from './recipients';
+import { recipientProblems, recipientSchema } from './recipients';
 import type { PolicyConfig } from './settings';
 import type { PayoutRequest } from '../workflows/messages';
 
 /** A hard ceiling independent of configuration: 10 billion roubles in kopecks. */
 export const ABSOLUTE_MAX_AMOUNT = 1_000_000_000_000;
 
-export { RecipientSchema };
-
-export const PayoutRequestSchema = z.object({
+const PayoutRequestSchema = z.object({
   payoutId: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be 1-128 characters: letters, digits, . _ : -'),
@@ -29,7 +29,7 @@ export const PayoutRequestSchema = z.object({
     .string()
     .transform((c) => c.toLowerCase())
     .pipe(z.string().regex(/^[a-z]{3}$/, 'must be a 3-letter ISO code')),
-  recipient: RecipientSchema,
+  recipient: recipientSchema(),
   description: z
     .string()
     .trim()

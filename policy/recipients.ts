@@ -98,7 +98,7 @@ const taxpayer = z.object({
   payerName: z.string().trim().min(1).max(255).optional(),
 });
 
-export const RecipientSchema = z.discriminatedUnion('kind', [
+const RecipientSchema = z.discriminatedUnion('kind', [
   withName(tokenPayee),
   withName(accountPayee),
   withName(cardPayee),
@@ -110,6 +110,15 @@ export const RecipientSchema = z.discriminatedUnion('kind', [
     taxpayer,
   }),
 ]);
+
+/**
+ * The recipient's shape, for policy/payout-request.ts. A function, not an exported schema: the worker shares
+ * this module between workflows and the SDK deep-freezes a shared module's exports (they would stop zod's
+ * lazy caches); it never calls a function to reach what it returns.
+ */
+export function recipientSchema(): typeof RecipientSchema {
+  return RecipientSchema;
+}
 
 /** Rules that span fields: run after the shape is known to be right. */
 export function recipientProblems(recipient: Recipient, amount: number, description: string): string[] {

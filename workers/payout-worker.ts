@@ -3,7 +3,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import type { PayoutActivities } from '../activities/types';
 import { dataConverterFor } from '../codec/data-converter';
 import { NO_TRACING, WORKFLOW_TRACING_INTERCEPTORS, type Tracing } from '../observability/tracing';
-import { tracedBundlePath, workflowsEntryPath } from './workflows-entry';
+import { tracedBundlePath, workflowPreloadModules, workflowsEntryPath } from './workflows-entry';
 
 export interface PayoutWorkerOptions {
   connection: NativeConnection;
@@ -33,7 +33,7 @@ export function createPayoutWorker(opts: PayoutWorkerOptions): Promise<Worker> {
   const bundlePath = opts.workflowBundlePath && bundleFor(opts.workflowBundlePath, tracing.enabled);
   const workflows = bundlePath
     ? { workflowBundle: { codePath: bundlePath } }
-    : { workflowsPath: workflowsEntryPath() };
+    : { workflowsPath: workflowsEntryPath(), bundlerOptions: { preloadModules: workflowPreloadModules() } };
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,

@@ -6,8 +6,26 @@ import { WORKFLOW_TRACING_INTERCEPTORS } from '../observability/tracing';
 
 /** The workflows entry file for the bundler: the TypeScript source in development, the compiled file in dist/. */
 export function workflowsEntryPath(): string {
-  const ts = path.join(__dirname, '../workflows/index.ts');
-  return existsSync(ts) ? ts : path.join(__dirname, '../workflows/index.js');
+  return sourceOrCompiled('../workflows/index');
+}
+
+function sourceOrCompiled(relative: string): string {
+  const ts = path.join(__dirname, `${relative}.ts`);
+  return existsSync(ts) ? ts : path.join(__dirname, `${relative}.js`);
+}
+
+/**
+ * Modules the SDK's reusable V8 context evaluates once per workflow thread and shares, instead of once per
+ * workflow: the input rules the workflow re-checks (policy/payout-request.ts, with zod, its schemas and
+ * @noble/hashes) were ~7 of ~22 ms of worker CPU per payout (bench/workflow-module-cost.ts). Only pure,
+ * stateless modules belong here (no `@temporalio/workflow`, nothing per workflow), and they export only
+ * functions and immutable values: the SDK deep-freezes what a shared module exports, and zod caches lazily
+ * on its schema objects (test/unit/workflow-import-graph.test.ts holds both).
+ */
+export const WORKFLOW_PRELOAD_MODULES = ['../policy/payout-request'] as const;
+
+export function workflowPreloadModules(): string[] {
+  return WORKFLOW_PRELOAD_MODULES.map(sourceOrCompiled);
 }
 
 /**
@@ -15,14 +33,16 @@ export function workflowsEntryPath(): string {
  * ignores the worker's own `failureConverterPath`, so all bundlers (build script, tests, benchmark) use this.
  * The tracing interceptor goes in only for tracing (`{ tracing: true }`): evaluated for every workflow it
  * costs ~10 ms of worker CPU per payout even when its spans go nowhere (bench/workflow-start-cost.ts), and
- * it emits no commands, so both bundles replay the same histories.
+ * it emits no commands, so both bundles replay the same histories. `preloadModules`: see above.
  */
 export function workflowBundleSources(opts: { tracing?: boolean } = {}): {
   workflowsPath: string;
   failureConverterPath: string;
   workflowInterceptorModules: string[];
+  preloadModules: string[];
 } {
   return {
+    preloadModules: workflowPreloadModules(),
     workflowsPath: workflowsEntryPath(),
     failureConverterPath: FAILURE_CONVERTER_PATH,
     workflowInterceptorModules: opts.tracing ? [WORKFLOW_TRACING_INTERCEPTORS] : [],
