@@ -107,7 +107,8 @@ const NS = args.ns
       : [{ smoke: 10, quick: 100, full: 500, soak: 10_000 }[profile]];
 const REPS = Number(args.reps ?? { smoke: 1, quick: 3, full: 3, soak: 1 }[profile]);
 const LATENCY_REPS = args.smoke ? 1 : 3;
-const LATENCY_SECONDS = { smoke: 1, quick: 3, full: 4, soak: 4 }[profile];
+/** Long enough that a p99 rests on ~40 samples at the full run's rate, not on one pause. */
+const LATENCY_SECONDS = { smoke: 1, quick: 3, full: 10, soak: 4 }[profile];
 const CANNON_SECONDS = { smoke: 1, quick: 3, full: 5, soak: 5 }[profile];
 const GATEWAY_PHASES = !args['payouts-only'] && !args.soak;
 /** The documented runs write their table into docs/performance.md: --full its main table, --soak its own. */
