@@ -344,8 +344,8 @@ function drawTimeSeries(result: PanelResult, width: number, height: number, wind
   const y0 = 8;
   const values = drawn.flatMap((s) => s.points.map(([, v]) => v)).filter(Number.isFinite);
   let min = Math.min(0, ...values);
-  let max = Math.max(...values, min + 1e-9);
-  if (max === min) max = min + 1;
+  let max = Math.max(...values, min);
+  if (max - min < 1e-9) max = min + 1; // a flat line: an axis from 0 to 1, as Grafana draws one
   const step = niceStep(max - min, 4);
   min = Math.floor(min / step) * step;
   max = Math.ceil(max / step) * step;
@@ -359,11 +359,11 @@ function drawTimeSeries(result: PanelResult, width: number, height: number, wind
       `<text x="${x0 - 6}" y="${sy(v) + 4}" text-anchor="end">${escapeHtml(formatValue(v, unit))}</text>`,
     );
   }
-  const tickCount = Math.max(2, Math.floor(plotW / 110));
+  const tickCount = Math.max(1, Math.floor(plotW / 90));
   for (let i = 0; i <= tickCount; i += 1) {
     const t = window.fromMs + ((window.toMs - window.fromMs) * i) / tickCount;
     parts.push(
-      `<text x="${sx(t)}" y="${y0 + plotH + 16}" text-anchor="middle">${clock(t)}</text>`,
+      `<text x="${sx(t)}" y="${y0 + plotH + 16}" text-anchor="${i === 0 ? 'start' : i === tickCount ? 'end' : 'middle'}">${clock(t)}</text>`,
       `<line x1="${sx(t)}" x2="${sx(t)}" y1="${y0}" y2="${y0 + plotH}" stroke="#22252b"/>`,
     );
   }
