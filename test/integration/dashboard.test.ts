@@ -221,6 +221,6 @@ describe.skipIf(missingPrometheus && !process.env.CI)(
       // The README's picture (docs/images/dashboard.png is a copy): the whole dashboard.
       await page.screenshot({ path: path.join(TEST_RESULTS, 'dashboard-readme.png'), fullPage: true });
       await page.close();
-    });
+    }, 180_000); // payouts a few scrapes apart, an unknown one, and the gateway's 15 s visibility cache
   },
 );
