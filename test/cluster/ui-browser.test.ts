@@ -7,11 +7,11 @@
  * (the default) the browser goes through the authenticating front as operator-read, as `npm run cluster` sets
  * it up; with CLUSTER_INSECURE=1 it talks to the UI server directly.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { METADATA_ENCODING_KEY } from '@temporalio/common';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ENCRYPTED_ENCODING } from '../../codec/aes-gcm-codec';
 import { FRONTEND_SERVER_NAME, readTemporalCredentials } from '../../harness/certs';
@@ -22,11 +22,11 @@ import { createLogger } from '../../observability/logger';
 import { payoutWorkflowId } from '../../policy/payout-request';
 import { PayoutAmountKey, PayoutStatusKey, PayoutStepKey } from '../../workflows/search-attributes';
 import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
+import { launchChromium, TEST_RESULTS } from '../helpers/browser';
 import { addListColumns, PAYOUT_LIST_COLUMNS, readListRow } from '../helpers/ui-list';
 import { clusterCertsDir } from '../helpers/temporal-credentials';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const RESULTS = path.resolve(__dirname, '../../test-results');
+const RESULTS = TEST_RESULTS;
 const ACCOUNT = '40817810099910004312'; // accountRequest's account number
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'cluster-ui-'));
@@ -35,9 +35,7 @@ let ui: ClusterUi;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
-  }
+  browser = await launchChromium(); // first: no Chromium fails before anything starts
   stack = await startTestStack(); // a worker and gateway on the cluster (temporalAddress from the global setup)
   const certsDir = clusterCertsDir();
   const creds = certsDir ? readTemporalCredentials(certsDir) : undefined;
@@ -58,18 +56,6 @@ beforeAll(async () => {
     codecPort: 0,
     logger: createLogger('codec', 'silent'),
     log: () => undefined,
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
   });
 }, 180_000);
 

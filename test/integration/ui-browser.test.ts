@@ -3,9 +3,9 @@
  * step, status and amount in the workflow list (search attribute columns added as an operator does), and its
  * input and static summary decoded through the codec server on its page. Saves screenshots under test-results/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AesGcmPayloadCodec, parseCodecKeys } from '../../codec/aes-gcm-codec';
 import { AUTH_DISABLED_FOR_LOCAL_DEV, startCodecServer } from '../../codec/server';
@@ -15,10 +15,10 @@ import { freePort } from '../../harness/dev-server';
 import { accountRequest, startTestStack, TEST_CODEC_KEYS, uniquePayoutId } from '../helpers/stack';
 import { payoutWorkflowId } from '../../policy/payout-request';
 import { PayoutAmountKey, PayoutStatusKey, PayoutStepKey } from '../../workflows/search-attributes';
+import { launchChromium, TEST_RESULTS } from '../helpers/browser';
 import { addListColumns, PAYOUT_LIST_COLUMNS, readListRow } from '../helpers/ui-list';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const RESULTS = path.resolve(__dirname, '../../test-results');
+const RESULTS = TEST_RESULTS;
 
 let stack: LocalStack;
 let browser: Browser;
@@ -26,9 +26,7 @@ let codecServer: Awaited<ReturnType<typeof startCodecServer>>;
 let uiUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
-  }
+  browser = await launchChromium(); // first: no Chromium fails before anything starts
   const uiPort = await freePort();
   codecServer = await startCodecServer({
     codec: new AesGcmPayloadCodec(parseCodecKeys(TEST_CODEC_KEYS)),
@@ -43,18 +41,6 @@ beforeAll(async () => {
     devServer: { uiPort, uiCodecEndpoint: codecServer.url },
   });
   uiUrl = stack.devServer!.uiUrl!;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
 }, 180_000);
 
 afterAll(async () => {
