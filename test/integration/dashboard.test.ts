@@ -10,9 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { spawnGateway, spawnWorker, type ChildService } from '../../harness/child-services';
-import { freePort } from '../../harness/dev-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   loadDashboard,
   queryDashboard,
@@ -24,7 +22,8 @@ import type { LocalStack } from '../../harness/local-stack';
 import { prometheusBinary, startPrometheus, type PrometheusHandle } from '../../harness/prometheus';
 import { payoutWorkflowId } from '../../policy/payout-request';
 import { launchChromium, TEST_RESULTS } from '../helpers/browser';
-import { accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
+import { startObservedStack, type ObservedStack } from '../helpers/observed-stack';
+import { accountRequest, uniquePayoutId, waitFor } from '../helpers/stack';
 import { postWebhook, readyWebhook, refundedWebhook, signed } from '../helpers/webhooks';
 
 const SCRAPE_SECONDS = 1;
@@ -37,9 +36,8 @@ if (missingPrometheus && !process.env.CI) {
   );
 }
 
+let observed: ObservedStack | undefined;
 let stack: LocalStack;
-let worker: ChildService | undefined;
-let gateway: ChildService | undefined;
 let prometheus: PrometheusHandle | undefined;
 let browser: Browser | undefined;
 let gatewayUrl: string;
@@ -75,23 +73,12 @@ describe.skipIf(missingPrometheus && !process.env.CI)(
       if (missingPrometheus)
         throw new Error(`no Prometheus at ${PROMETHEUS}: CI must install it (apt-get install prometheus)`);
       browser = await launchChromium();
-      const gatewayPort = await freePort();
-      const metricsPort = await freePort();
-      const gatewayInternalPort = await freePort();
-      gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-      stack = await startTestStack({
-        withoutWorker: true,
-        withoutGateway: true,
-        webhookUrl: `${gatewayUrl}/webhooks/bank131`,
-      });
-      [gateway, worker] = await Promise.all([
-        spawnGateway(stack, gatewayPort, { GATEWAY_INTERNAL_PORT: String(gatewayInternalPort) }),
-        spawnWorker(stack, inject('workflowBundlePath'), { WORKER_METRICS_PORT: String(metricsPort) }),
-      ]);
+      observed = await startObservedStack();
+      ({ stack, gatewayUrl } = observed);
       prometheus = await startPrometheus({
         targets: {
-          'payout-worker': [`127.0.0.1:${metricsPort}`],
-          'webhook-gateway': [`127.0.0.1:${gatewayInternalPort}`],
+          'payout-worker': [`127.0.0.1:${observed.workerMetricsPort}`],
+          'webhook-gateway': [`127.0.0.1:${observed.gatewayInternalPort}`],
         },
         scrapeIntervalSeconds: SCRAPE_SECONDS,
       });
@@ -104,8 +91,7 @@ describe.skipIf(missingPrometheus && !process.env.CI)(
     afterAll(async () => {
       await browser?.close();
       await prometheus?.stop();
-      await Promise.all([worker?.stop(), gateway?.stop()]);
-      await stack?.stop();
+      await observed?.stop();
     });
 
     it('every panel shows data, the alerts fire, and the page is screenshotted', async () => {

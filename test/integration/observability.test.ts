@@ -7,13 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { spawnGateway, spawnWorker, type ChildService } from '../../harness/child-services';
-import { freePort } from '../../harness/dev-server';
 import type { LocalStack } from '../../harness/local-stack';
 import { payoutWorkflowId } from '../../policy/payout-request';
-import { accountRequest, startTestStack, uniquePayoutId, waitFor } from '../helpers/stack';
+import { accountRequest, uniquePayoutId, waitFor } from '../helpers/stack';
+import { startObservedStack, type ObservedStack } from '../helpers/observed-stack';
 import { postWebhook, refundedWebhook, signed } from '../helpers/webhooks';
 import { metricNamesIn, scrapedMetricNames } from '../helpers/promql';
 
@@ -22,34 +21,21 @@ const observabilityDir = path.join(root, 'deploy/observability');
 const rulesFile = path.join(observabilityDir, 'prometheus/alerts.yml');
 const dashboardsDir = path.join(observabilityDir, 'grafana/dashboards');
 
+let observed: ObservedStack;
 let stack: LocalStack;
-let worker: ChildService | undefined;
-let gateway: ChildService | undefined;
 let gatewayUrl: string;
 /** The gateway's internal port: /metrics and /readyz are not on the public one. */
 let gatewayInternalUrl: string;
 let workerMetricsUrl: string;
 
 beforeAll(async () => {
-  const gatewayPort = await freePort();
-  const metricsPort = await freePort();
-  const gatewayInternalPort = await freePort();
-  gatewayInternalUrl = `http://127.0.0.1:${gatewayInternalPort}`;
-  gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  workerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  stack = await startTestStack({
-    withoutWorker: true,
-    withoutGateway: true,
-    webhookUrl: `${gatewayUrl}/webhooks/bank131`,
-  });
-  [gateway, worker] = await Promise.all([
-    spawnGateway(stack, gatewayPort, { GATEWAY_INTERNAL_PORT: String(gatewayInternalPort) }),
-    spawnWorker(stack, inject('workflowBundlePath'), { WORKER_METRICS_PORT: String(metricsPort) }),
-  ]);
+  observed = await startObservedStack();
+  ({ stack, gatewayUrl } = observed);
+  gatewayInternalUrl = `http://127.0.0.1:${observed.gatewayInternalPort}`;
+  workerMetricsUrl = `http://127.0.0.1:${observed.workerMetricsPort}/metrics`;
 });
 afterAll(async () => {
-  await Promise.all([worker?.stop(), gateway?.stop()]);
-  await stack?.stop();
+  await observed?.stop();
 });
 
 /** PromQL expressions in every panel of every provisioned dashboard. */
