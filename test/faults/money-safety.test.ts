@@ -10,7 +10,7 @@
  * - no authentic webhook was lost: the gateway acknowledged every delivery, and each one was applied,
  *   recognised as a duplicate/late/foreign copy, or kept in an inbox.
  *
- * 300 payouts per CI run; `MONEY_SAFETY_PAYOUTS=2000` (or `npm run test:money-safety -- --long`, `-- --seed N`) for more.
+ * Payouts go by every method (account, SBP, card, self-employed). 300 payouts per CI run; `MONEY_SAFETY_PAYOUTS=2000` (or `npm run test:money-safety -- --long`, `-- --seed N`) for more.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionSchema } from '../../bank131/schemas';
@@ -21,7 +21,7 @@ import type { LocalStack } from '../../harness/local-stack';
 import { ALL_FAULT_KINDS, seededRandom, type FaultKind } from '../../simulator/faults';
 import type { ScenarioName } from '../../simulator/server';
 import { inboxWorkflowId } from '../../webhook-gateway/mapping';
-import { inboxQuery, type PayoutResult, type PayoutState } from '../../workflows/messages';
+import { inboxQuery, type PayoutResult, type PayoutState, type Recipient } from '../../workflows/messages';
 import { accountRequest, FAST_SETTINGS, startTestStack, uniquePayoutId } from '../helpers/stack';
 import { postWebhook, signRaw } from '../helpers/webhooks';
 
@@ -55,24 +55,52 @@ beforeAll(async () => {
     settings: { ...FAST_SETTINGS, timeouts: { ...FAST_SETTINGS.timeouts, reconcileMaxDurationMs: 20_000 } },
     simulator: { wire: 'random', seed: SEED },
   });
+  stack.simulator.registerCard(CARD_TOKEN, { last4: '4242', brand: 'visa' });
 }, 180_000);
 afterAll(async () => {
   await stack?.stop();
 });
+
+type PayoutMethod = 'account' | 'sbp' | 'card' | 'selfEmployed';
+/** Chosen by index, so the seeded draws (scenario, faults) stay those of earlier runs. */
+const methodOf = (i: number): PayoutMethod =>
+  i % 4 === 3 ? 'sbp' : i % 8 === 1 ? 'card' : i % 8 === 5 ? 'selfEmployed' : 'account';
+const CARD_TOKEN = 'card_tok_money_safety_4242';
+
+function recipientFor(method: PayoutMethod, amount: number): Recipient | undefined {
+  switch (method) {
+    case 'sbp':
+      return { kind: 'sbp', phone: '79680000000', bankId: '100000000069', fullName: 'Иванов Иван' };
+    case 'card':
+      return { kind: 'card', token: CARD_TOKEN, last4: '4242', brand: 'visa', fullName: 'Ivan Ivanov' };
+    case 'selfEmployed':
+      return {
+        kind: 'selfEmployed',
+        fullName: 'Петров Пётр Петрович',
+        payTo: { kind: 'sbp', phone: '79261234567', bankId: '100000000111' },
+        taxpayer: {
+          taxReference: '123456789012',
+          services: [{ name: 'Доставка документов', amount, quantity: 1 }],
+        },
+      };
+    case 'account':
+      return undefined;
+  }
+}
 
 interface Run {
   payoutId: string;
   workflowId: string;
   scenario: ScenarioName;
   faults: { endpoint: string; kind: FaultKind; afterProcessing: boolean }[];
-  /** Paid by SBP (phone + bank ID) instead of an account. */
-  sbp?: boolean;
+  /** How the recipient is paid (issue 15): by account, SBP (phone + bank ID), card token, or self-employed. */
+  method: PayoutMethod;
   result?: PayoutResult;
   state?: PayoutState;
 }
 
 /** Draws this payout's scenario and faults from the seeded generator: the same seed, the same run. */
-function plan(random: () => number): Omit<Run, 'payoutId' | 'workflowId'> {
+function plan(random: () => number): Pick<Run, 'scenario' | 'faults'> {
   const scenario = SCENARIOS[Math.floor(random() * SCENARIOS.length)]!;
   const faults: Run['faults'] = [];
   for (const endpoint of ENDPOINTS) {
@@ -90,14 +118,8 @@ async function runPayout(run: Run): Promise<void> {
   stack.simulator.setScenario(run.workflowId, run.scenario);
   for (const f of run.faults) stack.simulator.injectFault({ ...f, times: 1, workflowId: run.workflowId });
   const request = accountRequest(run.payoutId);
-  await stack.payouts.startPayout(
-    run.sbp
-      ? {
-          ...request,
-          recipient: { kind: 'sbp', phone: '79680000000', bankId: '100000000069', fullName: 'Иванов Иван' },
-        }
-      : request,
-  );
+  const recipient = recipientFor(run.method, request.amount);
+  await stack.payouts.startPayout(recipient ? { ...request, recipient } : request);
   run.result = await stack.payouts.result(run.payoutId);
   run.state = (await stack.payouts.getPayout(run.payoutId)).state;
 }
@@ -155,9 +177,7 @@ describe('money safety', () => {
     const random = seededRandom(SEED);
     const runs: Run[] = Array.from({ length: PAYOUTS }, (_, i) => {
       const payoutId = uniquePayoutId('safety');
-      // Every fourth payout goes by SBP (issue 15), chosen by index so the seeded draws stay the same.
-      const sbp = i % 4 === 3;
-      return { payoutId, workflowId: payoutWorkflowId(payoutId), ...plan(random), sbp };
+      return { payoutId, workflowId: payoutWorkflowId(payoutId), ...plan(random), method: methodOf(i) };
     });
 
     let next = 0;
@@ -173,6 +193,7 @@ describe('money safety', () => {
     const ledger = stack.simulator.ledger;
     const violations: string[] = [];
     const outcomes: Record<string, number> = {};
+    const byMethod: Record<string, Record<string, number>> = {};
     const unknownBecause: Record<string, number> = {};
     const faultCounts: Record<string, number> = {};
     const inboxKeys = new Map<string, Set<string>>();
@@ -180,13 +201,15 @@ describe('money safety', () => {
     for (const run of runs) {
       const outcome = run.result!.outcome;
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      const mine = (byMethod[run.method] ??= {});
+      mine[outcome] = (mine[outcome] ?? 0) + 1;
       for (const f of run.faults) {
         const name = `${f.kind}${f.afterProcessing ? '(after processing)' : ''}`;
         faultCounts[name] = (faultCounts[name] ?? 0) + 1;
       }
       const bank = ledger.summaryFor(run.workflowId);
       const moved = ledger.moneyMoved(run.workflowId);
-      const where = `${run.payoutId} [${run.sbp ? 'sbp; ' : ''}${run.scenario}; ${run.faults.map((f) => `${f.endpoint}:${f.kind}${f.afterProcessing ? '+' : ''}`).join(',')}] → ${outcome}, bank: ${moved}, confirms ${bank.confirmsProcessed}`;
+      const where = `${run.payoutId} [${run.method}; ${run.scenario}; ${run.faults.map((f) => `${f.endpoint}:${f.kind}${f.afterProcessing ? '+' : ''}`).join(',')}] → ${outcome}, bank: ${moved}, confirms ${bank.confirmsProcessed}`;
       if (bank.confirmsProcessed > 1) violations.push(`${where}: confirmed twice`);
       if (ledger.sessionsCreated(run.workflowId) > 1) violations.push(`${where}: a second session`);
       if ((outcome === 'succeeded') !== (moved === 'yes'))
@@ -214,6 +237,7 @@ describe('money safety', () => {
     const lines = [
       `money safety: seed ${SEED}, ${PAYOUTS} payouts, ${replayed} webhook replays, ${webhooksAcknowledged} webhook deliveries acknowledged`,
       `outcomes: ${JSON.stringify(outcomes)}; unknown where the bank's books say: ${JSON.stringify(unknownBecause)}`,
+      `by method: ${JSON.stringify(byMethod)}`,
       `faults: ${JSON.stringify(faultCounts)}`,
       `wire variants: ${JSON.stringify(ledger.variantCounts())}`,
       `violations: ${violations.length}`,
@@ -223,5 +247,8 @@ describe('money safety', () => {
     // The draw must exercise the paths that move money, not only the ones that stop it.
     expect(outcomes.succeeded ?? 0).toBeGreaterThan(PAYOUTS / 5);
     expect(outcomes.failed ?? 0).toBeGreaterThan(0);
+    // Every method moved money at least once, so its paths were taken, not only refused early.
+    for (const method of ['account', 'sbp', 'card', 'selfEmployed'])
+      expect(byMethod[method]?.succeeded ?? 0, method).toBeGreaterThan(0);
   }, 1_800_000);
 });
