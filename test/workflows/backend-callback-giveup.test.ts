@@ -3,7 +3,7 @@
  * time-skipping server): after a payout test in the same environment, this server stopped skipping time.
  */
 import { Context } from '@temporalio/activity';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CallbackActivities } from '../../activities/types';
@@ -13,15 +13,14 @@ import {
   backendCallbackWorkflowId,
   type BackendCallbackState,
 } from '../../workflows/backend-callback';
+import { startTimeSkippingEnv } from './time-skipping-env';
 
 const HOUR = 3_600_000;
 let env: TestWorkflowEnvironment;
 let queues = 0;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: inject('timeSkippingServerPath') } },
-  });
+  env = await startTimeSkippingEnv({ searchAttributes: false });
 });
 afterAll(async () => {
   await env?.teardown();

@@ -4,7 +4,7 @@
  * 2 h), is accepted exactly once when it is back, and gives up, loudly, only after 3 days.
  */
 import { Context } from '@temporalio/activity';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CallbackActivities } from '../../activities/types';
@@ -23,9 +23,7 @@ import {
   type PayoutResult,
   type PayoutState,
 } from '../../workflows/messages';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import { SearchAttributeType } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import { startTimeSkippingEnv } from './time-skipping-env';
 import { FakeBank } from './stub-activities';
 
 const HOUR = 3_600_000;
@@ -33,23 +31,7 @@ let env: TestWorkflowEnvironment;
 let queues = 0;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: inject('timeSkippingServerPath') } },
-  });
-  const { IndexedValueType } = temporal.api.enums.v1;
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      ALL_SEARCH_ATTRIBUTES.map((key) => [
-        key.name,
-        key.type === SearchAttributeType.INT
-          ? IndexedValueType.INDEXED_VALUE_TYPE_INT
-          : key.type === SearchAttributeType.BOOL
-            ? IndexedValueType.INDEXED_VALUE_TYPE_BOOL
-            : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-      ]),
-    ),
-  });
+  env = await startTimeSkippingEnv();
 });
 afterAll(async () => {
   await env?.teardown();

@@ -3,9 +3,8 @@
  * Java time-skipping test server: a test waits 72 h of workflow time in seconds. Activities are stubs over a
  * scriptable fake bank (stub-activities.ts); signals are the gateway's messages.
  */
-import { SearchAttributeType, defaultPayloadConverter } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { NO_TRACING } from '../../observability/tracing';
 import { Worker } from '@temporalio/worker';
 import ms from 'ms';
@@ -31,9 +30,9 @@ import {
   type PayoutWorkflowInput,
   type WebhookInboxState,
 } from '../../workflows/messages';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { RETURNS_QUIET_PERIOD } from '../../workflows/payout-returns';
 import { QUIET_PERIOD } from '../../workflows/webhook-inbox';
+import { startTimeSkippingEnv } from './time-skipping-env';
 import { FakeBank, defaultPayoutSettings } from './stub-activities';
 
 type PayoutHandle = Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>;
@@ -45,24 +44,7 @@ let env: TestWorkflowEnvironment;
 let taskQueues = 0;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: inject('timeSkippingServerPath') } },
-  });
-  // The workflow upserts these; the test server, like a real one, refuses unregistered attributes.
-  const { IndexedValueType } = temporal.api.enums.v1;
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      ALL_SEARCH_ATTRIBUTES.map((key) => [
-        key.name,
-        key.type === SearchAttributeType.INT
-          ? IndexedValueType.INDEXED_VALUE_TYPE_INT
-          : key.type === SearchAttributeType.BOOL
-            ? IndexedValueType.INDEXED_VALUE_TYPE_BOOL
-            : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-      ]),
-    ),
-  });
+  env = await startTimeSkippingEnv();
 });
 
 afterAll(async () => {
