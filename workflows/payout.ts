@@ -537,7 +537,8 @@ class Payout {
     const deadline = Date.now() + m.fundsWaitMaxDurationMs;
     let interval = m.fundsWaitInitialIntervalMs;
     for (let checks = 1; ; checks += 1) {
-      const balance = (checks === 1 && this.takePrefetchedBalance()) || (await this.readBalance(currency));
+      const balance =
+        this.takePrefetchedBalance() ?? (await this.banking.quickCalls.getWalletBalance({ currency }));
       view.funds = { ...view.funds, balance: balance.amount, currency, checkedAt: balance.readAt, checks };
       if (balance.amount === undefined || balance.amount >= amount) {
         if (view.funds.waitingSince !== undefined) {
@@ -567,7 +568,7 @@ class Payout {
   }
 
   /**
-   * The start's balance read, once, if it is recent enough to stand for a read now. Its age is measured on
+   * The start's balance read, taken by the first check only, if it is recent enough to stand for a read now. Its age is measured on
    * the workflow's clock from when the local activity returned, so a worker's clock skew cannot matter.
    */
   private takePrefetchedBalance(): WalletBalance | undefined {
@@ -575,10 +576,6 @@ class Payout {
     this.prefetched = undefined;
     if (!prefetched || Date.now() - prefetched.at > PREFETCHED_BALANCE_MAX_AGE_MS) return undefined;
     return prefetched.balance;
-  }
-
-  private readBalance(currency: string): Promise<WalletBalance> {
-    return this.banking.quickCalls.getWalletBalance({ currency });
   }
 
   /** 1. The token: tokenize the account, or check (best effort) the token the caller already holds. */
