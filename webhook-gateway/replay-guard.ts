@@ -17,18 +17,29 @@ export interface ReplayGuardOptions {
 }
 
 export class ReplayGuard {
-  /** body hash → when it is forgotten; a Map keeps insertion order, so the first entry is the oldest. */
+  /**
+   * Body digest → when it is forgotten; a Map keeps insertion order, so the first entry is the oldest.
+   * Sized for the soak (up to `maxEntries` for a whole window): the key is the raw SHA-256 as a 32-char
+   * one-byte string (not 64 hex chars) and the time is in ms since the guard began, a small integer V8
+   * stores in the entry itself rather than as a boxed number (`bench/gateway-cache-memory.ts`).
+   */
   private readonly delivered = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<string>>();
-  private readonly now: () => number;
+  private readonly clock: () => number;
+  private readonly origin: number;
 
   constructor(private readonly options: ReplayGuardOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.now ?? Date.now;
+    this.origin = this.clock();
+  }
+
+  private now(): number {
+    return this.clock() - this.origin;
   }
 
   /** Runs `deliver` for the first copy of `raw`; later copies get `replay: true` and no delivery. */
   async once(raw: Buffer, deliver: () => Promise<string>): Promise<{ outcome: string; replay: boolean }> {
-    const key = createHash('sha256').update(raw).digest('hex');
+    const key = createHash('sha256').update(raw).digest('binary');
     const forgetAt = this.delivered.get(key);
     if (forgetAt !== undefined && forgetAt > this.now()) return { outcome: 'replayed_body', replay: true };
     const pending = this.inFlight.get(key);

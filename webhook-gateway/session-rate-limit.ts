@@ -2,8 +2,9 @@
  * Per-session rate limit: one Bank 131 session's webhooks reach Temporal at most `limit` times per window
  * (a token bucket, refilled evenly). Past it the gateway answers 429 with Retry-After and signals nothing:
  * the bank retries any non-2xx, so a legitimate webhook is delayed, never dropped, while a flood of distinct
- * captured bodies for one payout cannot exhaust its per-execution signal limit. Memory is bounded: beyond
- * `maxEntries` sessions the least recently seen are forgotten (they start again with a full bucket).
+ * captured bodies for one payout cannot exhaust its per-execution signal limit. Memory follows the sessions
+ * seen in the last window: a bucket untouched for a whole window is full again, so forgetting it changes
+ * nothing; and beyond `maxEntries` sessions the least recently seen are forgotten (a full bucket again).
  */
 
 export interface SessionRateLimitOptions {
@@ -44,7 +45,7 @@ export class SessionRateLimiter {
       : { tokens: this.options.limit, at: now };
     this.buckets.delete(sessionId);
     this.buckets.set(sessionId, bucket);
-    this.evict();
+    this.evict(now);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return { allowed: true };
@@ -57,9 +58,9 @@ export class SessionRateLimiter {
     return this.buckets.size;
   }
 
-  private evict(): void {
-    for (const oldest of this.buckets.keys()) {
-      if (this.buckets.size <= this.options.maxEntries) return;
+  private evict(now: number): void {
+    for (const [oldest, { at }] of this.buckets) {
+      if (this.buckets.size <= this.options.maxEntries && now - at < this.options.windowMs) return;
       this.buckets.delete(oldest);
     }
   }

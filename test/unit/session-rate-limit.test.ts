@@ -44,4 +44,30 @@ describe('SessionRateLimiter', () => {
     expect(l.take('a').allowed).toBe(false);
     expect(l.take('b').allowed).toBe(true);
   });
+
+  it('forgets a session once a whole window has passed since its last delivery: its bucket is full again, so nothing is lost', () => {
+    const { l, advance } = limiter(2, 60_000);
+    l.take('a');
+    l.take('a');
+    l.take('b');
+    advance(30_000);
+    l.take('c');
+    expect(l.size).toBe(3);
+    advance(30_000); // a and b idle a whole window; c only half
+    l.take('d');
+    expect(l.size).toBe(2);
+    // a comes back with a full bucket, exactly as if it had been remembered
+    expect([1, 2, 3].map(() => l.take('a').allowed)).toEqual([true, true, false]);
+  });
+
+  it('a session refused at its limit is remembered until its bucket has refilled', () => {
+    const { l, advance } = limiter(1, 60_000);
+    l.take('a');
+    advance(59_000);
+    expect(l.take('a').allowed).toBe(false); // 59 s of refill: not yet a whole delivery
+    advance(1_000);
+    l.take('z');
+    expect(l.take('a').allowed).toBe(true);
+    expect(l.take('a').allowed).toBe(false);
+  });
 });
