@@ -120,6 +120,9 @@ export interface BenchReport {
     payouts: number;
     workerRssMb: ReturnType<typeof growth>;
     gatewayRssMb: ReturnType<typeof growth>;
+    /** RSS after each batch of `batch` payouts (absent in reports written before it was recorded). */
+    rssSeriesMb?: { worker: number[]; gateway: number[] };
+    batch?: number;
     cpuMsPerPayoutFirst: number;
     cpuMsPerPayoutLast: number;
   };
@@ -190,6 +193,13 @@ export function renderMarkdown(r: BenchReport): string {
       `| soak: gateway RSS after warm-up → end (MB) | ${f1(s.gatewayRssMb.from)} → ${f1(s.gatewayRssMb.to)} | | ${s.gatewayRssMb.pct} % | ≤ ${TARGETS.rssGrowthPct} % | ${verdict(!s.gatewayRssMb.flagged)} |`,
       `| soak: CPU ms per payout, first → last batch | ${f1(s.cpuMsPerPayoutFirst)} → ${f1(s.cpuMsPerPayoutLast)} | | | | |`,
     );
+    if (s.rssSeriesMb) {
+      const along = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+      out.push(
+        `| soak: worker RSS after each ${s.batch ?? ''} payouts (MB) | ${along(s.rssSeriesMb.worker)} | | | | |`,
+        `| soak: gateway RSS after each ${s.batch ?? ''} payouts (MB) | ${along(s.rssSeriesMb.gateway)} | | | | |`,
+      );
+    }
   }
   out.push(`| double confirms | ${r.doubleConfirms} | | | 0 | ${verdict(r.doubleConfirms === 0)} |`);
 

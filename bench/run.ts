@@ -455,6 +455,8 @@ async function measureSoak(bench: Bench, total: number) {
     bench.serverUsage().cpuSeconds;
   let afterWarmUp = rss();
   const cpuPerBatch: number[] = [];
+  // Every batch's RSS, printed whole: two end points alone hide how much RSS swings from batch to batch.
+  const series = { worker: [] as number[], gateway: [] as number[] };
   for (let done = 0, batch = 0; done < total; batch++) {
     const n = Math.min(SOAK_BATCH, total - done);
     const c0 = cpu();
@@ -463,6 +465,8 @@ async function measureSoak(bench: Bench, total: number) {
     done += n;
     const now = rss();
     if (batch === 0) afterWarmUp = now;
+    series.worker.push(now.worker);
+    series.gateway.push(now.gateway);
     log(
       `  soak ${done}/${total}: ${f.throughput.toFixed(1)}/s, p99 ${ms(f.latency.p99)}, CPU ${cpuPerBatch.at(-1)!.toFixed(1)} ms/payout, ` +
         `RSS worker ${now.worker.toFixed(0)} MB, gateway ${now.gateway.toFixed(0)} MB`,
@@ -473,6 +477,8 @@ async function measureSoak(bench: Bench, total: number) {
     payouts: total,
     workerRssMb: growth(afterWarmUp.worker, end.worker),
     gatewayRssMb: growth(afterWarmUp.gateway, end.gateway),
+    rssSeriesMb: series,
+    batch: SOAK_BATCH,
     cpuMsPerPayoutFirst: cpuPerBatch[0]!,
     cpuMsPerPayoutLast: cpuPerBatch.at(-1)!,
   };
