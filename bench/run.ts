@@ -271,7 +271,12 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
   // Both workers get the same tuning (from this process's environment, as config/worker.ts reads it).
   const tuning = workerTuningEnv(process.env);
   // Production's default log level (info): logging is part of what a payout costs.
-  const gateway = await spawnGateway(stack, gatewayPort, {}, cpuProfile(profileDirs.gateway));
+  // BENCH_GATEWAY_NODE_ARGS: Node flags for the gateway alone, to try a runtime lever (no baseline counterpart).
+  const gatewayNodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const gateway = await spawnGateway(stack, gatewayPort, {}, [
+    ...gatewayNodeArgs,
+    ...cpuProfile(profileDirs.gateway),
+  ]);
   cleanups.push(() => gateway.stop());
   const worker = await spawnWorker(stack, bundlePath, tuning, cpuProfile(profileDirs.worker));
   cleanups.push(() => worker.stop());
