@@ -5,19 +5,9 @@ import {
   payoutWorkflowId,
   requestHash,
 } from '../../policy/payout-request';
+import { VALID_ACCOUNT_REQUEST } from '../helpers/payout-requests';
 
-const valid = {
-  payoutId: 'order-2026-0001',
-  amount: 150_000,
-  currency: 'RUB',
-  recipient: {
-    kind: 'account',
-    bik: '049205131',
-    account: '40817810099910004312',
-    fullName: '  Иванов  Иван ',
-  },
-  description: 'Выплата по договору 42',
-};
+const valid = VALID_ACCOUNT_REQUEST;
 const policy = { currencies: ['rub'], minAmount: 100, maxAmount: 10_000_000, approvalThreshold: 1_000_000 };
 
 function problemsOf(input: unknown, withPolicy = false): string[] {

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOW_PRELOAD_MODULES, workflowPreloadModules } from '../../workers/workflows-entry';
+import { VALID_ACCOUNT_REQUEST } from '../helpers/payout-requests';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -114,18 +115,7 @@ describe('workflow import graph', () => {
     for (const mod of mods) for (const value of Object.values(mod)) deepFreeze(value);
     const { parsePayoutRequest, InvalidPayoutRequestError, requestHash } =
       await import('../../policy/payout-request');
-    const valid = {
-      payoutId: 'order-1',
-      amount: 150_000,
-      currency: 'RUB',
-      recipient: {
-        kind: 'account',
-        bik: '049205131',
-        account: '40817810099910004312',
-        fullName: ' Иванов  Иван ',
-      },
-      description: 'Выплата по договору 42',
-    };
+    const valid = VALID_ACCOUNT_REQUEST;
     const parsed = parsePayoutRequest(valid);
     expect(parsed.currency).toBe('rub');
     expect(parsed.recipient.fullName).toBe('Иванов Иван');
