@@ -21,7 +21,8 @@ export class ReplayGuard {
    * Body digest → when it is forgotten; a Map keeps insertion order, so the first entry is the oldest.
    * Sized for the soak (up to `maxEntries` for a whole window): the key is the raw SHA-256 as a 32-char
    * one-byte string (not 64 hex chars) and the time is in ms since the guard began, a small integer V8
-   * stores in the entry itself rather than as a boxed number (`bench/gateway-cache-memory.ts`).
+   * stores in the entry itself rather than as a boxed number for the process's first ~12 days (boxed after
+   * that, still correct; `bench/gateway-cache-memory.ts`).
    */
   private readonly delivered = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<string>>();
