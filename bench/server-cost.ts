@@ -2,9 +2,9 @@
  * `npx tsx bench/server-cost.ts [n] [rounds]`: the Temporal dev server's CPU per workflow for the search
  * attributes a payout writes, apart from everything else. Runs `n` workflows of one shape (a local activity,
  * two activities) per variant, variants alternating for `rounds` rounds, and prints the server's CPU per
- * workflow (mean over the rounds, each round's figure listed): none, the start's four search attributes, and those plus 1, 2
- * or 3 upserts (a payout on the happy path writes the start's four and three upserts: two of ours and the
- * SDK's TemporalChangeVersion for its patch).
+ * workflow (mean over the rounds, each round's figure listed lowest first): none, the start's four search
+ * attributes, and those plus 1, 2 or 3 upserts (a payout on the happy path writes the start's four and
+ * three upserts: two of ours and the SDK's TemporalChangeVersion for its patch).
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';

@@ -568,8 +568,9 @@ class Payout {
   }
 
   /**
-   * The start's balance read, taken by the first check only, if it is recent enough to stand for a read now. Its age is measured on
-   * the workflow's clock from when the local activity returned, so a worker's clock skew cannot matter.
+   * The start's balance read, taken by the first check only (taking it clears it), if it is recent enough
+   * to stand for a read now. Its age is measured on the workflow's clock from when the local activity
+   * returned, so a worker's clock skew cannot matter.
    */
   private takePrefetchedBalance(): WalletBalance | undefined {
     const prefetched = this.prefetched;

@@ -1,6 +1,6 @@
 /**
- * Three workflows of the same shape for `bench/server-cost.ts` (one local activity, two activities): they
- * differ only in the search attributes they write, so the server's CPU between them is that write's cost.
+ * One workflow shape for `bench/server-cost.ts` (one local activity, two activities) whose variants differ
+ * only in the search attributes they write, so the server's CPU between them is those writes' cost.
  */
 import { proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type * as activities from './activities';
