@@ -55,6 +55,16 @@ export interface ActivityDeps {
   registry?: PayoutRegistry;
 }
 
+/**
+ * One key per init the workflow means: retries of an attempt share it (the bank answers a processed one
+ * `idempotency_key_already_exists`); a new attempt after a refusal needs its own, as the refused key is spent.
+ */
+export function initIdempotencyKey(input: Pick<InitPayoutInput, 'workflowId' | 'attempt'>): string {
+  return input.attempt && input.attempt > 1
+    ? `${input.workflowId}:init:${input.attempt}`
+    : `${input.workflowId}:init`;
+}
+
 /** Maps a client failure to the ApplicationFailure the workflow's retry policy understands. */
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof Bank131BusinessError) {
@@ -268,7 +278,7 @@ function createBankActivities(deps: ActivityDeps): PayoutActivities {
                 amount_details: { amount: input.amount, currency: input.currency },
                 metadata,
               },
-          `${input.workflowId}:init`,
+          initIdempotencyKey(input),
         );
         logger.debug({ workflowId: input.workflowId, sessionId: session.id }, 'payout initiated');
         return { kind: 'initiated', session: toSessionSnapshot(session) };

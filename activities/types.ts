@@ -52,6 +52,8 @@ export interface InitPayoutInput {
   workflowId: string;
   /** Unguessable per-run tag carried in `metadata`, checked on every session that names us. */
   runTag?: string;
+  /** 2, 3, …: a new init after the bank refused the earlier one (wallet short); its key is spent. */
+  attempt?: number;
   token: string;
   fullName: string;
   description: string;

@@ -56,5 +56,11 @@ export const RETRYABLE_BANK_CODES: ReadonlySet<string> = new Set([
   'wallet_internal_error',
 ]);
 
+/**
+ * Init's "the wallet does not cover it": nothing was initiated, and the same payout can be initiated again
+ * (with a new idempotency key: the refused one is spent) once the wallet is topped up.
+ */
+export const WALLET_SHORT_BANK_CODE = 'insufficient_wallet_balance';
+
 /** Codes that mean "this step was already done": the earlier attempt's answer was lost. */
 export const ALREADY_DONE_BANK_CODES: ReadonlySet<string> = new Set(['idempotency_key_already_exists']);

@@ -88,6 +88,8 @@ export class SimulatedBank {
   private readonly scenarios = new Map<string, Scenario>();
   private readonly wires = new Map<string, WireVariant>();
   private readonly usedKeys = new Set<string>();
+  /** Inits refused by a scenario, per workflow: `initRejectTimes` counts them. */
+  private readonly initRefusals = new Map<string, number>();
   private readonly cards = new Map<string, SimCard>();
   private readonly verifications = new Map<string, VerificationSession>();
   private readonly verificationTimers: NodeJS.Timeout[] = [];
@@ -203,8 +205,11 @@ export class SimulatedBank {
       (this.options.scenariosByAmount
         ? scenarioForAmount(body.data.amount_details.amount)
         : resolveScenario('success'));
-    if (scenario.initRejectCode)
+    const refused = this.initRefusals.get(workflowId) ?? 0;
+    if (scenario.initRejectCode && refused < (scenario.initRejectTimes ?? Infinity)) {
+      this.initRefusals.set(workflowId, refused + 1);
       return { answer: fail(400, scenario.initRejectCode, 'rejected by the simulated bank') };
+    }
     const now = new Date().toISOString();
     const session: SimSession = {
       id: `ps_${this.nextId++}`,

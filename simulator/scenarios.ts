@@ -24,6 +24,8 @@ export interface Scenario {
   recipientMismatch: boolean;
   /** init/payout answers this business error. */
   initRejectCode?: string;
+  /** Only the payout's first this-many inits are refused (every one when omitted). */
+  initRejectTimes?: number;
   /** The confirm is processed, then the connection is destroyed without a response. */
   confirmResponseLost: boolean;
   /** This long after success, the recipient's bank returns the payout (refund + `payment_refunded`). */
@@ -63,7 +65,9 @@ export const PRESETS = {
   session_error_after_confirm: { sessionErrorAfterConfirm: true },
   amount_mismatch: { amountDelta: 100 },
   recipient_mismatch: { recipientMismatch: true },
-  init_rejected: { initRejectCode: 'insufficient_wallet_balance' },
+  init_rejected: { initRejectCode: 'operation_rejected' },
+  /** The wallet was spent between the payout's balance check and its init: the first init is refused. */
+  wallet_short_at_init: { initRejectCode: 'insufficient_wallet_balance', initRejectTimes: 1 },
   confirm_response_lost: { confirmResponseLost: true },
   sbp_verification_mismatch: { sbpVerification: 'mismatch' },
   sbp_not_registered: { sbpVerification: 'not_registered' },
@@ -87,6 +91,7 @@ export const SCENARIO_BY_KOPECKS: Record<number, ScenarioName> = {
   9: 'recipient_mismatch',
   10: 'init_rejected',
   11: 'confirm_response_lost',
+  12: 'wallet_short_at_init',
 };
 
 export function resolveScenario(spec: ScenarioName | Partial<Scenario>): Scenario {

@@ -29,6 +29,7 @@ import type {
   WalletBalance,
 } from '../activities/types';
 import { FAILURE_TYPES } from '../activities/types';
+import { WALLET_SHORT_BANK_CODE } from '../bank131/errors';
 import { classifySession, UNKNOWN_STATUS, type SessionSnapshot } from '../bank131/session';
 import type { PayoutSettings, PayoutTimeouts, PolicyConfig, PolicyDecision } from '../policy/settings';
 import { decidePayout } from '../policy/payout-policy';
@@ -185,6 +186,8 @@ function changesTaken(): PayoutChanges {
 }
 
 const now = (): string => new Date(Date.now()).toISOString();
+/** `initiate`'s answer when the bank refused init because the wallet is short (see initiateWhenFunded). */
+const WALLET_SHORT = Symbol('wallet short');
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** The bank's refusal, when an activity failed because the bank said no. */
@@ -214,6 +217,10 @@ class Payout {
   /** The wallet balance the start's local activity read, if it did, and when (workflow time) it returned. */
   private prefetched: { balance: WalletBalance; at: number } | undefined;
   private banking!: ReturnType<typeof bankActivities>;
+  /** Which init this is: the first, or a later one after the bank refused an earlier for the wallet. */
+  private initAttempt = 1;
+  /** When waiting for funds gives up: set when the payout first waits, and kept across init refusals. */
+  private fundsDeadline: number | undefined;
   /** Set once a confirm may have reached the bank: from then on only the bank's word ends the payout. */
   private confirmSent = false;
   /** The recipient's totals today from the registry, this payout included (absent without a registry). */
@@ -260,7 +267,7 @@ class Payout {
     if (typeof token !== 'string') return token;
     if (this.record.view.cancelRequest) return this.end('cancelled', { cancelReason: 'operator' });
 
-    const initFailure = await this.initiate(token);
+    const initFailure = await this.initiateWhenFunded(token);
     if (initFailure) return initFailure;
 
     const ready = await this.awaitReady();
@@ -515,9 +522,10 @@ class Payout {
   /**
    * 0b. The wallet must cover the payout before anything is initiated; while it does not, wait visibly in
    * `awaiting_funds` with backoff, then cancel (`insufficient_funds`): honest, since nothing was initiated.
-   * An unreadable balance holds nothing back: the bank's init refuses what it cannot cover.
+   * An unreadable balance holds nothing back: the bank's init refuses what it cannot cover, and that refusal
+   * (`initRefused`) brings the payout back here, waiting first, within the deadline of its first wait.
    */
-  private async awaitFunds(): Promise<PayoutResult | undefined> {
+  private async awaitFunds(initRefused = false): Promise<PayoutResult | undefined> {
     const m = this.settings.methods;
     if (!m?.balanceCheck || !this.changes.balanceBeforeInit) return undefined;
     const { amount, currency } = this.input.request;
@@ -534,23 +542,33 @@ class Payout {
       'Payouts that stopped waiting for funds',
     );
     const waiting = { add: (n: 1 | -1) => (n > 0 ? entered : left).add(1) };
-    const deadline = Date.now() + m.fundsWaitMaxDurationMs;
+    const deadline = this.fundsDeadline ?? Date.now() + m.fundsWaitMaxDurationMs;
     let interval = m.fundsWaitInitialIntervalMs;
-    for (let checks = 1; ; checks += 1) {
-      const balance =
-        this.takePrefetchedBalance() ?? (await this.banking.quickCalls.getWalletBalance({ currency }));
-      view.funds = { ...view.funds, balance: balance.amount, currency, checkedAt: balance.readAt, checks };
-      if (balance.amount === undefined || balance.amount >= amount) {
-        if (view.funds.waitingSince !== undefined) {
-          waiting.add(-1);
-          recordEvent(this.record, now(), 'funds:available', String(balance.amount ?? 'unreadable'));
+    let waitingNow = false;
+    // After init's refusal the wallet is known short: wait before reading it again.
+    for (let checks = view.funds?.checks ?? 0, readNow = !initRefused; ; readNow = true) {
+      if (readNow) {
+        checks += 1;
+        const balance =
+          this.takePrefetchedBalance() ?? (await this.banking.quickCalls.getWalletBalance({ currency }));
+        view.funds = { ...view.funds, balance: balance.amount, currency, checkedAt: balance.readAt, checks };
+        if (balance.amount === undefined || balance.amount >= amount) {
+          if (waitingNow) {
+            waiting.add(-1);
+            recordEvent(this.record, now(), 'funds:available', String(balance.amount ?? 'unreadable'));
+          }
+          return undefined;
         }
-        return undefined;
       }
-      if (view.funds.waitingSince === undefined) {
-        view.funds.waitingSince = now();
+      if (!waitingNow) {
+        waitingNow = true;
+        this.fundsDeadline = deadline;
+        if (view.funds) view.funds.waitingSince ??= now();
         waiting.add(1);
-        recordEvent(this.record, now(), 'funds:insufficient', `${balance.amount} < ${amount}`);
+        const why = readNow
+          ? `${view.funds?.balance} < ${amount}`
+          : `init refused: ${WALLET_SHORT_BANK_CODE}`;
+        recordEvent(this.record, now(), 'funds:insufficient', why);
         log.warn('wallet balance does not cover the payout: waiting for funds', {});
         this.goTo('awaiting_funds');
       }
@@ -616,8 +634,33 @@ class Payout {
     }
   }
 
-  /** 2. Init: the bank creates the session and carries our workflow ID and run tag in metadata. */
-  private async initiate(token: string): Promise<PayoutResult | undefined> {
+  /**
+   * 2. Init, and init again if the bank refuses it because the wallet is short: the balance can drop after
+   * the funds check (another payout, a hold). Nothing was initiated, so the payout waits for funds as if the
+   * check had seen it, within the same deadline, and inits anew with a new idempotency key.
+   */
+  private async initiateWhenFunded(token: string): Promise<PayoutResult | undefined> {
+    for (;;) {
+      const outcome = await this.initiate(token);
+      if (outcome !== WALLET_SHORT) return outcome;
+      this.initAttempt += 1;
+      const notFunded = await this.awaitFunds(true);
+      if (notFunded) return notFunded;
+    }
+  }
+
+  /** Whether init's "wallet short" sends the payout back to waiting for funds instead of failing it. */
+  private waitsForFundsAfterRefusal(): boolean {
+    // Asked only here, on the refusal's path: runs that ended `failed` from it before replay as they ran.
+    return (
+      this.settings.methods?.balanceCheck === true &&
+      this.changes.balanceBeforeInit &&
+      patched('init-refused-waits-for-funds')
+    );
+  }
+
+  /** Init: the bank creates the session and carries our workflow ID and run tag in metadata. */
+  private async initiate(token: string): Promise<PayoutResult | undefined | typeof WALLET_SHORT> {
     const { request } = this.input;
     this.goTo('initiating');
     try {
@@ -627,6 +670,7 @@ class Payout {
         {
           workflowId: this.workflowId,
           ...(this.record.runTag ? { runTag: this.record.runTag } : {}),
+          ...(this.initAttempt > 1 ? { attempt: this.initAttempt } : {}),
           token,
           fullName: request.recipient.fullName,
           description: request.description,
@@ -646,7 +690,12 @@ class Payout {
         recordEvent(this.record, now(), 'bank:already_initiated', 'session id will come with the webhook');
       }
     } catch (err) {
-      if (bankRejection(err)) return this.failBeforeSession(err, 'init');
+      const rejection = bankRejection(err);
+      if (rejection?.code === WALLET_SHORT_BANK_CODE && this.waitsForFundsAfterRefusal()) {
+        recordEvent(this.record, now(), `bank:init_refused:${rejection.code}`, `attempt ${this.initAttempt}`);
+        return WALLET_SHORT;
+      }
+      if (rejection) return this.failBeforeSession(err, 'init');
       // Retries ran out without an answer: a session may exist. Its webhook names our workflow, and the
       // bank's own status of that session decides whether it is ours.
       recordEvent(this.record, now(), 'bank:init_unanswered', message(err));

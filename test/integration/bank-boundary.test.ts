@@ -187,9 +187,9 @@ describe('ambiguous answers: only the bank decides that no money moved', () => {
       stack.simulator.setWireVariant(wf, { errorStyle: 'without_status' });
       stack.simulator.setScenario(wf, 'init_rejected');
     });
-    expect(result).toMatchObject({ outcome: 'failed', errorCode: 'insufficient_wallet_balance' });
+    expect(result).toMatchObject({ outcome: 'failed', errorCode: 'operation_rejected' });
     expect(state.bankError).toMatchObject({
-      code: 'insufficient_wallet_balance',
+      code: 'operation_rejected',
       endpoint: 'session/init/payout',
     });
     expect(state.bankError?.description).toBeTruthy();

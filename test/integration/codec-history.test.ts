@@ -28,12 +28,12 @@ describe('payload encryption', () => {
     const raw = new Client({ connection: stack.connection });
     const text = historyToJSON(await raw.workflow.getHandle(payoutWorkflowId(payoutId)).fetchHistory());
     expect(text).toContain('ACTIVITY_TASK_FAILED');
-    for (const secret of ['insufficient_wallet_balance', 'rejected by the simulated bank', 'Bank131Client']) {
+    for (const secret of ['operation_rejected', 'rejected by the simulated bank', 'Bank131Client']) {
       expect(text).not.toContain(secret);
     }
     // The client, with the codec, still reads the failure.
     const { state } = await stack.payouts.getPayout(payoutId);
-    expect(state.bankError?.code).toBe('insufficient_wallet_balance');
+    expect(state.bankError?.code).toBe('operation_rejected');
   });
 
   it('keeps the account number and name out of the raw history, and the codec server decodes them', async () => {

@@ -107,7 +107,7 @@ describe('payout workflow end to end', () => {
 
   it('fails cleanly on a non-retryable bank error at init', async () => {
     const { result, ledger } = await run('init-rejected', { scenario: 'init_rejected' });
-    expect(result).toMatchObject({ outcome: 'failed', errorCode: 'insufficient_wallet_balance' });
+    expect(result).toMatchObject({ outcome: 'failed', errorCode: 'operation_rejected' });
     expect(ledger.confirmsProcessed).toBe(0);
   });
 

@@ -277,6 +277,32 @@ describe('balance before commitment', () => {
     await recordHistory(stack, payoutWorkflowId(payoutId), 'funds-wait');
   });
 
+  it('the wallet short at init (spent after our check): waits for funds, inits anew with a new key, paid once', async () => {
+    const { payoutId, result, state, ledger } = await run('wallet-short', SBP, {
+      scenario: 'wallet_short_at_init',
+    });
+    expect(result).toMatchObject({ outcome: 'succeeded' });
+    const workflowId = payoutWorkflowId(payoutId);
+    const inits = stack.simulator.ledger.entries.flatMap((e) =>
+      e.kind === 'request' && e.endpoint === 'session/init/payout' && e.workflowId === workflowId
+        ? [[e.outcome, e.idempotencyKey]]
+        : [],
+    );
+    // The refused key is spent at the bank: the new init carries its own.
+    expect(inits).toEqual([
+      ['rejected:insufficient_wallet_balance', `${workflowId}:init`],
+      ['processed', `${workflowId}:init:2`],
+    ]);
+    expect(ledger).toMatchObject({ initsProcessed: 1, confirmsProcessed: 1 });
+    expect(state.events.map((e) => e.kind)).toEqual(
+      expect.arrayContaining([
+        'bank:init_refused:insufficient_wallet_balance',
+        'funds:insufficient',
+        'funds:available',
+      ]),
+    );
+  });
+
   it('cancels with insufficient_funds after the configured wait, nothing initiated', async () => {
     stack.simulator.setBalance(1_000);
     try {

@@ -303,6 +303,18 @@ describe('initPayout', () => {
     );
   });
 
+  it('a new init after a refusal (attempt 2, 3, …) has its own key; the first keeps the key it always had', async () => {
+    bank.initPayout.mockResolvedValue(inProgress);
+    await run('initPayout', input);
+    await run('initPayout', { ...input, attempt: 2 });
+    await run('initPayout', { ...input, attempt: 3 });
+    expect(bank.initPayout.mock.calls.map((c) => c[1])).toEqual([
+      `${workflowId}:init`,
+      `${workflowId}:init:2`,
+      `${workflowId}:init:3`,
+    ]);
+  });
+
   it('a refusal on the first attempt is the bank saying no: non-retryable', async () => {
     bank.initPayout.mockRejectedValue(
       new Bank131BusinessError('session/init/payout', 'invalid_request', 'x', 400),

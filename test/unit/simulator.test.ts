@@ -90,7 +90,7 @@ describe('Bank 131 simulator', () => {
   it('picks scenarios by amount and fault rules by endpoint, and the control API works', async () => {
     await start();
     const rejected = await initPayout(10_010, 'payout-w2'); // kopecks 10 → init_rejected
-    expect(rejected.init.body.error?.code).toBe('insufficient_wallet_balance');
+    expect(rejected.init.body.error?.code).toBe('operation_rejected');
     const put = await fetch(`${h.sim.url}/_sim/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -115,7 +115,7 @@ describe('Bank 131 simulator', () => {
       entries: { outcome?: string }[];
     };
     expect(ledger.entries.map((e) => e.outcome)).toEqual(
-      expect.arrayContaining(['rejected:insufficient_wallet_balance', 'fault:http_503']),
+      expect.arrayContaining(['rejected:operation_rejected', 'fault:http_503']),
     );
   });
 });

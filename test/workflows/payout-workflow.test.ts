@@ -303,6 +303,55 @@ describe('balance before commitment (time-skipping)', () => {
     expect(reads.at(-1)).toBeGreaterThanOrEqual(ms('24h') - ms('30m'));
     expect(state.funds).toMatchObject({ balance: 149_999, checks: reads.length });
   });
+
+  it('a balance that drops after the check: init refused for the wallet, awaiting_funds again, then a new init (new key) paid once', async () => {
+    const bank = new FakeBank({ amount: 150_000, name: 'funds-dropped' });
+    bank.onInit = () => {
+      if (bank.count('init') === 1) {
+        bank.walletBalance = 100_000; // spent elsewhere between our check and our init
+        throw bank.refusal('init', 'insufficient_wallet_balance');
+      }
+      return { kind: 'initiated', session: bank.session('created') };
+    };
+    const { result, state } = await runPayout(bank, async (handle) => {
+      await reachStep(handle, 'awaiting_funds');
+      bank.walletBalance = 1_000_000; // topped up
+      await env.sleep('5m');
+      await reachStep(handle, 'awaiting_ready');
+      await handle.signal(readyToConfirmSignal, bank.webhook('ready_to_confirm', 'ready'));
+      await reachStep(handle, 'awaiting_finish');
+      await handle.signal(paymentFinishedSignal, bank.webhook('payment_finished', 'succeeded'));
+    });
+    expect(result).toMatchObject({ outcome: 'succeeded', sessionId: bank.sessionId });
+    expect(bank.counts()).toEqual({ tokenize: 1, init: 2, confirm: 1 });
+    const [first, second] = bank.callsTo('init');
+    // The refused init's key is spent at the bank: the second init is a new request with its own key.
+    expect(first!.input).not.toHaveProperty('attempt');
+    expect(second!.input).toMatchObject({ attempt: 2 });
+    // It waited (the funds interval) and read the balance again before the new init.
+    expect(second!.atMs - first!.atMs).toBeGreaterThanOrEqual(defaults.methods!.fundsWaitInitialIntervalMs);
+    const rereads = bank.balanceReads.filter((r) => !r.local && r.atMs > first!.atMs);
+    expect(rereads.length).toBeGreaterThanOrEqual(1);
+    expect(state.events.map((e) => e.kind)).toEqual(
+      expect.arrayContaining(['bank:init_refused:insufficient_wallet_balance', 'funds:available']),
+    );
+  });
+
+  it('a balance that drops after the check and never recovers: insufficient_funds after 24 h, one init', async () => {
+    const bank = new FakeBank({ amount: 150_000, name: 'funds-gone' });
+    bank.onInit = () => {
+      bank.walletBalance = 0;
+      throw bank.refusal('init', 'insufficient_wallet_balance');
+    };
+    const { result, state, handle } = await runPayout(bank, (h) => reachStep(h, 'awaiting_funds'));
+    expect(result).toMatchObject({ outcome: 'cancelled', cancelReason: 'insufficient_funds' });
+    expect(bank.counts()).toEqual({ tokenize: 1, init: 1 });
+    const { closeTime } = await handle.describe();
+    const refusedAt = bank.callsTo('init')[0]!.atMs;
+    expect(closeTime!.getTime() - refusedAt).toBeGreaterThanOrEqual(ms('24h'));
+    expect(closeTime!.getTime() - refusedAt).toBeLessThan(ms('24h') + ms('31m'));
+    expect(state.funds).toMatchObject({ balance: 0 });
+  });
 });
 
 describe('ambiguous answers and strange sessions (time-skipping)', () => {

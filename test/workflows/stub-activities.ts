@@ -7,13 +7,16 @@
  * can check how long the workflow waited, not only what it did.
  */
 import { Context } from '@temporalio/activity';
-import type {
-  InitPayoutResult,
-  PayoutActivities,
-  RegisterPayoutInput,
-  RegisterPayoutResult,
-  SessionStepResult,
-  WalletBalance,
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  FAILURE_TYPES,
+  type BankRejectionDetails,
+  type InitPayoutResult,
+  type PayoutActivities,
+  type RegisterPayoutInput,
+  type RegisterPayoutResult,
+  type SessionStepResult,
+  type WalletBalance,
 } from '../../activities/types';
 import { maskAccount } from '../../bank131/accounts';
 import { webhookDedupKey, type SessionSnapshot } from '../../bank131/session';
@@ -143,6 +146,16 @@ export class FakeBank {
   webhook(type: 'ready_to_confirm' | 'payment_finished', state: SessionState): WebhookSignal {
     const session = this.session(state);
     return { type, dedupKey: webhookDedupKey(type, session), session, receivedAt: new Date().toISOString() };
+  }
+
+  /** The bank's "no" to `op`, as the activities report a business refusal (throw it from an `on…` script). */
+  refusal(op: BankOperation, code: string): ApplicationFailure {
+    const details: BankRejectionDetails = { code, endpoint: op === 'init' ? 'session/init/payout' : op };
+    return ApplicationFailure.nonRetryable(
+      `bank refused ${op}: ${code}`,
+      FAILURE_TYPES.bankRejected,
+      details,
+    );
   }
 
   callsTo(op: BankOperation): BankCall[] {
