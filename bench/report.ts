@@ -46,6 +46,39 @@ export interface HistoryComparison {
   /** Event types we record more of than the baseline, per run. */
   extra: { type: string; perRun: number }[];
   fewer: { type: string; perRun: number }[];
+  /** The sampled runs whose counts differ from the typical run's, and by how much in all: what a fraction means. */
+  unusual: { ours: UnusualRuns; baseline: UnusualRuns };
+}
+
+export interface UnusualRuns {
+  runs: number;
+  of: number;
+  /** Summed over the unusual runs, against the typical run, by event type (negative: fewer). */
+  difference: Record<string, number>;
+}
+
+/** The typical run is the most common set of counts; every other run is told apart against it. */
+function unusualRuns(runs: EventCounts[]): UnusualRuns {
+  const key = (c: EventCounts) => JSON.stringify(Object.entries(c).sort(([a], [b]) => a.localeCompare(b)));
+  const seen = new Map<string, { counts: EventCounts; n: number }>();
+  for (const run of runs) {
+    const k = key(run);
+    const entry = seen.get(k) ?? { counts: run, n: 0 };
+    entry.n += 1;
+    seen.set(k, entry);
+  }
+  const typical = [...seen.values()].sort((a, b) => b.n - a.n)[0];
+  const difference: Record<string, number> = {};
+  let unusual = 0;
+  for (const run of runs) {
+    if (!typical || key(run) === key(typical.counts)) continue;
+    unusual += 1;
+    for (const type of new Set([...Object.keys(run), ...Object.keys(typical.counts)])) {
+      const d = (run[type] ?? 0) - (typical.counts[type] ?? 0);
+      if (d !== 0) difference[type] = (difference[type] ?? 0) + d;
+    }
+  }
+  return { runs: unusual, of: runs.length, difference };
 }
 
 function meanByType(runs: EventCounts[]): Map<string, number> {
@@ -66,6 +99,7 @@ export function compareHistories(ours: EventCounts[], baseline: EventCounts[]): 
     // Under 0.05 per run is a rounding of the sample, not an event type one side has.
     extra: diff.filter((d) => d.perRun >= 0.05),
     fewer: diff.filter((d) => d.perRun <= -0.05).map((d) => ({ type: d.type, perRun: -d.perRun })),
+    unusual: { ours: unusualRuns(ours), baseline: unusualRuns(baseline) },
   };
 }
 
@@ -222,6 +256,15 @@ export function renderMarkdown(r: BenchReport): string {
     for (const e of r.history.extra) out.push(`- ${e.type}: +${f1(e.perRun)}`);
     if (r.history.extra.length === 0) out.push('- none');
     for (const e of r.history.fewer) out.push(`- (fewer) ${e.type}: −${f1(e.perRun)}`);
+    const side = (name: string, u: UnusualRuns) => {
+      const d = Object.entries(u.difference).map(([t, n]) => `${t} ${n > 0 ? '+' : '−'}${Math.abs(n)}`);
+      return `${name} ${u.runs} of ${u.of}${d.length ? ` (${d.join(', ')})` : ''}`;
+    };
+    const { ours, baseline } = r.history.unusual;
+    out.push(
+      '',
+      `Sampled runs unlike the typical one: ${side('ours', ours)}; ${side('baseline', baseline)}.`,
+    );
   }
   out.push('', 'Configuration of both sides:', '', '| setting | ours | baseline |', '| --- | --- | --- |');
   const keys = [...new Set([...Object.keys(r.config.ours), ...Object.keys(r.config.baseline)])];

@@ -42,6 +42,24 @@ describe('bench report', () => {
     expect(compareHistories(ours, baseline).extra).toEqual([]);
   });
 
+  it('names what the sampled runs unlike the typical one had more or fewer of, so a fraction per run is explained', () => {
+    const typical = { WorkflowTaskScheduled: 7, WorkflowTaskStarted: 7, TimerStarted: 2 };
+    const oneMoreTask = { ...typical, WorkflowTaskScheduled: 8, WorkflowTaskStarted: 8 };
+    const oneTimerLess = { ...typical, TimerStarted: 1 };
+    const ours = [typical, oneMoreTask, typical, oneMoreTask, oneTimerLess, typical];
+    const c = compareHistories(ours, [typical, typical]);
+    expect(c.unusual.ours).toEqual({
+      runs: 3,
+      of: 6,
+      difference: { WorkflowTaskScheduled: 2, WorkflowTaskStarted: 2, TimerStarted: -1 },
+    });
+    expect(c.unusual.baseline).toEqual({ runs: 0, of: 2, difference: {} });
+    const md = renderMarkdown({ ...minimalReport(), history: c });
+    expect(md).toContain(
+      'Sampled runs unlike the typical one: ours 3 of 6 (WorkflowTaskScheduled +2, WorkflowTaskStarted +2, TimerStarted −1); baseline 0 of 2',
+    );
+  });
+
   it('RSS growth from after warm-up to the end, flagged over 10 %', () => {
     expect(growth(200, 215)).toEqual({ from: 200, to: 215, pct: 7.5, flagged: false });
     expect(growth(200, 230).flagged).toBe(true);
@@ -60,43 +78,7 @@ describe('bench report', () => {
   });
 
   it('the markdown states the machine, the command, both configurations and every target with its verdict', () => {
-    const r = (median: number) => repeated([median, median, median]);
-    const report: BenchReport = {
-      command: 'npm run bench -- --full',
-      when: '2026-11-25T20:00:00.000Z',
-      target: 'dev',
-      machine: { cpus: 2, cpuModel: 'AMD EPYC', memoryGb: 24, platform: 'linux', shared: true },
-      versions: { node: 'v20', temporalSdk: '1.24.0', temporalServer: 'CLI v1.5.1' },
-      config: { ours: { logLevel: 'info' }, baseline: { logLevel: 'info' } },
-      scale: [
-        {
-          n: 100,
-          oursCpuMs: r(60),
-          baselineCpuMs: r(40),
-          cpuRatio: r(1.5),
-          cpuByProcessMs: { worker: 20, gateway: 5, temporal: 35, baselineWorker: 8, baselineTemporal: 32 },
-          throughput: r(30),
-          baselineThroughput: r(35),
-          throughputRatio: r(0.86),
-          p99Ms: r(900),
-          baselineP99Ms: r(800),
-        },
-      ],
-      history: {
-        ours: 30,
-        baseline: 25,
-        extra: [{ type: 'UpsertWorkflowSearchAttributes', perRun: 3 }],
-        fewer: [],
-      },
-      signals: {
-        rate: 200,
-        saturation: { gateway: 400, direct: 420, bareExpress: 5000 },
-        gatewayP99Ms: r(12),
-        directP99Ms: r(10),
-        p99Ratio: r(1.2),
-      },
-      doubleConfirms: 0,
-    };
+    const report = minimalReport();
     const md = renderMarkdown(report);
     expect(md).toContain('2 CPUs');
     expect(md).toContain('shared');
@@ -109,3 +91,45 @@ describe('bench report', () => {
     expect(md).toContain('logLevel');
   });
 });
+
+/** A complete report with round figures: one N, the gateway phases, no double confirm. */
+function minimalReport(): BenchReport {
+  const r = (median: number) => repeated([median, median, median]);
+  return {
+    command: 'npm run bench -- --full',
+    when: '2026-11-25T20:00:00.000Z',
+    target: 'dev',
+    machine: { cpus: 2, cpuModel: 'AMD EPYC', memoryGb: 24, platform: 'linux', shared: true },
+    versions: { node: 'v20', temporalSdk: '1.24.0', temporalServer: 'CLI v1.5.1' },
+    config: { ours: { logLevel: 'info' }, baseline: { logLevel: 'info' } },
+    scale: [
+      {
+        n: 100,
+        oursCpuMs: r(60),
+        baselineCpuMs: r(40),
+        cpuRatio: r(1.5),
+        cpuByProcessMs: { worker: 20, gateway: 5, temporal: 35, baselineWorker: 8, baselineTemporal: 32 },
+        throughput: r(30),
+        baselineThroughput: r(35),
+        throughputRatio: r(0.86),
+        p99Ms: r(900),
+        baselineP99Ms: r(800),
+      },
+    ],
+    history: {
+      ours: 30,
+      baseline: 25,
+      extra: [{ type: 'UpsertWorkflowSearchAttributes', perRun: 3 }],
+      fewer: [],
+      unusual: { ours: { runs: 0, of: 1, difference: {} }, baseline: { runs: 0, of: 1, difference: {} } },
+    },
+    signals: {
+      rate: 200,
+      saturation: { gateway: 400, direct: 420, bareExpress: 5000 },
+      gatewayP99Ms: r(12),
+      directP99Ms: r(10),
+      p99Ratio: r(1.2),
+    },
+    doubleConfirms: 0,
+  };
+}
