@@ -27,6 +27,16 @@ import { payoutWorkflowId } from '../../policy/payout-request';
 
 export type BankOperation = 'tokenize' | 'tokenInfo' | 'init' | 'confirm' | 'cancel' | 'status';
 
+/** The Bank 131 endpoint behind each operation, as a refusal names it. */
+const ENDPOINTS: Record<BankOperation, string> = {
+  tokenize: 'tokenize',
+  tokenInfo: 'token/info',
+  init: 'session/init/payout',
+  confirm: 'session/confirm',
+  cancel: 'session/cancel',
+  status: 'session/status',
+};
+
 export interface BankCall {
   op: BankOperation;
   /** When the workflow scheduled this attempt, on the test server's (skipped) clock. */
@@ -150,7 +160,7 @@ export class FakeBank {
 
   /** The bank's "no" to `op`, as the activities report a business refusal (throw it from an `on…` script). */
   refusal(op: BankOperation, code: string): ApplicationFailure {
-    const details: BankRejectionDetails = { code, endpoint: op === 'init' ? 'session/init/payout' : op };
+    const details: BankRejectionDetails = { code, endpoint: ENDPOINTS[op] };
     return ApplicationFailure.nonRetryable(
       `bank refused ${op}: ${code}`,
       FAILURE_TYPES.bankRejected,
