@@ -360,8 +360,9 @@ function historyEvents({ stack }: Bench, workflowIds: string[]): Promise<EventCo
 }
 
 /**
- * Phase 1: for each N, repetition by repetition, our payouts and then the baseline's workflows, with the
- * CPU each process spent on them. History events are read back from the last repetition of the first N.
+ * Phase 1: for each N, repetition by repetition, our payouts and the baseline's workflows (which side runs
+ * first alternates), with the CPU each process spent on them. History events are read back from the last
+ * repetition of the first N.
  */
 async function measureScale(bench: Bench) {
   const pids = {
@@ -392,14 +393,27 @@ async function measureScale(bench: Bench) {
     }[] = [];
     for (let rep = 0; rep < REPS; rep++) {
       const ourIds = batchIds(`bench-n${n}-r${rep}`, n);
-      const u0 = read();
-      const f = await runPayouts(bench, ourIds);
-      const u1 = read();
       const baseIds = batchIds(`baseline-n${n}-r${rep}`, n);
-      const b = await runBaseline(bench, baseIds);
-      const u2 = read();
-      const ours = cpuMsPerRun(u0, u1, n);
-      const baseline = cpuMsPerRun(u1, u2, n);
+      // The dev server slows as its in-memory database fills: the side that runs second pays for it, so the
+      // order alternates (ours first in even repetitions, the baseline first in odd ones).
+      const measured = async <T>(run: () => Promise<T>) => {
+        const before = read();
+        const figures = await run();
+        return { figures, cpu: cpuMsPerRun(before, read(), n) };
+      };
+      const runOurs = () => measured(() => runPayouts(bench, ourIds));
+      const runBase = () => measured(() => runBaseline(bench, baseIds));
+      let o: Awaited<ReturnType<typeof runOurs>>;
+      let bl: Awaited<ReturnType<typeof runBase>>;
+      if (rep % 2 === 0) {
+        o = await runOurs();
+        bl = await runBase();
+      } else {
+        bl = await runBase();
+        o = await runOurs();
+      }
+      const { figures: f, cpu: ours } = o;
+      const { figures: b, cpu: baseline } = bl;
       reps.push({ ours, baseline, f, b });
       if (!histories && rep === REPS - 1) {
         histories = {
