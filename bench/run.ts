@@ -185,6 +185,24 @@ async function timedBatch(
 }
 
 /** CPU ms per payout spent by each named process between two readings. */
+/** The mean of two records of the same numeric fields. */
+function meanByKey<K extends string>(a: Record<K, number>, b: Record<K, number>): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of Object.keys(a) as K[]) out[k] = (a[k] + b[k]) / 2;
+  return out;
+}
+
+/** One side's two runs in a repetition as one figure: their means (latency percentiles included). */
+function meanFigures(a: RunFigures, b: RunFigures): RunFigures {
+  const { n: na, ...la } = a.latency;
+  const { n: nb, ...lb } = b.latency;
+  return {
+    throughput: (a.throughput + b.throughput) / 2,
+    latency: { ...meanByKey(la, lb), n: na + nb },
+    wallSeconds: a.wallSeconds + b.wallSeconds,
+  };
+}
+
 function cpuMsPerRun<K extends string>(
   before: Record<K, ProcessUsage>,
   after: Record<K, ProcessUsage>,
@@ -360,8 +378,8 @@ function historyEvents({ stack }: Bench, workflowIds: string[]): Promise<EventCo
 }
 
 /**
- * Phase 1: for each N, repetition by repetition, our payouts and the baseline's workflows (which side runs
- * first alternates), with the CPU each process spent on them. History events are read back from the last
+ * Phase 1: for each N, repetition by repetition, our payouts and the baseline's workflows (ours, baseline,
+ * baseline, ours), with the CPU each process spent on them. History events are read back from the last
  * repetition of the first N.
  */
 async function measureScale(bench: Bench) {
@@ -392,33 +410,32 @@ async function measureScale(bench: Bench) {
       b: RunFigures;
     }[] = [];
     for (let rep = 0; rep < REPS; rep++) {
-      const ourIds = batchIds(`bench-n${n}-r${rep}`, n);
-      const baseIds = batchIds(`baseline-n${n}-r${rep}`, n);
-      // The dev server slows as its in-memory database fills: the side that runs second pays for it, so the
-      // order alternates (ours first in even repetitions, the baseline first in odd ones).
-      const measured = async <T>(run: () => Promise<T>) => {
+      // Ours, baseline, baseline, ours: whichever side runs second meets a busier server (with the order only
+      // alternating, the CPU ratio read ~0.18 higher in the repetitions where ours ran second), so each side
+      // runs in both positions and a repetition's figures are the mean of its two runs.
+      const ourIds = [batchIds(`bench-n${n}-r${rep}a`, n), batchIds(`bench-n${n}-r${rep}b`, n)] as const;
+      const baseIds = [
+        batchIds(`baseline-n${n}-r${rep}a`, n),
+        batchIds(`baseline-n${n}-r${rep}b`, n),
+      ] as const;
+      const measured = async (run: () => Promise<RunFigures>) => {
         const before = read();
         const figures = await run();
         return { figures, cpu: cpuMsPerRun(before, read(), n) };
       };
-      const runOurs = () => measured(() => runPayouts(bench, ourIds));
-      const runBase = () => measured(() => runBaseline(bench, baseIds));
-      let o: Awaited<ReturnType<typeof runOurs>>;
-      let bl: Awaited<ReturnType<typeof runBase>>;
-      if (rep % 2 === 0) {
-        o = await runOurs();
-        bl = await runBase();
-      } else {
-        bl = await runBase();
-        o = await runOurs();
-      }
-      const { figures: f, cpu: ours } = o;
-      const { figures: b, cpu: baseline } = bl;
+      const o1 = await measured(() => runPayouts(bench, ourIds[0]));
+      const b1 = await measured(() => runBaseline(bench, baseIds[0]));
+      const b2 = await measured(() => runBaseline(bench, baseIds[1]));
+      const o2 = await measured(() => runPayouts(bench, ourIds[1]));
+      const ours = meanByKey(o1.cpu, o2.cpu);
+      const baseline = meanByKey(b1.cpu, b2.cpu);
+      const f = meanFigures(o1.figures, o2.figures);
+      const b = meanFigures(b1.figures, b2.figures);
       reps.push({ ours, baseline, f, b });
       if (!histories && rep === REPS - 1) {
         histories = {
-          ours: await historyEvents(bench, ourIds.map(payoutWorkflowId)),
-          baseline: await historyEvents(bench, baseIds),
+          ours: await historyEvents(bench, ourIds[0].map(payoutWorkflowId)),
+          baseline: await historyEvents(bench, baseIds[0]),
         };
       }
       const oursCpu = cpuPerPayoutMs(ours, ['worker', 'gateway', 'temporal']);
