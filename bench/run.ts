@@ -184,7 +184,6 @@ async function timedBatch(
   return { throughput: n / wallSeconds, latency: summarize(latencies), wallSeconds };
 }
 
-/** CPU ms per payout spent by each named process between two readings. */
 /** The mean of two records of the same numeric fields. */
 function meanByKey<K extends string>(a: Record<K, number>, b: Record<K, number>): Record<K, number> {
   const out = {} as Record<K, number>;
@@ -203,6 +202,7 @@ function meanFigures(a: RunFigures, b: RunFigures): RunFigures {
   };
 }
 
+/** CPU ms per payout spent by each named process between two readings. */
 function cpuMsPerRun<K extends string>(
   before: Record<K, ProcessUsage>,
   after: Record<K, ProcessUsage>,
