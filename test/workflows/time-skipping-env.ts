@@ -16,18 +16,24 @@ export async function startTimeSkippingEnv(
   });
   if (opts.searchAttributes === false) return env;
   const { IndexedValueType } = temporal.api.enums.v1;
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      ALL_SEARCH_ATTRIBUTES.map((key) => [
-        key.name,
-        key.type === SearchAttributeType.INT
-          ? IndexedValueType.INDEXED_VALUE_TYPE_INT
-          : key.type === SearchAttributeType.BOOL
-            ? IndexedValueType.INDEXED_VALUE_TYPE_BOOL
-            : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-      ]),
-    ),
-  });
+  // The caller only tears down an environment it got back: a failure here must stop the server itself.
+  await env.connection.operatorService
+    .addSearchAttributes({
+      namespace: env.namespace ?? 'default',
+      searchAttributes: Object.fromEntries(
+        ALL_SEARCH_ATTRIBUTES.map((key) => [
+          key.name,
+          key.type === SearchAttributeType.INT
+            ? IndexedValueType.INDEXED_VALUE_TYPE_INT
+            : key.type === SearchAttributeType.BOOL
+              ? IndexedValueType.INDEXED_VALUE_TYPE_BOOL
+              : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        ]),
+      ),
+    })
+    .catch(async (err: unknown) => {
+      await env.teardown();
+      throw err;
+    });
   return env;
 }
