@@ -40,9 +40,13 @@ fi
 # Every frontend (and its namespace cache) must know the namespace before attributes can be added to it.
 retry "namespace $NAMESPACE to become visible" op namespace describe -n "$NAMESPACE"
 
+# What exists before we start: only attributes created now need the wait at the end.
+existing=$(op search-attribute list -n "$NAMESPACE" -o json 2>/dev/null || true)
+created=0
 for attribute in $ATTRIBUTES; do
   name="${attribute%%=*}"
   type="${attribute##*=}"
+  if ! printf '%s' "$existing" | grep -q "\"$name\":"; then created=$((created + 1)); fi
   # Creating an existing attribute of the same type succeeds; "Namespace ... is not found" right after the
   # namespace was created is retried.
   retry "creating search attribute $name ($type) in $NAMESPACE" \
@@ -65,5 +69,28 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "error: search attributes missing in namespace $NAMESPACE after setup: ${missing[*]}" >&2
   echo "$listed" >&2
   exit 1
+fi
+
+# Each service reads a namespace's attributes from its namespace cache, refreshed every
+# system.namespaceCacheRefreshInterval (2 s by default): the dynamic config leaves out the testing-only
+# system.forceSearchAttributesCacheRefreshOnRead, which would read them from the database on every use instead.
+# So new attributes are usable once the frontend accepts a query naming each of them, and everywhere one
+# refresh later.
+if [ "$created" -gt 0 ]; then
+  query=""
+  for attribute in $ATTRIBUTES; do
+    name="${attribute%%=*}"
+    case "$(printf '%s' "${attribute##*=}" | tr '[:upper:]' '[:lower:]')" in
+      int | double) value=0 ;;
+      bool) value=true ;;
+      datetime) value="'2000-01-01T00:00:00Z'" ;;
+      *) value="'setup-probe'" ;;
+    esac
+    query="${query:+$query AND }$name = $value"
+  done
+  retry "search attributes usable in $NAMESPACE" \
+    "$TEMPORAL_CLI" workflow count -n "$NAMESPACE" --query "$query" --address "$TEMPORAL_ADDRESS"
+  sleep "${NAMESPACE_CACHE_REFRESH_SECONDS:-3}"
+  echo "search attributes usable in $NAMESPACE ($created new)"
 fi
 echo "namespace $NAMESPACE ready"

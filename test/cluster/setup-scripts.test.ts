@@ -8,14 +8,15 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TEMPORAL_SERVER_VERSION } from '../../harness/cluster/binaries';
 import { readTemporalCredentials } from '../../harness/certs';
 import { cliCredentialEnv, DEPLOY_DIR } from '../../harness/cluster/cluster';
 import { clusterControl } from '../../harness/cluster/control';
 import { resolveTemporalCli } from '../../harness/temporal-cli';
-import { SEARCH_ATTRIBUTE_CLI_ARGS } from '../../workflows/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_CLI_ARGS } from '../../workflows/search-attributes';
 import { clusterCertsDir, testConnectionOptions } from '../helpers/temporal-credentials';
 
 const address = inject('temporalAddress');
@@ -96,6 +97,36 @@ describe('setup scripts on a fresh cluster', () => {
     // and a re-run (a restarted one-shot) is fine
     const again = createNamespace(namespace);
     expect(again.status, again.stdout + again.stderr).toBe(0);
+  });
+
+  it('a namespace the script just set up is usable at once: a start with every attribute, then a query naming each', async () => {
+    // The dynamic config no longer bypasses the servers' namespace caches (a testing-only setting), so the
+    // script itself must not report "ready" before they know the new attributes.
+    const namespace = `usable-${randomUUID().slice(0, 8)}`;
+    const r = createNamespace(namespace);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const client = new Client({ connection, namespace });
+    const value = (type: SearchAttributeType) =>
+      type === SearchAttributeType.INT ? 131 : type === SearchAttributeType.BOOL ? true : 'probe-131';
+    const handle = await client.workflow.start('setupProbe', {
+      taskQueue: `setup-probe-${namespace}`,
+      workflowId: `probe-${namespace}`,
+      typedSearchAttributes: ALL_SEARCH_ATTRIBUTES.map(
+        (key) => ({ key, value: value(key.type) }) as SearchAttributePair,
+      ),
+    });
+    const query = ALL_SEARCH_ATTRIBUTES.map((key) => {
+      const v = value(key.type);
+      return `${key.name} = ${typeof v === 'string' ? `'${v}'` : String(v)}`;
+    }).join(' AND ');
+    let count = 0;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
+      count = (await client.workflow.count(query)).count;
+      if (count === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await handle.terminate('setup probe');
+    expect(count).toBe(1);
   });
 
   it('fails loudly, without "ready", when an attribute cannot be created', () => {

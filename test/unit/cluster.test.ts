@@ -92,6 +92,21 @@ describe('cluster and docker-compose.yml', () => {
     expect(path.resolve(root, hostDir!, file)).toBe(DYNAMIC_CONFIG_FILE);
   });
 
+  it('the production dynamic config sets nothing the server documents as testing-only', () => {
+    // Each is described in the server's common/dynamicconfig/constants.go as "used to facilitate testing …
+    // should not be turned on in production"; forceSearchAttributesCacheRefreshOnRead alone cost the dev server
+    // ~12 % of its CPU per payout (docs/performance.md).
+    const testingOnly = ['system.forceSearchAttributesCacheRefreshOnRead'];
+    const config = parse(readFileSync(DYNAMIC_CONFIG_FILE, 'utf8')) as Record<string, unknown> | null;
+    expect(Object.keys(config ?? {}).filter((key) => testingOnly.includes(key))).toEqual([]);
+  });
+
+  it('the namespace script waits until new search attributes are usable, since no cache is bypassed', () => {
+    const script = readFileSync(path.join(DEPLOY_DIR, 'create-namespace.sh'), 'utf8');
+    expect(script).toMatch(/workflow count -n "\$NAMESPACE" --query "\$query"/);
+    expect(script).toMatch(/sleep "\$\{NAMESPACE_CACHE_REFRESH_SECONDS:-3\}"/);
+  });
+
   it('runs the one-shot scripts the compose services run', () => {
     for (const [service, script] of [
       ['temporal-admin-tools', 'setup-postgres.sh'],
