@@ -48,3 +48,27 @@ export function summarizeCpuProfile(
       .map(([k, v]) => [k, (100 * v) / total] as [string, number]);
   return { byOwner: pct(byOwner), byFunction: pct(byFunction), totalMs: total / 1000 };
 }
+
+/**
+ * Two processes' main-thread self time, in ms per payout by package or project folder, largest difference
+ * first: where one side's CPU goes that the other's does not. Wall-clock samples, so on a busy machine every
+ * figure is inflated alike; read the differences, not the absolute values.
+ */
+export function compareCpuProfiles(
+  ours: { file: string; payouts: number },
+  theirs: { file: string; payouts: number },
+  top = 12,
+): { totals: [number, number]; rows: { owner: string; ours: number; theirs: number }[] } {
+  const perPayout = (side: { file: string; payouts: number }) => {
+    const p = summarizeCpuProfile(side.file, Number.MAX_SAFE_INTEGER);
+    const ms = new Map(p.byOwner.map(([k, pct]) => [k, (pct * p.totalMs) / 100 / side.payouts]));
+    return { total: p.totalMs / side.payouts, ms };
+  };
+  const a = perPayout(ours);
+  const b = perPayout(theirs);
+  const rows = [...new Set([...a.ms.keys(), ...b.ms.keys()])]
+    .map((owner) => ({ owner, ours: a.ms.get(owner) ?? 0, theirs: b.ms.get(owner) ?? 0 }))
+    .sort((x, y) => y.ours - y.theirs - (x.ours - x.theirs))
+    .slice(0, top);
+  return { totals: [a.total, b.total], rows };
+}

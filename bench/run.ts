@@ -34,7 +34,7 @@ import { freePort, startDevServer, type DevServer } from '../harness/dev-server'
 import { payoutWorkflowId } from '../policy/payout-request';
 import { workflowBundleSources } from '../workers/workflows-entry';
 import { readyToConfirmSignal, type WebhookSignal } from '../workflows/messages';
-import { summarizeCpuProfile } from './cpu-profile';
+import { compareCpuProfiles, summarizeCpuProfile } from './cpu-profile';
 import { historyEventCounts } from './history';
 import { processUsage, type ProcessUsage } from './process-usage';
 import {
@@ -225,7 +225,7 @@ interface Bench {
   baselineWorker: ChildService;
   baselineQueue: string;
   gatewayUrl: string;
-  profileDirs: { worker: string; gateway: string };
+  profileDirs: { worker: string; gateway: string; baselineWorker: string };
 }
 
 /** BENCH_DYNAMIC_CONFIG='key=value,…': server settings to try a lever (the same server serves both sides). */
@@ -284,6 +284,7 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
   const profileDirs = {
     gateway: path.join(ROOT, '.cache', 'profiles', `gateway-${randomUUID().slice(0, 8)}`),
     worker: path.join(ROOT, '.cache', 'profiles', randomUUID().slice(0, 8)),
+    baselineWorker: path.join(ROOT, '.cache', 'profiles', `baseline-${randomUUID().slice(0, 8)}`),
   };
   const cpuProfile = (dir: string) => (args.profile ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
   // Both workers get the same tuning (from this process's environment, as config/worker.ts reads it).
@@ -311,6 +312,7 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
         : {}),
     },
     /baseline worker started/,
+    cpuProfile(profileDirs.baselineWorker),
   );
   cleanups.push(() => baselineWorker.stop());
   return {
@@ -344,7 +346,11 @@ async function awaitEnd<T>(wait: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Payouts and baseline workflows run by each side, warm-up included: what a profile's time is divided by. */
+const ran = { ours: 0, baseline: 0 };
+
 function runPayouts({ stack }: Bench, ids: string[]): Promise<RunFigures> {
+  ran.ours += ids.length;
   return timedBatch(ids.length, async (i) => {
     const id = ids[i]!;
     await stack.payouts.startPayout(demoPayoutRequest(id));
@@ -356,6 +362,7 @@ function runPayouts({ stack }: Bench, ids: string[]): Promise<RunFigures> {
 }
 
 function runBaseline({ stack, baselineQueue }: Bench, ids: string[]): Promise<RunFigures> {
+  ran.baseline += ids.length;
   return timedBatch(ids.length, async (i) => {
     const handle = await stack.client.workflow.start('baselineWorkflow', {
       taskQueue: baselineQueue,
@@ -772,7 +779,12 @@ async function main(): Promise<void> {
       report.doubleConfirms = scale.doubleConfirms;
     }
     await bench.worker.stop();
-    if (args.profile) reportProfile(bench.profileDirs.worker, 'worker');
+    if (args.profile) {
+      await bench.baselineWorker.stop();
+      const ours = reportProfile(bench.profileDirs.worker, 'worker');
+      const theirs = reportProfile(bench.profileDirs.baselineWorker, 'baseline worker');
+      if (ours && theirs) reportProfileDifference(ours, theirs);
+    }
     if (GATEWAY_PHASES) {
       const sinks = await startSinks(bench, cleanups);
       const saturation = await measureSaturation(bench, sinks, cleanups, 0);
@@ -823,16 +835,31 @@ async function main(): Promise<void> {
 }
 
 /** Prints where a child process spent its CPU; V8 writes the profile when the process exits. */
-function reportProfile(dir: string, who: string): void {
+function reportProfile(dir: string, who: string): string | undefined {
   const files = readdirSync(dir).map((f) => path.join(dir, f));
   const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0]; // the main thread's is the largest
-  if (!main) return;
+  if (!main) return undefined;
   const p = summarizeCpuProfile(main);
   log(`\n${who} CPU profile (${p.totalMs.toFixed(0)} ms on the main thread; self time):`);
   for (const [k, v] of p.byOwner) log(`  ${v.toFixed(1).padStart(5)}%  ${k}`);
   log('  hottest functions:');
   for (const [k, v] of p.byFunction.slice(0, 8)) log(`  ${v.toFixed(1).padStart(5)}%  ${k}`);
   log(`  profile: ${path.relative(ROOT, main)}\n`);
+  return main;
+}
+
+/** Our worker's main thread against the baseline worker's, per payout: where the difference goes. */
+function reportProfileDifference(ours: string, theirs: string): void {
+  const d = compareCpuProfiles({ file: ours, payouts: ran.ours }, { file: theirs, payouts: ran.baseline });
+  log(
+    `worker vs baseline worker, main thread, ms per payout (wall-clock samples): ` +
+      `${d.totals[0].toFixed(1)} vs ${d.totals[1].toFixed(1)}; largest differences:`,
+  );
+  for (const r of d.rows)
+    log(
+      `  ${(r.ours - r.theirs).toFixed(2).padStart(6)}  ${r.owner} (${r.ours.toFixed(2)} vs ${r.theirs.toFixed(2)})`,
+    );
+  log('');
 }
 
 const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
