@@ -53,9 +53,10 @@ for attribute in $ATTRIBUTES; do
     op search-attribute create -n "$NAMESPACE" --name "$name" --type "$type"
 done
 
-# Check, never assume: every attribute must be listed with its type.
+# Check, never assume: every attribute must be listed with its type. Also builds a query naming each (below).
 listed=$(op search-attribute list -n "$NAMESPACE" -o json)
 missing=()
+query=""
 for attribute in $ATTRIBUTES; do
   name="${attribute%%=*}"
   type=$(printf '%s' "${attribute##*=}" | tr '[:lower:]' '[:upper:]')
@@ -64,6 +65,13 @@ for attribute in $ATTRIBUTES; do
   else
     missing+=("$name=$type")
   fi
+  case "$type" in
+    INT | DOUBLE) value=0 ;;
+    BOOL) value=true ;;
+    DATETIME) value="'2000-01-01T00:00:00Z'" ;;
+    *) value="'setup-probe'" ;;
+  esac
+  query="${query:+$query AND }$name = $value"
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "error: search attributes missing in namespace $NAMESPACE after setup: ${missing[*]}" >&2
@@ -77,17 +85,6 @@ fi
 # So new attributes are usable once the frontend accepts a query naming each of them, and everywhere one
 # refresh later.
 if [ "$created" -gt 0 ]; then
-  query=""
-  for attribute in $ATTRIBUTES; do
-    name="${attribute%%=*}"
-    case "$(printf '%s' "${attribute##*=}" | tr '[:upper:]' '[:lower:]')" in
-      int | double) value=0 ;;
-      bool) value=true ;;
-      datetime) value="'2000-01-01T00:00:00Z'" ;;
-      *) value="'setup-probe'" ;;
-    esac
-    query="${query:+$query AND }$name = $value"
-  done
   retry "search attributes usable in $NAMESPACE" \
     "$TEMPORAL_CLI" workflow count -n "$NAMESPACE" --query "$query" --address "$TEMPORAL_ADDRESS"
   sleep "${NAMESPACE_CACHE_REFRESH_SECONDS:-3}"
