@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --full | --scale | --quick | --smoke | --soak] [--n 500] [--reps 3] [--target dev|cluster]
- *  [--payouts-only] [--write-docs] [--profile]`
+ *  [--payouts-only] [--write-docs] [--profile] [--server-requests]`
  *
  * One run on one machine, against a real Temporal server: our payouts end to end (worker and gateway as
  * their own processes, the simulator with no artificial delay) and the same-shaped baseline workflow (the
@@ -38,6 +38,14 @@ import { compareCpuProfiles, summarizeCpuProfile } from './cpu-profile';
 import { historyEventCounts } from './history';
 import { processUsage, type ProcessUsage } from './process-usage';
 import {
+  compareServerCounts,
+  countsPerRun,
+  meanCounts,
+  scrapeServerCounts,
+  totalOf,
+  type ServerCounts,
+} from './server-requests';
+import {
   compareHistories,
   cpuPerPayoutMs,
   growth,
@@ -53,7 +61,7 @@ import { mapWithConcurrency, summarize } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
 const USAGE = `usage: npm run bench -- [--full | --scale | --quick | --smoke | --soak] [--ns 100,500] [--n N] [--reps R]
-                      [--payouts-only] [--write-docs] [--profile] [--target dev|cluster]
+                      [--payouts-only] [--write-docs] [--profile] [--server-requests] [--target dev|cluster]
   --full    the documented run (N = 100, 500, 2 000 x 3, gateway phases), written into docs/performance.md
   --soak    10 000 payouts; worker and gateway RSS after warm-up vs at the end (its own docs section)
   --quick / --smoke   N = 100 x 3 / N = 10 x 1 (CI); no flag: N = 500 x 3
@@ -87,6 +95,8 @@ const OPTIONS = {
   'payouts-only': { type: 'boolean', default: false },
   'write-docs': { type: 'boolean', default: false },
   profile: { type: 'boolean', default: false },
+  /** Read the dev server's own counters (requests, database operations, tasks) per side and print the differences. */
+  'server-requests': { type: 'boolean', default: false },
   /** `cluster`: against the production-shaped cluster (harness/cluster) instead of the dev server. */
   target: { type: 'string', default: 'dev' },
 } as const;
@@ -96,6 +106,8 @@ if (args.help) {
   process.exit(0);
 }
 if (args.target !== 'dev' && args.target !== 'cluster') throw new Error('--target is dev or cluster');
+if (args['server-requests'] && args.target !== 'dev')
+  throw new Error('--server-requests reads the dev server only');
 const profile = args.smoke ? 'smoke' : args.quick ? 'quick' : args.soak ? 'soak' : 'full';
 const SCALE = args.full || args.scale;
 const NS = args.ns
@@ -226,6 +238,8 @@ interface Bench {
   baselineQueue: string;
   gatewayUrl: string;
   profileDirs: { worker: string; gateway: string; baselineWorker: string };
+  /** With `--server-requests`: the dev server's counters now. */
+  serverCounts?: () => Promise<ServerCounts>;
 }
 
 /** BENCH_DYNAMIC_CONFIG='key=value,…': server settings to try a lever (the same server serves both sides). */
@@ -243,6 +257,7 @@ function serverDynamicConfig(): Record<string, string | number | boolean> {
 }
 
 async function startBench(cleanups: Cleanups): Promise<Bench> {
+  const metricsPort = args['server-requests'] ? await freePort() : undefined;
   const server: DevServer | Cluster =
     args.target === 'cluster'
       ? await startCluster({
@@ -251,7 +266,10 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
           ports: 'free',
           log,
         })
-      : await startDevServer({ dynamicConfig: serverDynamicConfig() });
+      : await startDevServer({
+          dynamicConfig: serverDynamicConfig(),
+          metricsPort,
+        });
   cleanups.push(() => server.stop());
   const serverPids =
     'services' in server ? CLUSTER_SERVICES.map((s) => server.services[s].pid!) : [server.process.pid!];
@@ -325,6 +343,9 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
     baselineQueue,
     gatewayUrl,
     profileDirs,
+    serverCounts: metricsPort
+      ? () => scrapeServerCounts(`http://127.0.0.1:${metricsPort}/metrics`)
+      : undefined,
   };
 }
 
@@ -407,6 +428,8 @@ async function measureScale(bench: Bench) {
   await runPayouts(bench, batchIds('bench-warm', 20));
   await runBaseline(bench, batchIds('baseline-warm', 20));
   const rows: ScaleRow[] = [];
+  /** With `--server-requests`: the server's counters per run, each batch of each side. */
+  const serverCounts = { ours: [] as ServerCounts[], baseline: [] as ServerCounts[] };
   let histories: { ours: EventCounts[]; baseline: EventCounts[] } | undefined;
   for (const n of NS) {
     type PerProcess = Record<keyof ReturnType<typeof read>, number>;
@@ -425,15 +448,18 @@ async function measureScale(bench: Bench) {
         batchIds(`baseline-n${n}-r${rep}a`, n),
         batchIds(`baseline-n${n}-r${rep}b`, n),
       ] as const;
-      const measured = async (run: () => Promise<RunFigures>) => {
+      const measured = async (side: keyof typeof serverCounts, run: () => Promise<RunFigures>) => {
+        const countsBefore = await bench.serverCounts?.();
         const before = read();
         const figures = await run();
-        return { figures, cpu: cpuMsPerRun(before, read(), n) };
+        const cpu = cpuMsPerRun(before, read(), n);
+        if (countsBefore) serverCounts[side].push(countsPerRun(countsBefore, await bench.serverCounts!(), n));
+        return { figures, cpu };
       };
-      const o1 = await measured(() => runPayouts(bench, ourIds[0]));
-      const b1 = await measured(() => runBaseline(bench, baseIds[0]));
-      const b2 = await measured(() => runBaseline(bench, baseIds[1]));
-      const o2 = await measured(() => runPayouts(bench, ourIds[1]));
+      const o1 = await measured('ours', () => runPayouts(bench, ourIds[0]));
+      const b1 = await measured('baseline', () => runBaseline(bench, baseIds[0]));
+      const b2 = await measured('baseline', () => runBaseline(bench, baseIds[1]));
+      const o2 = await measured('ours', () => runPayouts(bench, ourIds[1]));
       const ours = meanByKey(o1.cpu, o2.cpu);
       const baseline = meanByKey(b1.cpu, b2.cpu);
       const f = meanFigures(o1.figures, o2.figures);
@@ -481,9 +507,22 @@ async function measureScale(bench: Bench) {
       baselineP99Ms: repeated(reps.map((r) => r.b.latency.p99)),
     });
   }
+  if (bench.serverCounts)
+    reportServerCounts(meanCounts(serverCounts.ours), meanCounts(serverCounts.baseline));
   const summary = bench.stack.simulator.ledger.summary();
   const doubleConfirms = Object.values(summary).filter((s) => s.confirmsProcessed > 1).length;
   return { rows, histories: histories!, doubleConfirms };
+}
+
+/** Prints what the server did per payout against per baseline run, from its own counters, largest differences first. */
+function reportServerCounts(ours: ServerCounts, baseline: ServerCounts): void {
+  log('\nThe server per payout vs per baseline run (its counters, mean over every batch of each side):');
+  for (const counter of ['service_requests', 'persistence_requests', 'task_requests'] as const)
+    log(`  ${counter}: ${totalOf(ours, counter).toFixed(1)} vs ${totalOf(baseline, counter).toFixed(1)}`);
+  for (const d of compareServerCounts(ours, baseline))
+    log(
+      `  ${(d.ours - d.baseline >= 0 ? '+' : '') + (d.ours - d.baseline).toFixed(2)}  ${d.key} (${d.ours.toFixed(2)} vs ${d.baseline.toFixed(2)})`,
+    );
 }
 
 /** `--soak`: payouts in batches; RSS after the first (warm-up) batch vs after the last. */

@@ -4,8 +4,10 @@
  * two activities) per variant, variants alternating for `rounds` rounds, and prints the server's CPU per
  * workflow (mean over the rounds, each round's figure listed lowest first): none, the start's four search
  * attributes, and those plus 1, 2 or 3 upserts (a payout on the happy path writes the start's four and
- * three upserts: two of ours and the SDK's TemporalChangeVersion for its patch).
+ * three upserts: two of ours and the SDK's TemporalChangeVersion for its patch); then two other differences
+ * between a payout and the baseline, apart: bigger payloads, and a fourth busy process on the machine.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
@@ -14,13 +16,37 @@ import { PayoutAmountKey, PayoutIdKey, PayoutStatusKey, PayoutStepKey } from '..
 import { processUsage } from './process-usage';
 import * as activities from './server-cost/activities';
 
-const VARIANTS = [
+interface Variant {
+  name: string;
+  startAttributes: boolean;
+  upserts: number;
+  /** Bytes each activity takes and returns, and the start's input; none when omitted. */
+  payloadBytes?: number;
+  /**
+   * A fourth process busy this share of one core while the variant runs, as our gateway and the simulator are
+   * beside a payout's worker and server: what contention on two cores adds to the server's CPU per workflow.
+   */
+  busyShare?: number;
+}
+const VARIANTS: Variant[] = [
   { name: 'no search attributes', startAttributes: false, upserts: 0 },
   { name: "the start's 4", startAttributes: true, upserts: 0 },
   { name: "the start's 4 + 1 upsert", startAttributes: true, upserts: 1 },
   { name: "the start's 4 + 2 upserts", startAttributes: true, upserts: 2 },
   { name: "the start's 4 + 3 upserts", startAttributes: true, upserts: 3 },
+  // A payout's history is ~9 kB larger than the baseline's (encrypted requests, bank answers, webhooks and
+  // the UI's summaries); 6 payloads of 1.5 kB here (input, 3 activities' inputs and results) is about that.
+  { name: 'no attributes, 1.5 kB payloads', startAttributes: false, upserts: 0, payloadBytes: 1500 },
+  { name: 'no attributes, 4th process 50 %', startAttributes: false, upserts: 0, busyShare: 0.5 },
 ];
+
+/** A process that spins for `share` of every 10 ms and sleeps the rest. */
+function spawnBusyProcess(share: number): ChildProcess {
+  const code = `const t=()=>{const e=Date.now()+${10 * share};while(Date.now()<e);setTimeout(t,${10 * (1 - share)})};t()`;
+  return spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
+}
+/** `SERVER_COST_VARIANTS=0,5`: only these variants (indexes above), to measure one difference for longer. */
+const CHOSEN = process.env.SERVER_COST_VARIANTS?.split(',').map(Number) ?? [...VARIANTS.keys()];
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 300);
@@ -37,7 +63,15 @@ async function main(): Promise<void> {
       activities,
     });
     const client = new Client({ connection: await Connection.connect({ address: server.address }) });
-    const run = async (v: (typeof VARIANTS)[number], tag: string) => {
+    const run = async (v: Variant, tag: string) => {
+      const busy = v.busyShare === undefined ? undefined : spawnBusyProcess(v.busyShare);
+      try {
+        return await serverCpuPerWorkflow(v, tag);
+      } finally {
+        busy?.kill('SIGKILL');
+      }
+    };
+    const serverCpuPerWorkflow = async (v: Variant, tag: string) => {
       const cpu0 = processUsage(server.process.pid!).cpuSeconds;
       const queue = Array.from({ length: n }, (_, i) => i);
       await Promise.all(
@@ -46,7 +80,7 @@ async function main(): Promise<void> {
             const handle = await client.workflow.start('shapeWorkflow', {
               taskQueue,
               workflowId: `cost-${tag}-${i}`,
-              args: [v.upserts],
+              args: v.payloadBytes === undefined ? [v.upserts] : [v.upserts, 'x'.repeat(v.payloadBytes)],
               ...(v.startAttributes
                 ? {
                     typedSearchAttributes: [
@@ -70,13 +104,14 @@ async function main(): Promise<void> {
       // The dev server's in-memory database slows as it fills: every other round runs the variants backwards,
       // so that drift falls on all of them alike.
       for (let r = 0; r < rounds; r++) {
-        const order = [...VARIANTS.keys()];
+        const order = [...CHOSEN];
         if (r % 2 === 1) order.reverse();
         for (const i of order)
           perVariant[i]!.push(await run(VARIANTS[i]!, `${r}-${i}-${randomUUID().slice(0, 6)}`));
       }
     });
-    for (const [i, v] of VARIANTS.entries()) {
+    for (const i of CHOSEN) {
+      const v = VARIANTS[i]!;
       const xs = [...perVariant[i]!].sort((a, b) => a - b);
       const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
       process.stdout.write(

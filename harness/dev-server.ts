@@ -22,6 +22,8 @@ export interface DevServerOptions {
   startupTimeoutMs?: number;
   /** Extra `--dynamic-config-value` settings (key → value), after the defaults below. */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** Serve the server's Prometheus metrics on this port (the benchmark's `--server-requests`). */
+  metricsPort?: number;
 }
 
 export interface DevServer {
@@ -82,6 +84,7 @@ export function devServerArgs(
   }
   // The server's HTTP API on a random port would collide across parallel servers less often than a fixed one.
   args.push('--http-port', '0');
+  if (opts.metricsPort) args.push('--metrics-port', String(opts.metricsPort));
   for (const sa of SEARCH_ATTRIBUTE_CLI_ARGS) args.push('--search-attribute', sa);
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true');
