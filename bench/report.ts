@@ -172,7 +172,15 @@ function rep(r: Repeated, f = f1): string {
   return `${f(r.median)} (${f(r.min)}–${f(r.max)})${flag}`;
 }
 
-/** `name`: `bench` for the documented run's table, `bench-soak` for the soak's. */
+/**
+ * Where a documented run's table goes in docs/performance.md: each target (dev server, cluster) and kind of
+ * run (scale, soak) has its own section, so one never overwrites another's.
+ */
+export function docSection(target: string, soak: boolean): string {
+  return `${target === 'cluster' ? 'bench-cluster' : 'bench'}${soak ? '-soak' : ''}`;
+}
+
+/** `name`: the section's marker name (see docSection); `bench` is the dev server's full run. */
 export function replaceBetweenMarkers(doc: string, table: string, name = 'bench'): string {
   const begin = `<!-- ${name}:begin -->`;
   const end = `<!-- ${name}:end -->`;

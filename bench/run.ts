@@ -48,6 +48,7 @@ import {
 import {
   compareHistories,
   cpuPerPayoutMs,
+  docSection,
   growth,
   renderMarkdown,
   repeated,
@@ -857,8 +858,7 @@ async function main(): Promise<void> {
     log(`written to bench/results/latest.json and latest.md`);
     if (WRITE_DOCS) {
       const docPath = path.join(ROOT, 'docs', 'performance.md');
-      // Each kind of documented run has its own section: the dev server's full run, the soak, the cluster.
-      const section = args.soak ? 'bench-soak' : args.target === 'cluster' ? 'bench-cluster' : 'bench';
+      const section = docSection(args.target, args.soak);
       const doc = replaceBetweenMarkers(readFileSync(docPath, 'utf8'), markdown, section);
       // Formatted as `npm run format:check` expects, so a generated table never fails CI.
       const options = (await prettier.resolveConfig(docPath)) ?? {};

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   compareHistories,
   cpuPerPayoutMs,
+  docSection,
   growth,
   renderMarkdown,
   repeated,
@@ -75,6 +76,13 @@ describe('bench report', () => {
     expect(replaceBetweenMarkers(both, 'soak', 'bench-soak')).toBe(
       `${doc}<!-- bench-soak:begin -->\nsoak\n<!-- bench-soak:end -->\n`,
     );
+  });
+
+  it('each target and kind of documented run writes its own section, never another one', () => {
+    expect(docSection('dev', false)).toBe('bench');
+    expect(docSection('dev', true)).toBe('bench-soak');
+    expect(docSection('cluster', false)).toBe('bench-cluster');
+    expect(docSection('cluster', true)).toBe('bench-cluster-soak');
   });
 
   it('the markdown states the machine, the command, both configurations and every target with its verdict', () => {
