@@ -39,6 +39,7 @@ import { historyEventCounts } from './history';
 import { processUsage, type ProcessUsage } from './process-usage';
 import {
   compareServerCounts,
+  COUNTERS,
   countsPerRun,
   meanCounts,
   scrapeServerCounts,
@@ -267,10 +268,7 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
           ports: 'free',
           log,
         })
-      : await startDevServer({
-          dynamicConfig: serverDynamicConfig(),
-          metricsPort,
-        });
+      : await startDevServer({ dynamicConfig: serverDynamicConfig(), metricsPort });
   cleanups.push(() => server.stop());
   const serverPids =
     'services' in server ? CLUSTER_SERVICES.map((s) => server.services[s].pid!) : [server.process.pid!];
@@ -518,7 +516,7 @@ async function measureScale(bench: Bench) {
 /** Prints what the server did per payout against per baseline run, from its own counters, largest differences first. */
 function reportServerCounts(ours: ServerCounts, baseline: ServerCounts): void {
   log('\nThe server per payout vs per baseline run (its counters, mean over every batch of each side):');
-  for (const counter of ['service_requests', 'persistence_requests', 'task_requests'] as const)
+  for (const counter of COUNTERS)
     log(`  ${counter}: ${totalOf(ours, counter).toFixed(1)} vs ${totalOf(baseline, counter).toFixed(1)}`);
   for (const d of compareServerCounts(ours, baseline))
     log(

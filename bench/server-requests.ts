@@ -6,7 +6,7 @@
  */
 
 /** Counters read; each summed over every label but the service and the operation. */
-const COUNTERS = ['service_requests', 'persistence_requests', 'task_requests'] as const;
+export const COUNTERS = ['service_requests', 'persistence_requests', 'task_requests'] as const;
 
 /** `counter service/operation` → value. */
 export type ServerCounts = Map<string, number>;
