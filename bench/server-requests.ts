@@ -31,7 +31,16 @@ export function parseServerCounts(text: string): ServerCounts {
   return counts;
 }
 
-export async function scrapeServerCounts(url: string): Promise<ServerCounts> {
+/**
+ * The server hands its counters to Prometheus once a second (tally's reporting interval, server 1.29.1
+ * `common/metrics/config.go`), so a reading right after a batch misses its last second: at N = 30 a batch's
+ * end showed a quarter of a baseline run's requests, the rest arriving in the next phase's reading. Each
+ * reading waits this long first, with the batch's work done.
+ */
+export const COUNTER_SETTLE_MS = 2500;
+
+export async function scrapeServerCounts(url: string, settleMs = COUNTER_SETTLE_MS): Promise<ServerCounts> {
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
   const res = await fetch(url);
   if (!res.ok) throw new Error(`server metrics at ${url}: HTTP ${res.status}`);
   return parseServerCounts(await res.text());
