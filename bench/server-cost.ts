@@ -35,7 +35,8 @@ const VARIANTS: Variant[] = [
   { name: "the start's 4 + 2 upserts", startAttributes: true, upserts: 2 },
   { name: "the start's 4 + 3 upserts", startAttributes: true, upserts: 3 },
   // A payout's history is ~9 kB larger than the baseline's (encrypted requests, bank answers, webhooks and
-  // the UI's summaries); 6 payloads of 1.5 kB here (input, 3 activities' inputs and results) is about that.
+  // the UI's summaries); 1.5 kB in the start's input, the local activity's result and both activities' inputs
+  // and results (6 payloads) is about that.
   { name: 'no attributes, 1.5 kB payloads', startAttributes: false, upserts: 0, payloadBytes: 1500 },
   { name: 'no attributes, 4th process 50 %', startAttributes: false, upserts: 0, busyShare: 0.5 },
 ];
