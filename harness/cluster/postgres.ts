@@ -101,6 +101,19 @@ function pgUser(): { uid: number; gid: number } | undefined {
   return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
 
+/**
+ * The first folder on the way to `dir` that the postgres user may not enter, asked of the kernel itself (so
+ * groups and ACLs count): a project cloned under root's own 0700 home is one.
+ */
+function folderClosedToPostgres(dir: string): string | undefined {
+  const folders: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    folders.unshift(d);
+    if (d === path.dirname(d)) break;
+  }
+  return folders.find((d) => spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', d]).status !== 0);
+}
+
 export function createPostgres(opts: PostgresOptions): Postgres {
   const log = opts.log ?? (() => undefined);
   const binDir = ensurePostgresInstalled(log);
@@ -126,7 +139,16 @@ export function createPostgres(opts: PostgresOptions): Postgres {
 
   const initialise = () => {
     mkdirSync(opts.dir, { recursive: true });
-    if (owner) chownSync(opts.dir, owner.uid, owner.gid);
+    if (owner) {
+      chownSync(opts.dir, owner.uid, owner.gid);
+      const closed = folderClosedToPostgres(opts.dir);
+      if (closed)
+        throw new Error(
+          `PostgreSQL runs as the postgres user here (this process is root), and that user may not enter ` +
+            `${closed}, on the way to ${opts.dir}. Fix: \`chmod o+x ${closed}\`, or keep the project ` +
+            `somewhere every user may pass through (not under /root).`,
+        );
+    }
     const pwFile = path.join(opts.dir, '.pwfile');
     writeFileSync(pwFile, password + '\n', { mode: 0o600 });
     if (owner) chownSync(pwFile, owner.uid, owner.gid);
