@@ -19,7 +19,8 @@ import { webhookDedupKey } from '../../bank131/session';
 import { payoutWorkflowId } from '../../policy/payout-request';
 import type { LocalStack } from '../../harness/local-stack';
 import { ALL_FAULT_KINDS, seededRandom, type FaultKind } from '../../simulator/faults';
-import type { ScenarioName } from '../../simulator/server';
+import type { ScenarioName, WireVariant } from '../../simulator/server';
+import { randomVariant } from '../../simulator/wire';
 import { resolveScenario } from '../../simulator/scenarios';
 import { inboxWorkflowId } from '../../webhook-gateway/mapping';
 import { inboxQuery, type PayoutResult, type PayoutState, type Recipient } from '../../workflows/messages';
@@ -97,6 +98,8 @@ interface Run {
   faults: { endpoint: string; kind: FaultKind; afterProcessing: boolean }[];
   /** How the recipient is paid (issue 15): by account, SBP (phone + bank ID), card token, or self-employed. */
   method: PayoutMethod;
+  /** How the bank spells this payout's answers and webhooks. */
+  wire: WireVariant;
   result?: PayoutResult;
   state?: PayoutState;
 }
@@ -134,6 +137,7 @@ function plan(random: () => number): Pick<Run, 'scenario' | 'faults'> {
 
 async function runPayout(run: Run): Promise<void> {
   stack.simulator.setScenario(run.workflowId, run.scenario);
+  stack.simulator.setWireVariant(run.workflowId, run.wire);
   for (const f of run.faults) stack.simulator.injectFault({ ...f, times: 1, workflowId: run.workflowId });
   const request = accountRequest(run.payoutId);
   const recipient = recipientFor(run.method, request.amount);
@@ -193,9 +197,20 @@ async function webhookAccountedFor(run: Run, body: unknown, inboxKeys: Map<strin
 describe('money safety', () => {
   it(`${PAYOUTS} payouts: random wire variants × faults × webhook orders and replays, checked against the bank's books`, async () => {
     const random = seededRandom(SEED);
+    // The simulator's own random spelling is drawn from each payout's ID, which is new every run: which payouts
+    // met `recipient=none` (unverified details, so an approval nobody gives) moved from run to run, and the
+    // successes with it (60 to 85). Drawn here, by index, from a generator of its own (so the scenarios and
+    // faults stay those of earlier runs), the same seed gives the same payouts the same spelling.
+    const spelling = seededRandom(SEED + 2);
     const runs: Run[] = Array.from({ length: PAYOUTS }, (_, i) => {
       const payoutId = uniquePayoutId('safety');
-      return { payoutId, workflowId: payoutWorkflowId(payoutId), ...plan(random), method: methodOf(i) };
+      return {
+        payoutId,
+        workflowId: payoutWorkflowId(payoutId),
+        ...plan(random),
+        method: methodOf(i),
+        wire: randomVariant(spelling),
+      };
     });
 
     let next = 0;
