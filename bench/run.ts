@@ -518,10 +518,12 @@ function reportServerCounts(ours: ServerCounts, baseline: ServerCounts): void {
   log('\nThe server per payout vs per baseline run (its counters, mean over every batch of each side):');
   for (const counter of COUNTERS)
     log(`  ${counter}: ${totalOf(ours, counter).toFixed(1)} vs ${totalOf(baseline, counter).toFixed(1)}`);
-  for (const d of compareServerCounts(ours, baseline))
+  for (const d of compareServerCounts(ours, baseline)) {
+    const diff = d.ours - d.baseline;
     log(
-      `  ${(d.ours - d.baseline >= 0 ? '+' : '') + (d.ours - d.baseline).toFixed(2)}  ${d.key} (${d.ours.toFixed(2)} vs ${d.baseline.toFixed(2)})`,
+      `  ${diff >= 0 ? '+' : ''}${diff.toFixed(2)}  ${d.key} (${d.ours.toFixed(2)} vs ${d.baseline.toFixed(2)})`,
     );
+  }
 }
 
 /** `--soak`: payouts in batches; RSS after the first (warm-up) batch vs after the last. */
