@@ -243,7 +243,9 @@ export function renderMarkdown(r: BenchReport): string {
       );
     }
   }
-  out.push(`| double confirms | ${r.doubleConfirms} | | | 0 | ${verdict(r.doubleConfirms === 0)} |`);
+  // Only a run with payouts counted confirms (a --gateway-only run has none to count).
+  if (r.scale.length > 0 || r.soak)
+    out.push(`| double confirms | ${r.doubleConfirms} | | | 0 | ${verdict(r.doubleConfirms === 0)} |`);
 
   if (r.scale.length > 0)
     out.push(

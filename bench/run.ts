@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --full | --scale | --quick | --smoke | --soak] [--n 500] [--reps 3] [--target dev|cluster]
- *  [--payouts-only] [--write-docs] [--profile] [--server-requests]`
+ *  [--payouts-only | --gateway-only] [--write-docs] [--profile] [--server-requests]`
  *
  * One run on one machine, against a real Temporal server: our payouts end to end (worker and gateway as
  * their own processes, the simulator with no artificial delay) and the same-shaped baseline workflow (the
@@ -63,7 +63,7 @@ import { mapWithConcurrency, summarize } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
 const USAGE = `usage: npm run bench -- [--full | --scale | --quick | --smoke | --soak] [--ns 100,500] [--n N] [--reps R]
-                      [--payouts-only] [--write-docs] [--profile] [--server-requests] [--target dev|cluster]
+                      [--payouts-only | --gateway-only] [--write-docs] [--profile] [--server-requests] [--target dev|cluster]
   --full    the documented run (N = 100, 500, 2 000 x 3, gateway phases), written into docs/performance.md
   --soak    10 000 payouts; worker and gateway RSS after warm-up vs at the end (its own docs section)
   --quick / --smoke   N = 100 x 3 / N = 10 x 1 (CI); no flag: N = 500 x 3
@@ -95,6 +95,8 @@ const OPTIONS = {
   reps: { type: 'string' },
   /** Skip the gateway phases: for measuring a lever's CPU per payout quickly. */
   'payouts-only': { type: 'boolean', default: false },
+  /** Only the gateway phases (saturation, then signal latency): for measuring a gateway lever quickly. */
+  'gateway-only': { type: 'boolean', default: false },
   'write-docs': { type: 'boolean', default: false },
   profile: { type: 'boolean', default: false },
   /** Read the dev server's own counters (requests, database operations, tasks) per side and print the differences. */
@@ -125,8 +127,10 @@ const LATENCY_REPS = args.smoke ? 1 : 3;
 const LATENCY_SECONDS = { smoke: 1, quick: 3, full: 10, soak: 4 }[profile];
 const CANNON_SECONDS = { smoke: 1, quick: 3, full: 5, soak: 5 }[profile];
 const GATEWAY_PHASES = !args['payouts-only'] && !args.soak;
+if (args['gateway-only'] && !GATEWAY_PHASES) throw new Error('--gateway-only runs the gateway phases only');
 /** The documented runs write their table into docs/performance.md: --full its main table, --soak its own. */
-const WRITE_DOCS = args.full || args.soak || args['write-docs'];
+// A gateway-only run has no payout table, so it never replaces the documented one.
+const WRITE_DOCS = !args['gateway-only'] && (args.full || args.soak || args['write-docs']);
 const START_CONCURRENCY = 100;
 const SINK_WORKFLOWS = 50;
 /**
@@ -812,14 +816,14 @@ async function main(): Promise<void> {
       report.soak = await measureSoak(bench, NS[0]!);
       const ledger = Object.values(bench.stack.simulator.ledger.summary());
       report.doubleConfirms = ledger.filter((s) => s.confirmsProcessed > 1).length;
-    } else {
+    } else if (!args['gateway-only']) {
       const scale = await measureScale(bench);
       report.scale = scale.rows;
       report.history = compareHistories(scale.histories.ours, scale.histories.baseline);
       report.doubleConfirms = scale.doubleConfirms;
     }
     await bench.worker.stop();
-    if (args.profile) {
+    if (args.profile && !args['gateway-only']) {
       await bench.baselineWorker.stop();
       const ours = reportProfile(bench.profileDirs.worker, 'worker');
       const theirs = reportProfile(bench.profileDirs.baselineWorker, 'baseline worker');

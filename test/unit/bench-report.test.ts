@@ -98,6 +98,14 @@ describe('bench report', () => {
     expect(md).toMatch(/signal p99.*1\.20.*met/);
     expect(md).toContain('logLevel');
   });
+
+  it('a run without payouts (--gateway-only) states no verdict on double confirms, which it did not measure', () => {
+    const { history: _history, ...report } = minimalReport();
+    const md = renderMarkdown({ ...report, scale: [] });
+    expect(md).toMatch(/signal p99.*met/);
+    expect(md).not.toContain('double confirms');
+    expect(renderMarkdown(minimalReport())).toMatch(/double confirms \| 0 .*\| met/);
+  });
 });
 
 /** A complete report with round figures: one N, the gateway phases, no double confirm. */
