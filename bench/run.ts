@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --full | --scale | --quick | --smoke | --soak] [--n 500] [--reps 3] [--target dev|cluster]
- *  [--payouts-only | --gateway-only] [--write-docs] [--profile] [--server-requests]`
+ *  [--payouts-only | --gateway-only] [--signal-load 0.5] [--write-docs] [--profile] [--server-requests]`
  *
  * One run on one machine, against a real Temporal server: our payouts end to end (worker and gateway as
  * their own processes, the simulator with no artificial delay) and the same-shaped baseline workflow (the
@@ -63,7 +63,8 @@ import { mapWithConcurrency, summarize } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
 const USAGE = `usage: npm run bench -- [--full | --scale | --quick | --smoke | --soak] [--ns 100,500] [--n N] [--reps R]
-                      [--payouts-only | --gateway-only] [--write-docs] [--profile] [--server-requests] [--target dev|cluster]
+                      [--payouts-only | --gateway-only] [--signal-load 0.5] [--write-docs] [--profile] [--server-requests]
+                      [--target dev|cluster]
   --full    the documented run (N = 100, 500, 2 000 x 3, gateway phases), written into docs/performance.md
   --soak    10 000 payouts; worker and gateway RSS after warm-up vs at the end (its own docs section)
   --quick / --smoke   N = 100 x 3 / N = 10 x 1 (CI); no flag: N = 500 x 3
@@ -97,6 +98,8 @@ const OPTIONS = {
   'payouts-only': { type: 'boolean', default: false },
   /** Only the gateway phases (saturation, then signal latency): for measuring a gateway lever quickly. */
   'gateway-only': { type: 'boolean', default: false },
+  /** The signal latency phase's load as a fraction of the measured saturation (the target's is 0.5). */
+  'signal-load': { type: 'string' },
   'write-docs': { type: 'boolean', default: false },
   profile: { type: 'boolean', default: false },
   /** Read the dev server's own counters (requests, database operations, tasks) per side and print the differences. */
@@ -128,6 +131,9 @@ const LATENCY_SECONDS = { smoke: 1, quick: 3, full: 10, soak: 4 }[profile];
 const CANNON_SECONDS = { smoke: 1, quick: 3, full: 5, soak: 5 }[profile];
 const GATEWAY_PHASES = !args['payouts-only'] && !args.soak;
 if (args['gateway-only'] && !GATEWAY_PHASES) throw new Error('--gateway-only runs the gateway phases only');
+const SIGNAL_LOAD = Number(args['signal-load'] ?? TARGETS.signalLoad);
+if (!(SIGNAL_LOAD > 0 && SIGNAL_LOAD <= 1))
+  throw new Error('--signal-load is a fraction of saturation in (0, 1]');
 /** The documented runs write their table into docs/performance.md: --full its main table, --soak its own. */
 // A gateway-only run has no payout table, so it never replaces the documented one.
 const WRITE_DOCS = !args['gateway-only'] && (args.full || args.soak || args['write-docs']);
@@ -725,11 +731,12 @@ async function paced(rate: number, count: number, call: (i: number) => Promise<v
 }
 
 /**
- * Phase 3: signal latency at a moderate load, half the lower of the two measured saturations: the same
- * rate through the gateway and directly, to the same workflows, alternating, LATENCY_REPS times.
+ * Phase 3: signal latency at a moderate load, SIGNAL_LOAD (half unless asked) of the lower of the two
+ * measured saturations: the same rate through the gateway and directly, to the same workflows,
+ * alternating, LATENCY_REPS times.
  */
 async function measureSignalLatency(bench: Bench, sinks: Sinks, saturationRate: number, first: number) {
-  const rate = Math.max(10, Math.round(saturationRate / 2));
+  const rate = Math.max(10, Math.round(saturationRate * SIGNAL_LOAD));
   const count = rate * LATENCY_SECONDS;
   const gatewayP99: number[] = [];
   const directP99: number[] = [];
@@ -749,6 +756,7 @@ async function measureSignalLatency(bench: Bench, sinks: Sinks, saturationRate: 
   }
   return {
     rate,
+    load: SIGNAL_LOAD,
     gatewayP99Ms: repeated(gatewayP99),
     directP99Ms: repeated(directP99),
     p99Ratio: repeated(gatewayP99.map((g, i) => g / directP99[i]!)),

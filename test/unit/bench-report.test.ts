@@ -106,6 +106,15 @@ describe('bench report', () => {
     expect(md).not.toContain('double confirms');
     expect(renderMarkdown(minimalReport())).toMatch(/double confirms \| 0 .*\| met/);
   });
+
+  it("signal latency names its load; a load other than the target's half of saturation gets no verdict", () => {
+    const report = minimalReport();
+    expect(renderMarkdown(report)).toMatch(/signal p99 at 200\/s, 50 % of saturation.*≤ 1\.5 \| met/);
+    const light = { ...report, signals: { ...report.signals!, rate: 100, load: 0.25 } };
+    const md = renderMarkdown(light);
+    expect(md).toMatch(/signal p99 at 100\/s, 25 % of saturation.*≤ 1\.5 at 50 % \| not judged/);
+    expect(md).not.toMatch(/signal p99.*\| met/);
+  });
 });
 
 /** A complete report with round figures: one N, the gateway phases, no double confirm. */
