@@ -70,13 +70,17 @@ const USAGE = `usage: npm run bench -- [--full | --scale | --quick | --smoke | -
   --quick / --smoke   N = 100 x 3 / N = 10 x 1 (CI); no flag: N = 500 x 3
 See docs/performance.md for what each figure means.`;
 
+/** A mistyped flag or a combination that cannot run is a usage error, not a stack trace. */
+function usageError(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
 function readArgs() {
   try {
     return parseArgs({ options: OPTIONS }).values;
   } catch (err) {
-    // A mistyped flag is a usage error, not a stack trace.
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}\n`);
-    process.exit(2);
+    usageError(err instanceof Error ? err.message : String(err));
   }
 }
 
@@ -112,9 +116,9 @@ if (args.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-if (args.target !== 'dev' && args.target !== 'cluster') throw new Error('--target is dev or cluster');
+if (args.target !== 'dev' && args.target !== 'cluster') usageError('--target is dev or cluster');
 if (args['server-requests'] && args.target !== 'dev')
-  throw new Error('--server-requests reads the dev server only');
+  usageError('--server-requests reads the dev server only');
 const profile = args.smoke ? 'smoke' : args.quick ? 'quick' : args.soak ? 'soak' : 'full';
 const SCALE = args.full || args.scale;
 const NS = args.ns
@@ -130,10 +134,12 @@ const LATENCY_REPS = args.smoke ? 1 : 3;
 const LATENCY_SECONDS = { smoke: 1, quick: 3, full: 10, soak: 4 }[profile];
 const CANNON_SECONDS = { smoke: 1, quick: 3, full: 5, soak: 5 }[profile];
 const GATEWAY_PHASES = !args['payouts-only'] && !args.soak;
-if (args['gateway-only'] && !GATEWAY_PHASES) throw new Error('--gateway-only runs the gateway phases only');
+if (args['gateway-only'] && (!GATEWAY_PHASES || args['write-docs']))
+  usageError('--gateway-only measures the gateway alone: not with --payouts-only, --soak or --write-docs');
+if (args['signal-load'] !== undefined && !GATEWAY_PHASES)
+  usageError('--signal-load sets the gateway phases, which --payouts-only and --soak skip');
 const SIGNAL_LOAD = Number(args['signal-load'] ?? TARGETS.signalLoad);
-if (!(SIGNAL_LOAD > 0 && SIGNAL_LOAD <= 1))
-  throw new Error('--signal-load is a fraction of saturation in (0, 1]');
+if (!(SIGNAL_LOAD > 0 && SIGNAL_LOAD <= 1)) usageError('--signal-load is a fraction of saturation in (0, 1]');
 /** The documented runs write their table into docs/performance.md: --full its main table, --soak its own. */
 // A gateway-only run has no payout table, so it never replaces the documented one.
 const WRITE_DOCS = !args['gateway-only'] && (args.full || args.soak || args['write-docs']);
