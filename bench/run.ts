@@ -770,11 +770,11 @@ async function measureSignalLatency(bench: Bench, sinks: Sinks, saturationRate: 
 }
 
 function configOfBothSides(): BenchReport['config'] {
-  const tuning = loadWorkerTuning(process.env);
-  const tuned: Record<string, string | number> =
-    Object.keys(tuning).length > 0
-      ? Object.fromEntries(Object.entries(tuning).map(([k, v]) => [`worker ${k}`, v ?? 'SDK default']))
-      : { 'worker tuning': `SDK defaults (no WORKER_* set), ${os.cpus().length} CPUs` };
+  loadWorkerTuning(process.env); // a bad value fails here, with the variable's name
+  const set = Object.entries(workerTuningEnv(process.env)).map(([k, v]) => `${k}=${v}`);
+  const tuned = {
+    'worker tuning': `${set.length > 0 ? set.join(', ') : 'SDK defaults (no WORKER_* set)'}, ${os.cpus().length} CPUs`,
+  };
   return {
     ours: {
       process: 'worker + webhook gateway, each its own Node process',

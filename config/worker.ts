@@ -47,36 +47,55 @@ const WorkerSchema = z.object({
  * Worker slots, pollers and cache. Unset means the SDK default; docs/performance.md has what was measured on
  * 2 cores. The benchmark gives the baseline worker the same values.
  */
-const TUNING_VARIABLES = {
+const COUNT_VARIABLES = {
   maxCachedWorkflows: 'WORKER_MAX_CACHED_WORKFLOWS',
   maxConcurrentWorkflowTaskExecutions: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
   maxConcurrentActivityTaskExecutions: 'WORKER_MAX_CONCURRENT_ACTIVITIES',
   maxConcurrentLocalActivityExecutions: 'WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES',
-  maxConcurrentWorkflowTaskPolls: 'WORKER_WORKFLOW_POLLERS',
-  maxConcurrentActivityTaskPolls: 'WORKER_ACTIVITY_POLLERS',
 } as const;
-export type WorkerTuning = { -readonly [K in keyof typeof TUNING_VARIABLES]?: number };
-const TuningSchema = z.object(
-  Object.fromEntries(
-    Object.values(TUNING_VARIABLES).map((v) => [v, z.coerce.number().int().min(1).optional()]),
-  ),
-);
+/**
+ * Pollers go in as the SDK's poller behaviours: SDK 1.24 documents `maxConcurrentWorkflowTaskPolls` and
+ * `maxConcurrentActivityTaskPolls` but reads neither, so setting those changes nothing
+ * (test/integration/worker-tuning.test.ts counts the polls a worker keeps open).
+ */
+const POLLER_VARIABLES = {
+  workflowTaskPollerBehavior: 'WORKER_WORKFLOW_POLLERS',
+  activityTaskPollerBehavior: 'WORKER_ACTIVITY_POLLERS',
+} as const;
+const TUNING_VARIABLES = [...Object.values(COUNT_VARIABLES), ...Object.values(POLLER_VARIABLES)];
+
+interface PollerMaximum {
+  type: 'simple-maximum';
+  maximum: number;
+}
+export type WorkerTuning = { -readonly [K in keyof typeof COUNT_VARIABLES]?: number } & {
+  -readonly [K in keyof typeof POLLER_VARIABLES]?: PollerMaximum;
+};
+
+const count = (min: number, message?: string) => z.coerce.number().int().min(min, message).optional();
+const TuningSchema = z.object({
+  ...Object.fromEntries(Object.values(COUNT_VARIABLES).map((v) => [v, count(1)])),
+  WORKER_WORKFLOW_POLLERS: count(2, 'at least 2: one poll for the sticky queue, one for the shared queue'),
+  WORKER_ACTIVITY_POLLERS: count(1),
+});
 
 export function loadWorkerTuning(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
   const t = parse(TuningSchema, env, 'worker tuning') as Record<string, number | undefined>;
   const tuning: WorkerTuning = {};
-  for (const [option, variable] of Object.entries(TUNING_VARIABLES) as [keyof WorkerTuning, string][])
-    if (t[variable] !== undefined) tuning[option] = t[variable];
+  for (const option of Object.keys(COUNT_VARIABLES) as (keyof typeof COUNT_VARIABLES)[]) {
+    const value = t[COUNT_VARIABLES[option]];
+    if (value !== undefined) tuning[option] = value;
+  }
+  for (const option of Object.keys(POLLER_VARIABLES) as (keyof typeof POLLER_VARIABLES)[]) {
+    const maximum = t[POLLER_VARIABLES[option]];
+    if (maximum !== undefined) tuning[option] = { type: 'simple-maximum', maximum };
+  }
   return tuning;
 }
 
 /** The tuning variables set in `env`, to hand the same tuning to another worker process. */
 export function workerTuningEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.values(TUNING_VARIABLES)
-      .filter((v) => env[v] !== undefined)
-      .map((v) => [v, env[v]]),
-  );
+  return Object.fromEntries(TUNING_VARIABLES.filter((v) => env[v] !== undefined).map((v) => [v, env[v]]));
 }
 
 export const WORKER_REQUIRED_ENV: RequiredEnv = [

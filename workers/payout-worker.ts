@@ -21,8 +21,8 @@ export interface PayoutWorkerOptions {
     | 'maxConcurrentActivityTaskExecutions'
     | 'maxConcurrentWorkflowTaskExecutions'
     | 'maxConcurrentLocalActivityExecutions'
-    | 'maxConcurrentWorkflowTaskPolls'
-    | 'maxConcurrentActivityTaskPolls'
+    | 'workflowTaskPollerBehavior'
+    | 'activityTaskPollerBehavior'
     | 'shutdownGraceTime'
   >;
 }

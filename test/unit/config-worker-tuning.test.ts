@@ -6,7 +6,17 @@ describe('worker tuning', () => {
     expect(loadWorkerTuning({})).toEqual({});
     expect(loadWorkerTuning({ WORKER_MAX_CACHED_WORKFLOWS: '500', WORKER_WORKFLOW_POLLERS: '2' })).toEqual({
       maxCachedWorkflows: 500,
-      maxConcurrentWorkflowTaskPolls: 2,
+      // the SDK's poller behaviour, which it reads (its maxConcurrentWorkflowTaskPolls it does not)
+      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
+    });
+  });
+
+  it('refuses one workflow poller: the worker needs one for its sticky queue and one for the shared queue', () => {
+    expect(() => loadWorkerTuning({ WORKER_WORKFLOW_POLLERS: '1' })).toThrow(
+      /WORKER_WORKFLOW_POLLERS.*at least 2/,
+    );
+    expect(loadWorkerTuning({ WORKER_ACTIVITY_POLLERS: '1' })).toEqual({
+      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
     });
   });
 
