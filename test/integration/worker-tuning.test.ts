@@ -1,6 +1,6 @@
 /**
  * The WORKER_* tuning variables change what a worker process really does, read where the SDK's core reports
- * it: its own metrics endpoint. SDK 1.24 still documents `maxConcurrentWorkflowTaskPolls` and
+ * it: its own metrics endpoint (open polls, free task slots; the cache's bound has no metric). SDK 1.24 still documents `maxConcurrentWorkflowTaskPolls` and
  * `maxConcurrentActivityTaskPolls` but reads them nowhere, so a mapping to those options passed every unit
  * test and left the pollers at the SDK's 10 + 10.
  */
@@ -49,15 +49,31 @@ async function settledPolls(metricsUrl: string): Promise<{ workflow: number; act
   return most;
 }
 
-async function pollsOfWorker(env: NodeJS.ProcessEnv): Promise<{ workflow: number; activity: number }> {
+/** Free task slots by worker type, from `temporal_worker_task_slots_available`: on an idle worker, all of them. */
+async function freeSlots(metricsUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const slots: Record<string, number> = {};
+  for (const [, labels = '', value] of text.matchAll(
+    /^temporal_worker_task_slots_available\{([^}]*)\} (\d+)/gm,
+  )) {
+    const type = /worker_type="([^"]+)"/.exec(labels)?.[1];
+    if (type) slots[type] = Number(value);
+  }
+  return slots;
+}
+
+/** A worker process with `env` on an idle task queue: its polls once settled, and its free slots. */
+async function idleWorker(env: NodeJS.ProcessEnv) {
   const port = await freePort();
+  const metricsUrl = `http://127.0.0.1:${port}/metrics`;
   let worker: ChildService | undefined;
   try {
     worker = await spawnWorker(stack, inject('workflowBundlePath'), {
       ...env,
       WORKER_METRICS_PORT: String(port),
     });
-    return await settledPolls(`http://127.0.0.1:${port}/metrics`);
+    const polls = await settledPolls(metricsUrl);
+    return { polls, slots: await freeSlots(metricsUrl) };
   } finally {
     await worker?.stop();
   }
@@ -65,11 +81,20 @@ async function pollsOfWorker(env: NodeJS.ProcessEnv): Promise<{ workflow: number
 
 describe('worker tuning, as the running worker sees it', () => {
   it('WORKER_WORKFLOW_POLLERS and WORKER_ACTIVITY_POLLERS bound the polls a worker keeps open', async () => {
-    const tuned = await pollsOfWorker({ WORKER_WORKFLOW_POLLERS: '2', WORKER_ACTIVITY_POLLERS: '3' });
-    expect(tuned).toEqual({ workflow: 2, activity: 3 });
+    const tuned = await idleWorker({ WORKER_WORKFLOW_POLLERS: '2', WORKER_ACTIVITY_POLLERS: '3' });
+    expect(tuned.polls).toEqual({ workflow: 2, activity: 3 });
     // The same probe sees the SDK's default, so the bound above is the variables' doing.
-    const untuned = await pollsOfWorker({});
-    expect(untuned.workflow).toBeGreaterThan(2);
-    expect(untuned.activity).toBeGreaterThan(3);
+    const untuned = await idleWorker({});
+    expect(untuned.polls.workflow).toBeGreaterThan(2);
+    expect(untuned.polls.activity).toBeGreaterThan(3);
   }, 90_000);
+
+  it('the WORKER_MAX_CONCURRENT_* variables size the task slots', async () => {
+    const { slots } = await idleWorker({
+      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '7',
+      WORKER_MAX_CONCURRENT_ACTIVITIES: '9',
+      WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: '11',
+    });
+    expect(slots).toEqual({ WorkflowWorker: 7, ActivityWorker: 9, LocalActivityWorker: 11 });
+  }, 60_000);
 });
