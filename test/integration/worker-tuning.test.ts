@@ -1,8 +1,8 @@
 /**
  * The WORKER_* tuning variables change what a worker process really does, read where the SDK's core reports
- * it: its own metrics endpoint (open polls, free task slots; the cache's bound has no metric). SDK 1.24 still documents `maxConcurrentWorkflowTaskPolls` and
- * `maxConcurrentActivityTaskPolls` but reads them nowhere, so a mapping to those options passed every unit
- * test and left the pollers at the SDK's 10 + 10.
+ * it: its own metrics endpoint (open polls, free task slots; the cache's bound has no metric). SDK 1.24 still
+ * documents `maxConcurrentWorkflowTaskPolls` and `maxConcurrentActivityTaskPolls` but reads them nowhere, so a
+ * mapping to those options passed every unit test and left the pollers at the SDK's 10 + 10.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { spawnWorker, type ChildService } from '../../harness/child-services';
@@ -18,18 +18,25 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** One metric's samples on a Prometheus endpoint, added up by the value of one of their labels. */
+async function byLabel(metricsUrl: string, metric: string, label: string): Promise<Record<string, number>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const sums: Record<string, number> = {};
+  for (const [, labels = '', value] of text.matchAll(new RegExp(`^${metric}\\{([^}]*)\\} (\\d+)`, 'gm'))) {
+    const key = new RegExp(`${label}="([^"]+)"`).exec(labels)?.[1];
+    if (key) sums[key] = (sums[key] ?? 0) + Number(value);
+  }
+  return sums;
+}
+
 /** Open polls by kind, from `temporal_num_pollers` (sticky and normal workflow polls added up). */
 async function openPolls(metricsUrl: string): Promise<{ workflow: number; activity: number } | undefined> {
-  const text = await (await fetch(metricsUrl)).text();
-  const polls = { workflow: 0, activity: 0 };
-  let seen = false;
-  for (const [, labels = '', value] of text.matchAll(/^temporal_num_pollers\{([^}]*)\} (\d+)/gm)) {
-    const type = /poller_type="([^"]+)"/.exec(labels)?.[1];
-    seen = true;
-    if (type === 'activity_task') polls.activity += Number(value);
-    else if (type?.endsWith('workflow_task')) polls.workflow += Number(value);
-  }
-  return seen ? polls : undefined;
+  const polls = await byLabel(metricsUrl, 'temporal_num_pollers', 'poller_type');
+  if (Object.keys(polls).length === 0) return undefined;
+  return {
+    workflow: (polls.workflow_task ?? 0) + (polls.sticky_workflow_task ?? 0),
+    activity: polls.activity_task ?? 0,
+  };
 }
 
 /** The most polls a worker on an idle queue keeps open, watched until they have settled. */
@@ -49,19 +56,6 @@ async function settledPolls(metricsUrl: string): Promise<{ workflow: number; act
   return most;
 }
 
-/** Free task slots by worker type, from `temporal_worker_task_slots_available`: on an idle worker, all of them. */
-async function freeSlots(metricsUrl: string): Promise<Record<string, number>> {
-  const text = await (await fetch(metricsUrl)).text();
-  const slots: Record<string, number> = {};
-  for (const [, labels = '', value] of text.matchAll(
-    /^temporal_worker_task_slots_available\{([^}]*)\} (\d+)/gm,
-  )) {
-    const type = /worker_type="([^"]+)"/.exec(labels)?.[1];
-    if (type) slots[type] = Number(value);
-  }
-  return slots;
-}
-
 /** A worker process with `env` on an idle task queue: its polls once settled, and its free slots. */
 async function idleWorker(env: NodeJS.ProcessEnv) {
   const port = await freePort();
@@ -73,7 +67,9 @@ async function idleWorker(env: NodeJS.ProcessEnv) {
       WORKER_METRICS_PORT: String(port),
     });
     const polls = await settledPolls(metricsUrl);
-    return { polls, slots: await freeSlots(metricsUrl) };
+    // On an idle worker every slot is free: the sizes the variables set.
+    const slots = await byLabel(metricsUrl, 'temporal_worker_task_slots_available', 'worker_type');
+    return { polls, slots };
   } finally {
     await worker?.stop();
   }
