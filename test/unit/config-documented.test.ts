@@ -64,9 +64,10 @@ describe('configuration reference', () => {
     const names = documentedNames(
       [
         '| `PAYOUT_RECONCILE_INITIAL_INTERVAL`, `…_MAX_INTERVAL` | x |',
+        '| `…_MAX_DURATION` with no full name before it on its line | x |',
         '| `BANK131_PRIVATE_KEY` / `_FILE` | x |',
         '`SIMULATOR_HOST`/`PORT` (8131), `SIMULATOR_WEBHOOK_RETRY_INITIAL` / `_MAX` / `_GIVE_UP`',
-        '`SIMULATOR_PARTNER_PUBLIC_KEY(_FILE)`, `…_MAX_INTERVAL` alone',
+        '`SIMULATOR_PARTNER_PUBLIC_KEY(_FILE)`, and inside a word: xTEMPORAL_FOO_BAR',
       ].join('\n'),
     );
     for (const name of [
@@ -78,9 +79,9 @@ describe('configuration reference', () => {
       'SIMULATOR_PARTNER_PUBLIC_KEY_FILE',
     ])
       expect(names, name).toContain(name);
-    // A short form names only its own line's siblings; a name merely ending like a documented one is not in.
-    expect(names).not.toContain('PAYOUT_FUNDS_WAIT_MAX_INTERVAL');
-    expect(names).not.toContain('XPAYOUT_RECONCILE_INITIAL_INTERVAL');
+    // A short form stands only for its own line's names; a name inside a longer word is none.
+    expect(names).not.toContain('PAYOUT_RECONCILE_MAX_DURATION');
+    expect(names).not.toContain('TEMPORAL_FOO_BAR');
   });
 
   it('names every variable the processes read, in the README or (the simulator) docs/simulator.md', () => {
