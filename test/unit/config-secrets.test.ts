@@ -2,7 +2,8 @@
  * Outside a local demo, no process starts with secrets that protect nothing: `.env.example` placeholders,
  * published example values, no payload keys, or a plain-HTTP bank URL. The error names each variable.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateKeyPairPem } from '../../bank131/signature';
@@ -96,5 +97,33 @@ describe('production secrets', () => {
       /PAYOUT_REGISTRY_DATABASE_URL: must be a postgres:\/\/ URL/,
     );
     expect(loadWorkerConfig({ ...env, ALLOW_INSECURE_LOCAL_DEV: '1' }).registry.databaseUrl).toBeUndefined();
+  });
+
+  it('every process that holds the payload keys takes them from PAYLOAD_CODEC_KEYS_FILE as well', () => {
+    const keys = generateCodecKeySpec();
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'codec-keys-')), 'keys');
+    writeFileSync(file, `${keys}\n`); // a mounted secret often ends with a newline
+    const env = {
+      ...exampleEnv(),
+      PAYLOAD_CODEC_KEYS: '',
+      PAYLOAD_CODEC_KEYS_FILE: file,
+      CODEC_SERVER_AUTH_TOKEN: 'a'.repeat(12) + 'b'.repeat(20),
+      BANK131_BASE_URL: 'https://proxy.bank131.ru',
+      TEMPORAL_TLS: 'true',
+      PAYOUT_REGISTRY_DATABASE_URL: 'postgres://payouts:s3cret@db:5432/payouts',
+    };
+    expect(loadWorkerConfig(env).temporal.codecKeys).toBe(keys);
+    expect(loadGatewayConfig(env).temporal.codecKeys).toBe(keys);
+    expect(loadCodecServerConfig(env).codecKeys).toBe(keys);
+    // A file that cannot be read is named, for each of them.
+    const missing = { ...env, PAYLOAD_CODEC_KEYS_FILE: path.join(path.dirname(file), 'absent') };
+    for (const load of [loadWorkerConfig, loadGatewayConfig, loadCodecServerConfig])
+      expect(problemsOf(() => load(missing))).toMatch(/PAYLOAD_CODEC_KEYS_FILE: cannot read .*absent/);
+    // Neither set: the codec server has nothing to decode with, even in a local demo.
+    expect(
+      problemsOf(() =>
+        loadCodecServerConfig({ ...env, PAYLOAD_CODEC_KEYS_FILE: undefined, ALLOW_INSECURE_LOCAL_DEV: '1' }),
+      ),
+    ).toMatch(/PAYLOAD_CODEC_KEYS: the codec server needs the payload keys/);
   });
 });
