@@ -21,6 +21,18 @@ function exampleEnv(): NodeJS.ProcessEnv {
   return { ...env, BANK131_PRIVATE_KEY: keys.privateKeyPem, BANK131_PUBLIC_KEYS: keys.publicKeyPem };
 }
 
+/** `.env.example` with every secret real, the bank over https and Temporal over TLS: what production sets. */
+function realEnv(): NodeJS.ProcessEnv {
+  return {
+    ...exampleEnv(),
+    PAYLOAD_CODEC_KEYS: generateCodecKeySpec(),
+    CODEC_SERVER_AUTH_TOKEN: 'a'.repeat(12) + 'b'.repeat(20),
+    BANK131_BASE_URL: 'https://proxy.bank131.ru',
+    TEMPORAL_TLS: 'true',
+    PAYOUT_REGISTRY_DATABASE_URL: 'postgres://payouts:s3cret@db:5432/payouts',
+  };
+}
+
 function problemsOf(load: () => unknown): string {
   try {
     load();
@@ -69,14 +81,7 @@ describe('production secrets', () => {
 
   it('starts with real secrets and an https bank, or with the local-demo flag', () => {
     const env = exampleEnv();
-    const real = {
-      ...env,
-      PAYLOAD_CODEC_KEYS: generateCodecKeySpec(),
-      CODEC_SERVER_AUTH_TOKEN: 'a'.repeat(12) + 'b'.repeat(20),
-      BANK131_BASE_URL: 'https://proxy.bank131.ru',
-      TEMPORAL_TLS: 'true',
-      PAYOUT_REGISTRY_DATABASE_URL: 'postgres://payouts:s3cret@db:5432/payouts',
-    };
+    const real = realEnv();
     expect(loadWorkerConfig(real).bank131.baseUrl).toBe('https://proxy.bank131.ru');
     expect(loadWorkerConfig(real).registry.databaseUrl).toBe(real.PAYOUT_REGISTRY_DATABASE_URL);
     expect(loadGatewayConfig(real).temporal.codecKeys).toBe(real.PAYLOAD_CODEC_KEYS);
@@ -103,15 +108,7 @@ describe('production secrets', () => {
     const keys = generateCodecKeySpec();
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'codec-keys-')), 'keys');
     writeFileSync(file, `${keys}\n`); // a mounted secret often ends with a newline
-    const env = {
-      ...exampleEnv(),
-      PAYLOAD_CODEC_KEYS: '',
-      PAYLOAD_CODEC_KEYS_FILE: file,
-      CODEC_SERVER_AUTH_TOKEN: 'a'.repeat(12) + 'b'.repeat(20),
-      BANK131_BASE_URL: 'https://proxy.bank131.ru',
-      TEMPORAL_TLS: 'true',
-      PAYOUT_REGISTRY_DATABASE_URL: 'postgres://payouts:s3cret@db:5432/payouts',
-    };
+    const env = { ...realEnv(), PAYLOAD_CODEC_KEYS: '', PAYLOAD_CODEC_KEYS_FILE: file };
     expect(loadWorkerConfig(env).temporal.codecKeys).toBe(keys);
     expect(loadGatewayConfig(env).temporal.codecKeys).toBe(keys);
     expect(loadCodecServerConfig(env).codecKeys).toBe(keys);
