@@ -1,8 +1,7 @@
 /** Signed callbacks to the backend (worker): off unless `BACKEND_CALLBACK_URL` is set. */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { BackendCallbackConfig } from '../activities/callbacks';
-import { ConfigError, duration, parse } from './env';
+import { ConfigError, duration, parse, withSecretFiles } from './env';
 import { requireProductionSecrets } from './secrets';
 
 const CallbackSchema = z.object({
@@ -12,25 +11,21 @@ const CallbackSchema = z.object({
 });
 
 /** The shared HMAC secret: `BACKEND_CALLBACK_SECRET`, or the file named by `BACKEND_CALLBACK_SECRET_FILE`. */
-function secretFrom(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.BACKEND_CALLBACK_SECRET) return env.BACKEND_CALLBACK_SECRET;
-  const file = env.BACKEND_CALLBACK_SECRET_FILE;
-  return file ? readFileSync(file, 'utf8').trim() : undefined;
-}
+const SECRET = 'BACKEND_CALLBACK_SECRET';
 
 export function loadBackendCallbackConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): BackendCallbackConfig | undefined {
   const c = parse(CallbackSchema, env, 'backend callback');
   if (!c.BACKEND_CALLBACK_URL) return undefined;
-  const secret = secretFrom(env);
+  const secret = withSecretFiles(env, [SECRET])[SECRET];
   if (!secret) {
     throw new ConfigError(
       'invalid backend callback configuration: BACKEND_CALLBACK_URL is set but BACKEND_CALLBACK_SECRET (or _FILE) is not',
     );
   }
   requireProductionSecrets(env, 'worker (backend callbacks)', [
-    { variable: 'BACKEND_CALLBACK_SECRET', value: secret.length >= 32 ? secret : '', rule: 'secret' },
+    { variable: SECRET, value: secret.length >= 32 ? secret : '', rule: 'secret' },
     { variable: 'BACKEND_CALLBACK_URL', value: c.BACKEND_CALLBACK_URL, rule: 'https' },
   ]);
   return { url: c.BACKEND_CALLBACK_URL, secret, timeoutMs: c.BACKEND_CALLBACK_TIMEOUT };

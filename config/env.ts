@@ -45,8 +45,27 @@ export const list = (fallback: string) =>
         .filter(Boolean),
     );
 
-/** A PEM given inline (`NAME`, `\n` escapes allowed) or as a file (`NAME_FILE`): either satisfies a requirement. */
-export const pemVariables = (name: string): string[] => [name, `${name}_FILE`];
+/** A secret given inline (`NAME`) or as a file (`NAME_FILE`): either satisfies a requirement. */
+export const inlineOrFile = (name: string): string[] => [name, `${name}_FILE`];
+
+/**
+ * The environment with each secret in `names` filled in from the file `NAME_FILE` names (a mounted secret; its
+ * trailing newline dropped) where `NAME` itself is unset or empty, so a schema checks a file's value as it
+ * checks the variable's. PEMs have their own readers (`requirePem`, `pemsFrom`).
+ */
+export function withSecretFiles(env: NodeJS.ProcessEnv, names: readonly string[]): NodeJS.ProcessEnv {
+  const filled = { ...env };
+  for (const name of names) {
+    const file = env[`${name}_FILE`];
+    if (env[name] || !file) continue;
+    try {
+      filled[name] = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(`${name}_FILE: cannot read ${file} (${(err as Error).message})`);
+    }
+  }
+  return filled;
+}
 
 /** PEM from `NAME` (literal, `\n` escapes allowed) or from the file at `NAME_FILE`. */
 function pemFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {

@@ -4,7 +4,7 @@
  * A backend's payouts client may set it too (a read-only role is enough) to refuse a retired ID up front.
  */
 import { z } from 'zod';
-import { int, parse } from './env';
+import { int, parse, withSecretFiles } from './env';
 
 export const REGISTRY_DATABASE_URL = 'PAYOUT_REGISTRY_DATABASE_URL';
 
@@ -23,7 +23,8 @@ export interface RegistryConfig {
 }
 
 export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
-  const r = parse(RegistrySchema, env, 'payout registry');
+  // A URL with a password in it: a secret, given inline or as a file.
+  const r = parse(RegistrySchema, withSecretFiles(env, [REGISTRY_DATABASE_URL]), 'payout registry');
   return {
     databaseUrl: r[REGISTRY_DATABASE_URL] || undefined,
     maxConnections: r.PAYOUT_REGISTRY_MAX_CONNECTIONS,

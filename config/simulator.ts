@@ -1,6 +1,6 @@
 /** The Bank 131 simulator process (`npm run simulator`, the compose `simulator` profile). */
 import { z } from 'zod';
-import { duration, loadLogLevel, parse, pemVariables, port, requirePem, type RequiredEnv } from './env';
+import { duration, loadLogLevel, parse, inlineOrFile, port, requirePem, type RequiredEnv } from './env';
 
 export interface SimulatorConfig {
   host: string;
@@ -45,8 +45,8 @@ const BANK_PRIVATE_KEY = 'SIMULATOR_BANK_PRIVATE_KEY';
 
 /** The default webhook URL is the local gateway's: a deployment names its own. */
 export const SIMULATOR_REQUIRED_ENV: RequiredEnv = [
-  pemVariables(PARTNER_PUBLIC_KEY),
-  pemVariables(BANK_PRIVATE_KEY),
+  inlineOrFile(PARTNER_PUBLIC_KEY),
+  inlineOrFile(BANK_PRIVATE_KEY),
   ['SIMULATOR_WEBHOOK_URL'],
 ];
 

@@ -6,24 +6,19 @@
  * TEMPORAL_GRPC_META_*, and TEMPORAL_CONFIG_FILE + TEMPORAL_PROFILE for a profile (variables override it).
  * What is ours stays here: the task queue and the payload codec keys.
  */
-import { readFileSync } from 'node:fs';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import { z } from 'zod';
-import { ConfigError, parse, type RequiredEnv } from './env';
-
-/** The payload keys' variables, in every schema of a process that holds the keys (see `codecKeysFrom`). */
-export const CODEC_KEY_VARIABLES = {
-  /** `id:base64key` pairs, comma-separated; the first is used to encrypt. Empty = payloads stored in plaintext. */
-  PAYLOAD_CODEC_KEYS: z.string().default(''),
-  /** The same, read from a file, when `PAYLOAD_CODEC_KEYS` is empty. */
-  PAYLOAD_CODEC_KEYS_FILE: z.string().optional(),
-};
+import { ConfigError, parse, withSecretFiles, type RequiredEnv } from './env';
 
 const TemporalSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('payouts'),
-  ...CODEC_KEY_VARIABLES,
+  /** `id:base64key` pairs, comma-separated; the first is used to encrypt. Empty = payloads stored in plaintext. */
+  PAYLOAD_CODEC_KEYS: z.string().default(''),
 });
+
+/** The payload keys, in every process that holds them: `PAYLOAD_CODEC_KEYS` or the file `…_FILE` names. */
+export const CODEC_KEYS = 'PAYLOAD_CODEC_KEYS';
 
 /** The default address is the local dev server's: a deployment names its own, directly or in a profile. */
 export const TEMPORAL_REQUIRED_ENV: RequiredEnv = [['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE']];
@@ -59,21 +54,8 @@ function connectConfig(env: NodeJS.ProcessEnv) {
   }
 }
 
-/**
- * The payload keys of every process that holds them: `PAYLOAD_CODEC_KEYS`, or when it is empty the file
- * `PAYLOAD_CODEC_KEYS_FILE` names (a mounted secret; its trailing newline dropped); '' when neither is set.
- */
-export function codecKeysFrom(inline: string, file: string | undefined): string {
-  if (inline || !file) return inline;
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch (err) {
-    throw new ConfigError(`PAYLOAD_CODEC_KEYS_FILE: cannot read ${file} (${(err as Error).message})`);
-  }
-}
-
 export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
-  const t = parse(TemporalSchema, env, 'Temporal');
+  const t = parse(TemporalSchema, withSecretFiles(env, [CODEC_KEYS]), 'Temporal');
   const { namespace, connectionOptions: c } = connectConfig(env);
   return {
     address: c.address ?? DEFAULT_TEMPORAL_ADDRESS,
@@ -82,6 +64,6 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
     apiKey: typeof c.apiKey === 'string' ? c.apiKey : undefined,
     tls: c.tls ?? undefined,
     metadata: c.metadata as Record<string, string> | undefined, // envconfig fills it from strings only
-    codecKeys: codecKeysFrom(t.PAYLOAD_CODEC_KEYS, t.PAYLOAD_CODEC_KEYS_FILE),
+    codecKeys: t.PAYLOAD_CODEC_KEYS,
   };
 }

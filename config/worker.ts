@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Bank131ClientConfig } from '../bank131/client';
 import type { PayoutSettings } from '../policy/settings';
-import { duration, int, loadLogLevel, parse, pemVariables, port, requirePem, type RequiredEnv } from './env';
+import { duration, int, loadLogLevel, parse, inlineOrFile, port, requirePem, type RequiredEnv } from './env';
 import type { BackendCallbackConfig } from '../activities/callbacks';
 import { loadBackendCallbackConfig } from './callbacks';
 import { loadPayoutSettings } from './payouts';
@@ -99,8 +99,8 @@ export function workerTuningEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 export const WORKER_REQUIRED_ENV: RequiredEnv = [
-  pemVariables(BANK131_PRIVATE_KEY),
-  [REGISTRY_DATABASE_URL],
+  inlineOrFile(BANK131_PRIVATE_KEY),
+  inlineOrFile(REGISTRY_DATABASE_URL),
   ...TEMPORAL_REQUIRED_ENV,
 ];
 

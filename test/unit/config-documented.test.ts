@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(__dirname, '../..');
 const NAME = String.raw`[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+`;
 
-/** What config/ reads: schema keys, names given as strings (PEM variables, flags) and direct `env.NAME` reads. */
+/** What config/ reads: schema keys, names given as strings (secrets, flags) and direct `env.NAME` reads. */
 function variablesRead(): Set<string> {
   const found = new Set<string>();
   const configDir = path.join(ROOT, 'config');
@@ -86,8 +86,8 @@ describe('configuration reference', () => {
 
   it('names every variable the processes read, in the README or (the simulator) docs/simulator.md', () => {
     const read = variablesRead();
-    // Sanity: the extraction sees the schemas, the PEM names and the direct reads.
-    for (const name of ['PAYOUT_APPROVAL_THRESHOLD', 'BANK131_PRIVATE_KEY', 'BACKEND_CALLBACK_SECRET_FILE'])
+    // Sanity: the extraction sees the schemas and the names given as strings.
+    for (const name of ['PAYOUT_APPROVAL_THRESHOLD', 'BANK131_PRIVATE_KEY', 'BACKEND_CALLBACK_SECRET'])
       expect(read, name).toContain(name);
     const documented = new Set([
       ...documentedNames(readFileSync(path.join(ROOT, 'README.md'), 'utf8')),

@@ -8,7 +8,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateKeyPairPem } from '../../bank131/signature';
 import { generateCodecKeySpec } from '../../codec/aes-gcm-codec';
-import { ConfigError, loadCodecServerConfig, loadGatewayConfig, loadWorkerConfig } from '../../config';
+import {
+  ConfigError,
+  loadCodecServerConfig,
+  loadGatewayConfig,
+  loadRegistryConfig,
+  loadWorkerConfig,
+} from '../../config';
+import { loadBackendCallbackConfig } from '../../config/callbacks';
 
 /** `.env.example` as a process would see it, with the key files it names given inline. */
 function exampleEnv(): NodeJS.ProcessEnv {
@@ -122,5 +129,50 @@ describe('production secrets', () => {
         loadCodecServerConfig({ ...env, PAYLOAD_CODEC_KEYS_FILE: undefined, ALLOW_INSECURE_LOCAL_DEV: '1' }),
       ),
     ).toMatch(/PAYLOAD_CODEC_KEYS: the codec server needs the payload keys/);
+  });
+
+  it('every secret given as a string can be a file instead (`NAME_FILE`), as the README says', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'secrets-'));
+    const secrets: { name: string; value: string; read: (env: NodeJS.ProcessEnv) => unknown }[] = [
+      {
+        name: 'CODEC_SERVER_AUTH_TOKEN',
+        value: 'c'.repeat(20) + 'd'.repeat(12),
+        read: (env) => loadCodecServerConfig(env).authToken,
+      },
+      {
+        name: 'PAYOUT_REGISTRY_DATABASE_URL',
+        value: 'postgres://payouts:fr0m-a-file@db:5432/payouts',
+        read: (env) => loadRegistryConfig(env).databaseUrl,
+      },
+      {
+        name: 'BACKEND_CALLBACK_SECRET',
+        value: 'e'.repeat(40),
+        read: (env) =>
+          loadBackendCallbackConfig({ ...env, BACKEND_CALLBACK_URL: 'https://backend.example/cb' })?.secret,
+      },
+      {
+        name: 'PAYLOAD_CODEC_KEYS',
+        value: generateCodecKeySpec(),
+        read: (env) => loadCodecServerConfig(env).codecKeys,
+      },
+    ];
+    for (const { name, value, read } of secrets) {
+      const file = path.join(dir, name);
+      writeFileSync(file, `${value}\n`);
+      const env = { ...realEnv(), [name]: undefined, [`${name}_FILE`]: file };
+      expect(read(env), name).toBe(value);
+      // the value itself wins over a file
+      expect(read({ ...env, [name]: value }), name).toBe(value);
+      const unreadable = { ...env, [`${name}_FILE`]: path.join(dir, 'absent') };
+      expect(
+        problemsOf(() => read(unreadable)),
+        name,
+      ).toMatch(new RegExp(`${name}_FILE: cannot read`));
+    }
+    // A file's value is checked like the variable's.
+    writeFileSync(path.join(dir, 'bad-url'), 'mysql://x');
+    expect(
+      problemsOf(() => loadRegistryConfig({ PAYOUT_REGISTRY_DATABASE_URL_FILE: path.join(dir, 'bad-url') })),
+    ).toMatch(/PAYOUT_REGISTRY_DATABASE_URL: must be a postgres:\/\/ URL/);
   });
 });
