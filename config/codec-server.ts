@@ -19,7 +19,9 @@ const AUTH_TOKEN = 'CODEC_SERVER_AUTH_TOKEN';
 const CodecServerSchema = z.object({
   CODEC_SERVER_HOST: z.string().default('127.0.0.1'),
   CODEC_SERVER_PORT: port(8888),
-  [AUTH_TOKEN]: z.string().min(16, 'must be at least 16 characters (or disabled-for-local-dev)'),
+  [AUTH_TOKEN]: z
+    .string({ error: 'must be set (or CODEC_SERVER_AUTH_TOKEN_FILE)' })
+    .min(16, 'must be at least 16 characters (or disabled-for-local-dev)'),
   CODEC_SERVER_CORS_ORIGINS: list('http://localhost:8233,http://127.0.0.1:8233'),
   // Even in a local demo: without keys it has nothing to decode with.
   [CODEC_KEYS]: z.string().min(1, 'the codec server needs the payload keys (or PAYLOAD_CODEC_KEYS_FILE)'),

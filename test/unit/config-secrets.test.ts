@@ -169,6 +169,10 @@ describe('production secrets', () => {
         name,
       ).toMatch(new RegExp(`${name}_FILE: cannot read`));
     }
+    // Neither the variable nor its file: named.
+    expect(
+      problemsOf(() => loadCodecServerConfig({ ...realEnv(), CODEC_SERVER_AUTH_TOKEN: undefined })),
+    ).toMatch(/CODEC_SERVER_AUTH_TOKEN: must be set \(or CODEC_SERVER_AUTH_TOKEN_FILE\)/);
     // A file's value is checked like the variable's.
     writeFileSync(path.join(dir, 'bad-url'), 'mysql://x');
     expect(
