@@ -36,7 +36,7 @@ import { workflowBundleSources } from '../workers/workflows-entry';
 import { readyToConfirmSignal, type WebhookSignal } from '../workflows/messages';
 import { compareCpuProfiles, summarizeCpuProfile } from './cpu-profile';
 import { historyEventCounts } from './history';
-import { processUsage, type ProcessUsage } from './process-usage';
+import { processTreeCpuSeconds, processUsage, type ProcessUsage } from './process-usage';
 import {
   compareServerCounts,
   COUNTERS,
@@ -247,8 +247,11 @@ function cpuMsPerRun<K extends string>(
 /** The system under test: a Temporal server, the simulator, our worker and gateway, and the baseline worker. */
 interface Bench {
   server: DevServer | Cluster;
-  /** Temporal's CPU and memory: the dev server, or the cluster's four service processes (not PostgreSQL). */
-  serverUsage: () => ProcessUsage;
+  /**
+   * Temporal's CPU and memory: the dev server (its SQLite inside it), or the cluster's five service processes
+   * and its PostgreSQL (CPU only: the postmaster and every backend), whose share is also given apart.
+   */
+  serverUsage: () => ProcessUsage & { databaseCpuSeconds: number };
   stack: LocalStack;
   worker: ChildService;
   gateway: ChildService;
@@ -288,12 +291,22 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
   cleanups.push(() => server.stop());
   const serverPids =
     'services' in server ? CLUSTER_SERVICES.map((s) => server.services[s].pid!) : [server.process.pid!];
-  const serverUsage = () =>
-    serverPids.map(processUsage).reduce((a, b) => ({
+  // The cluster's persistence is part of what the server spends on a payout, as SQLite's is in the dev server.
+  const databaseCpuSeconds = () => {
+    if (!('services' in server)) return 0;
+    const postmaster = server.postgres.pid();
+    if (postmaster === undefined) throw new Error('the cluster has no running PostgreSQL to measure');
+    return processTreeCpuSeconds(postmaster);
+  };
+  const serverUsage = () => {
+    const services = serverPids.map(processUsage).reduce((a, b) => ({
       cpuSeconds: a.cpuSeconds + b.cpuSeconds,
       rssMb: a.rssMb + b.rssMb,
       peakRssMb: a.peakRssMb + b.peakRssMb,
     }));
+    const database = databaseCpuSeconds();
+    return { ...services, cpuSeconds: services.cpuSeconds + database, databaseCpuSeconds: database };
+  };
   const gatewayPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}/webhooks/bank131`;
   const stack = await startLocalStack({
@@ -432,13 +445,18 @@ async function measureScale(bench: Bench) {
     baselineWorker: bench.baselineWorker.process.pid!,
     bench: process.pid,
   };
-  const read = () => ({
-    worker: processUsage(pids.worker),
-    gateway: processUsage(pids.gateway),
-    baselineWorker: processUsage(pids.baselineWorker),
-    temporal: bench.serverUsage(),
-    benchAndSimulator: processUsage(pids.bench),
-  });
+  const read = () => {
+    const temporal = bench.serverUsage();
+    return {
+      worker: processUsage(pids.worker),
+      gateway: processUsage(pids.gateway),
+      baselineWorker: processUsage(pids.baselineWorker),
+      temporal,
+      /** Included in `temporal`, printed apart: the cluster's PostgreSQL (0 on the dev server). */
+      database: { cpuSeconds: temporal.databaseCpuSeconds, rssMb: 0, peakRssMb: 0 },
+      benchAndSimulator: processUsage(pids.bench),
+    };
+  };
   log('warm-up...');
   await runPayouts(bench, batchIds('bench-warm', 20));
   await runBaseline(bench, batchIds('baseline-warm', 20));
@@ -486,13 +504,15 @@ async function measureScale(bench: Bench) {
           baseline: await historyEvents(bench, baseIds[0]),
         };
       }
+      const ofWhichDb = (side: PerProcess) =>
+        'services' in bench.server ? ` of which PostgreSQL ${side.database.toFixed(1)}` : '';
       const oursCpu = cpuPerPayoutMs(ours, ['worker', 'gateway', 'temporal']);
       const baseCpu = cpuPerPayoutMs(baseline, ['baselineWorker', 'temporal']);
       log(
         `  N=${n} rep ${rep + 1}: ours ${f.throughput.toFixed(1)}/s p99 ${ms(f.latency.p99)}, CPU ${oursCpu.toFixed(1)} ms/payout ` +
-          `(worker ${ours.worker.toFixed(1)}, gateway ${ours.gateway.toFixed(1)}, server ${ours.temporal.toFixed(1)}; ` +
+          `(worker ${ours.worker.toFixed(1)}, gateway ${ours.gateway.toFixed(1)}, server ${ours.temporal.toFixed(1)}${ofWhichDb(ours)}; ` +
           `bench+simulator ${ours.benchAndSimulator.toFixed(1)}) | baseline ${b.throughput.toFixed(1)}/s p99 ${ms(b.latency.p99)}, ` +
-          `CPU ${baseCpu.toFixed(1)} ms (worker ${baseline.baselineWorker.toFixed(1)}, server ${baseline.temporal.toFixed(1)}) | ` +
+          `CPU ${baseCpu.toFixed(1)} ms (worker ${baseline.baselineWorker.toFixed(1)}, server ${baseline.temporal.toFixed(1)}${ofWhichDb(baseline)}) | ` +
           `CPU ratio ${(oursCpu / baseCpu).toFixed(2)}`,
       );
     }
@@ -774,6 +794,11 @@ function configOfBothSides(): BenchReport['config'] {
   const set = Object.entries(workerTuningEnv(process.env)).map(([k, v]) => `${k}=${v}`);
   const tuned = {
     'worker tuning': `${set.length > 0 ? set.join(', ') : 'SDK defaults (no WORKER_* set)'}, ${os.cpus().length} CPUs`,
+    // The same server serves both sides; each side is charged what it spent during its own batches.
+    'server CPU':
+      args.target === 'cluster'
+        ? 'the five Temporal services and PostgreSQL (the postmaster and every backend)'
+        : 'the dev server process (its SQLite database inside it)',
   };
   return {
     ours: {

@@ -39,6 +39,8 @@ export interface Postgres {
   stop(): void;
   restart(): void;
   running(): boolean;
+  /** The postmaster's PID (first line of `postmaster.pid`), its backends below it; undefined when stopped. */
+  pid(): number | undefined;
 }
 
 const asRoot = () => process.getuid?.() === 0;
@@ -226,6 +228,11 @@ export function createPostgres(opts: PostgresOptions): Postgres {
       start();
     },
     running,
+    pid: () => {
+      const file = path.join(dataDir, 'postmaster.pid');
+      const first = existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : NaN;
+      return Number.isInteger(first) && first > 0 ? first : undefined;
+    },
   };
 }
 
