@@ -3,8 +3,9 @@
  *   postgresql                -> a private PostgreSQL (Debian's binaries), data in <dataDir>/postgres
  *   temporal-admin-tools      -> deploy/temporal/setup-postgres.sh with our temporal-sql-tool build
  *   temporal                  -> temporal-server at the pinned version, the image's config template, PostgreSQL
- *                                persistence and SQL visibility, deploy/temporal/dynamicconfig; its four services
- *                                as four processes (frontend, history, matching, worker) on loopback ports
+ *                                persistence and SQL visibility, deploy/temporal/dynamicconfig; its services as
+ *                                five processes (frontend, internal-frontend, history, matching, worker) on
+ *                                loopback ports
  *   temporal-create-namespace -> deploy/temporal/create-namespace.sh with our temporal CLI build
  * Used by `npm run cluster`, the cluster test target (test/setup/cluster-global-setup.ts) and the benchmark.
  */
@@ -101,7 +102,7 @@ export interface Cluster {
   restartPostgres(downMs?: number): Promise<void>;
   /** Waits until the frontend answers health checks. */
   waitReady(timeoutMs?: number): Promise<void>;
-  /** Stops the four services, then PostgreSQL. */
+  /** Stops the five service processes, then PostgreSQL. */
   stop(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The cluster test target (`npm run test:cluster`): instead of the dev server, a fresh production-shaped
- * cluster (harness/cluster: PostgreSQL, the compose one-shot scripts, temporal-server's four services as
+ * cluster (harness/cluster: PostgreSQL, the compose one-shot scripts, temporal-server's five service
  * processes) on free loopback ports. Provides the same `temporalAddress` and `workflowBundlePath` as
  * temporal-global-setup.ts, plus `clusterControlUrl` for the cluster-only fault tests.
  */
