@@ -64,10 +64,11 @@ import { mapWithConcurrency, summarize } from './stats';
 const ROOT = path.resolve(__dirname, '..');
 const USAGE = `usage: npm run bench -- [--full | --scale | --quick | --smoke | --soak] [--ns 100,500] [--n N] [--reps R]
                       [--payouts-only | --gateway-only] [--signal-load 0.5] [--write-docs] [--profile] [--server-requests]
-                      [--target dev|cluster]
+                      [--target dev|cluster] [--bank-delay 0]
   --full    the documented run (N = 100, 500, 2 000 x 3, gateway phases), written into docs/performance.md
   --soak    10 000 payouts; worker and gateway RSS after warm-up vs at the end (its own docs section)
   --quick / --smoke   N = 100 x 3 / N = 10 x 1 (CI); no flag: N = 500 x 3
+  --bank-delay MS     the bank answers webhooks after MS on both sides (default 0); never written to the docs
 See docs/performance.md for what each figure means.`;
 
 /** A mistyped flag or a combination that cannot run is a usage error, not a stack trace. */
@@ -110,6 +111,11 @@ const OPTIONS = {
   'server-requests': { type: 'boolean', default: false },
   /** `cluster`: against the production-shaped cluster (harness/cluster) instead of the dev server. */
   target: { type: 'string', default: 'dev' },
+  /**
+   * How long the bank takes to send each webhook, on both sides: the simulator's processing delay and the
+   * baseline's "bank". 0 (the documented runs) lets a webhook race the workflow task it usually shares.
+   */
+  'bank-delay': { type: 'string', default: '0' },
 } as const;
 const args = readArgs();
 if (args.help) {
@@ -140,9 +146,15 @@ if (args['signal-load'] !== undefined && !GATEWAY_PHASES)
   usageError('--signal-load sets the gateway phases, which --payouts-only and --soak skip');
 const SIGNAL_LOAD = Number(args['signal-load'] ?? TARGETS.signalLoad);
 if (!(SIGNAL_LOAD > 0 && SIGNAL_LOAD <= 1)) usageError('--signal-load is a fraction of saturation in (0, 1]');
+const BANK_DELAY_MS = Number(args['bank-delay']);
+if (!(Number.isInteger(BANK_DELAY_MS) && BANK_DELAY_MS >= 0 && BANK_DELAY_MS <= 60_000))
+  usageError('--bank-delay is whole milliseconds from 0 to 60000');
+if (BANK_DELAY_MS > 0 && args['write-docs'])
+  usageError('--bank-delay changes the documented protocol: not with --write-docs');
 /** The documented runs write their table into docs/performance.md: --full its main table, --soak its own. */
-// A gateway-only run has no payout table, so it never replaces the documented one.
-const WRITE_DOCS = !args['gateway-only'] && (args.full || args.soak || args['write-docs']);
+// A gateway-only run has no payout table, and a run with a bank delay another protocol: neither replaces it.
+const WRITE_DOCS =
+  !args['gateway-only'] && BANK_DELAY_MS === 0 && (args.full || args.soak || args['write-docs']);
 const START_CONCURRENCY = 100;
 const SINK_WORKFLOWS = 50;
 /**
@@ -318,7 +330,7 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
     withoutGateway: true,
     webhookUrl: gatewayUrl,
     settings: loadPayoutSettings({}),
-    simulator: { processingDelayMs: 0, scenariosByAmount: false },
+    simulator: { processingDelayMs: BANK_DELAY_MS, scenariosByAmount: false },
   });
   cleanups.push(() => stack.stop());
   const bundlePath = path.join(ROOT, '.cache', 'bench-workflow-bundle.js');
@@ -352,6 +364,7 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
       ...tuning,
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_TASK_QUEUE: baselineQueue,
+      BASELINE_BANK_DELAY_MS: String(BANK_DELAY_MS),
       // on the mTLS cluster: the worker's profile (Temporal's environment configuration)
       ...('services' in server && server.credentials
         ? { TEMPORAL_CONFIG_FILE: server.credentials.profiles, TEMPORAL_PROFILE: 'worker' }
@@ -808,7 +821,7 @@ function configOfBothSides(): BenchReport['config'] {
       'payload codec': 'AES-256-GCM',
       workflow: 'payoutWorkflow (1 local activity, 4 activities, 2 signals, 2 timers on the happy path)',
       'signals from': 'simulator webhook → gateway (signed HTTP, verified) → signal',
-      bank: 'simulator in the bench process, 0 ms processing delay, RSA-signed both ways',
+      bank: `simulator in the bench process, ${BANK_DELAY_MS} ms processing delay, RSA-signed both ways`,
     },
     baseline: {
       process: 'one Node worker process',
@@ -817,7 +830,7 @@ function configOfBothSides(): BenchReport['config'] {
       'payload codec': 'none',
       workflow: 'baselineWorkflow (1 local activity, 4 activities, 2 signals, 2 timers)',
       'signals from': 'the baseline worker, client.signal straight after its activity',
-      bank: 'none: activities return at once',
+      bank: `none: activities return at once; the "bank" signals after ${BANK_DELAY_MS} ms`,
     },
   };
 }
