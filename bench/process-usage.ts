@@ -16,10 +16,14 @@ export interface ProcessUsage {
   peakRssMb: number;
 }
 
-export function processUsage(pid: number): ProcessUsage {
+/** The fields of `/proc/<pid>/stat` after the command name (which may contain spaces, closed by the last ')'). */
+function statFields(pid: number | string): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which may contain spaces, closed by the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+export function processUsage(pid: number): ProcessUsage {
+  const fields = statFields(pid);
   const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
@@ -40,7 +44,11 @@ export interface ProcessEntry {
  */
 export function treeCpuSeconds(table: ReadonlyMap<number, ProcessEntry>, rootPid: number): number {
   const children = new Map<number, number[]>();
-  for (const [pid, { ppid }] of table) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  for (const [pid, { ppid }] of table) {
+    const siblings = children.get(ppid);
+    if (siblings) siblings.push(pid);
+    else children.set(ppid, [pid]);
+  }
   let total = 0;
   const seen = new Set<number>();
   const pending = [rootPid];
@@ -59,13 +67,12 @@ export function processTable(): Map<number, ProcessEntry> {
   const table = new Map<number, ProcessEntry>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    let stat: string;
+    let fields: string[];
     try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      fields = statFields(name);
     } catch {
       continue;
     }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
     table.set(Number(name), { ppid: Number(fields[1]), cpuSeconds: ticks / CLOCK_TICKS });
   }
