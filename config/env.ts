@@ -2,6 +2,7 @@
  * What every process's configuration shares: reading the environment with zod (durations, ports, lists,
  * PEMs inline or from files), one error type, and how a loader declares what a deployment must set.
  */
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import ms from 'ms';
 import { z } from 'zod';
@@ -48,6 +49,15 @@ export const list = (fallback: string) =>
 /** A secret given inline (`NAME`) or as a file (`NAME_FILE`): either satisfies a requirement. */
 export const inlineOrFile = (name: string): string[] => [name, `${name}_FILE`];
 
+/** The text of the file that `variable` names; unreadable, a ConfigError naming both. */
+function readConfigFile(variable: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${variable}: cannot read ${file} (${(err as Error).message})`);
+  }
+}
+
 /**
  * The environment with each secret in `names` filled in from the file `NAME_FILE` names (a mounted secret; its
  * trailing newline dropped) where `NAME` itself is unset or empty, so a schema checks a file's value as it
@@ -58,40 +68,67 @@ export function withSecretFiles(env: NodeJS.ProcessEnv, names: readonly string[]
   for (const name of names) {
     const file = env[`${name}_FILE`];
     if (env[name] || !file) continue;
-    try {
-      filled[name] = readFileSync(file, 'utf8').trim();
-    } catch (err) {
-      throw new ConfigError(`${name}_FILE: cannot read ${file} (${(err as Error).message})`);
-    }
+    filled[name] = readConfigFile(`${name}_FILE`, file).trim();
   }
   return filled;
 }
 
-/** PEM from `NAME` (literal, `\n` escapes allowed) or from the file at `NAME_FILE`. */
-function pemFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
+export type PemKind = 'private' | 'public';
+
+const PRIVATE_KEY_PEM = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
+
+/**
+ * `pem` when it is a key of `kind`; otherwise a ConfigError naming the variable (and the file it came from).
+ * Checked at start, so a process never runs with a key it cannot use (a gateway would refuse every webhook),
+ * and a public key's place never holds a private key (createPublicKey would derive one and hide it).
+ */
+function checkedPem(pem: string, kind: PemKind, variable: string, file?: string): string {
+  const source = file ? `${variable}: ${file}` : `${variable}:`;
+  if (kind === 'public' && PRIVATE_KEY_PEM.test(pem))
+    throw new ConfigError(`${source} holds a private key: give the public key`);
+  try {
+    if (kind === 'private') createPrivateKey(pem);
+    else createPublicKey(pem);
+  } catch (err) {
+    throw new ConfigError(`${source}${file ? ' is' : ''} not a PEM ${kind} key (${(err as Error).message})`);
+  }
+  return pem;
+}
+
+/** PEM from `NAME` (literal, `\n` escapes allowed) or from the file at `NAME_FILE`, checked to be a `kind` key. */
+function pemFrom(env: NodeJS.ProcessEnv, name: string, kind: PemKind): string | undefined {
   const inline = env[name];
-  if (inline) return inline.replace(/\\n/g, '\n');
-  const file = env[`${name}_FILE`];
-  if (file) return readFileSync(file, 'utf8');
+  if (inline) return checkedPem(inline.replace(/\\n/g, '\n'), kind, name);
+  const variable = `${name}_FILE`;
+  const file = env[variable];
+  if (file) return checkedPem(readConfigFile(variable, file), kind, variable, file);
   return undefined;
 }
 
-export function requirePem(env: NodeJS.ProcessEnv, name: string, purpose: string): string {
-  const pem = pemFrom(env, name);
+export function requirePem(env: NodeJS.ProcessEnv, name: string, kind: PemKind, purpose: string): string {
+  const pem = pemFrom(env, name, kind);
   if (!pem) throw new ConfigError(`missing ${name} (or ${name}_FILE): ${purpose}`);
   return pem;
 }
 
-/** Several PEMs (key rotation): `NAME` holds PEMs back to back, `NAME_FILES` a comma-separated list of paths. */
-export function pemsFrom(env: NodeJS.ProcessEnv, name: string): string[] {
+/**
+ * Several PEMs (key rotation), each checked to be a `kind` key: `NAME` holds PEMs back to back, `NAME_FILES`
+ * a comma-separated list of paths.
+ */
+export function pemsFrom(env: NodeJS.ProcessEnv, name: string, kind: PemKind): string[] {
   const pems: string[] = [];
   const inline = env[name]?.replace(/\\n/g, '\n');
-  if (inline) pems.push(...(inline.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? []));
-  for (const file of (env[`${name}_FILES`] ?? '')
+  if (inline) {
+    const blocks = inline.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [];
+    if (blocks.length === 0) throw new ConfigError(`${name}: no PEM key in it`);
+    pems.push(...blocks.map((pem) => checkedPem(pem, kind, name)));
+  }
+  const variable = `${name}_FILES`;
+  for (const file of (env[variable] ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    pems.push(readFileSync(file, 'utf8'));
+    pems.push(checkedPem(readConfigFile(variable, file), kind, variable, file));
   }
   return pems;
 }

@@ -58,7 +58,7 @@ export const GATEWAY_REQUIRED_ENV: RequiredEnv = [
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const g = parse(GatewaySchema, env, 'webhook gateway');
-  const keys = pemsFrom(env, BANK131_PUBLIC_KEYS);
+  const keys = pemsFrom(env, BANK131_PUBLIC_KEYS, 'public');
   if (keys.length === 0) {
     throw new ConfigError(
       'missing BANK131_PUBLIC_KEYS (or BANK131_PUBLIC_KEYS_FILES): Bank 131 public key(s) that sign webhooks',

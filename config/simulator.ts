@@ -59,9 +59,15 @@ export function loadSimulatorConfig(env: NodeJS.ProcessEnv = process.env): Simul
     partnerPublicKeyPem: requirePem(
       env,
       PARTNER_PUBLIC_KEY,
+      'public',
       "the partner's public key the simulator verifies requests with",
     ),
-    bankPrivateKeyPem: requirePem(env, BANK_PRIVATE_KEY, 'the private key the simulator signs webhooks with'),
+    bankPrivateKeyPem: requirePem(
+      env,
+      BANK_PRIVATE_KEY,
+      'private',
+      'the private key the simulator signs webhooks with',
+    ),
     webhookUrl: s.SIMULATOR_WEBHOOK_URL,
     processingDelayMs: s.SIMULATOR_PROCESSING_DELAY,
     confirmDeadlineMs: s.SIMULATOR_CONFIRM_DEADLINE,

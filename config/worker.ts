@@ -28,6 +28,7 @@ export function loadBank131ClientConfig(env: NodeJS.ProcessEnv = process.env): B
     privateKeyPem: requirePem(
       env,
       BANK131_PRIVATE_KEY,
+      'private',
       'our RSA private key that signs requests to Bank 131',
     ),
     connectTimeoutMs: b.BANK131_CONNECT_TIMEOUT,
