@@ -180,6 +180,24 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
 /** Stops whatever a phase started, last first, also when a phase fails. */
 type Cleanups = (() => Promise<unknown>)[];
 
+/** Runs the cleanups registered so far, last first, each once (a signal and `main`'s end may both ask). */
+async function runCleanups(cleanups: Cleanups): Promise<void> {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+}
+
+/**
+ * Ctrl-C or `kill` part-way: stop what the run started, then leave with the signal's exit status. Without it
+ * the worker, gateway and baseline worker outlived the benchmark, holding ports and CPU that the next run
+ * would measure. A second signal while stopping ends the process at once (Node's default, after `once`).
+ */
+function stopOnSignal(cleanups: Cleanups): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      log(`\n${signal}: stopping what the benchmark started...`);
+      void runCleanups(cleanups).finally(() => process.exit(128 + os.constants.signals[signal]));
+    });
+}
+
 interface RunFigures {
   throughput: number;
   latency: ReturnType<typeof summarize>;
@@ -851,6 +869,7 @@ async function main(): Promise<void> {
   log(`bench ${command}: N=${NS.join('/')} reps=${REPS} target=${args.target}`);
   resolveTemporalCli((l) => log(l));
   const cleanups: Cleanups = [];
+  stopOnSignal(cleanups);
   try {
     const bench = await startBench(cleanups);
     const report: BenchReport = {
@@ -936,7 +955,7 @@ async function main(): Promise<void> {
     if (report.history && extraHistoryEvents(report.history) > TARGETS.extraHistoryEvents)
       log('history events per payout above the target');
   } finally {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await runCleanups(cleanups);
   }
 }
 
