@@ -5,7 +5,8 @@
  * workflow (mean over the rounds, each round's figure listed lowest first): none, the start's four search
  * attributes, and those plus 1, 2 or 3 upserts (a payout on the happy path writes the start's four and
  * three upserts: two of ours and the SDK's TemporalChangeVersion for its patch); then two other differences
- * between a payout and the baseline, apart: bigger payloads, and a fourth busy process on the machine.
+ * between a payout and the baseline, apart: bigger payloads, a fourth busy process on the machine, and the
+ * UI's summaries (user metadata on the start and on each activity's command).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -22,6 +23,8 @@ interface Variant {
   upserts: number;
   /** Bytes each activity takes and returns, and the start's input; none when omitted. */
   payloadBytes?: number;
+  /** The UI's summaries: the start's static summary and details, and one on each activity, as a payout's. */
+  summaries?: boolean;
   /**
    * A fourth process busy this share of one core while the variant runs, as our gateway and the simulator are
    * beside a payout's worker and server: what contention on two cores adds to the server's CPU per workflow.
@@ -39,6 +42,7 @@ const VARIANTS: Variant[] = [
   // and results (6 payloads) is about that.
   { name: 'no attributes, 1.5 kB payloads', startAttributes: false, upserts: 0, payloadBytes: 1500 },
   { name: 'no attributes, 4th process 50 %', startAttributes: false, upserts: 0, busyShare: 0.5 },
+  { name: 'no attributes, UI summaries', startAttributes: false, upserts: 0, summaries: true },
 ];
 
 /** A process that spins for `share` of every 10 ms and sleeps the rest. */
@@ -81,7 +85,17 @@ async function main(): Promise<void> {
             const handle = await client.workflow.start('shapeWorkflow', {
               taskQueue,
               workflowId: `cost-${tag}-${i}`,
-              args: v.payloadBytes === undefined ? [v.upserts] : [v.upserts, 'x'.repeat(v.payloadBytes)],
+              args: [
+                v.upserts,
+                v.payloadBytes === undefined ? null : 'x'.repeat(v.payloadBytes),
+                v.summaries ?? false,
+              ],
+              ...(v.summaries
+                ? {
+                    staticSummary: `1 500.00 RUB to 40817***4312 · payout ${tag}-${i}`,
+                    staticDetails: `**Payout ID:** ${tag}-${i}\n\n**Amount:** 1 500.00 RUB (150000 kopecks)\n\n**Recipient:** 40817***4312 at BIK 044525974\n\n**Description:** salary`,
+                  }
+                : {}),
               ...(v.startAttributes
                 ? {
                     typedSearchAttributes: [
