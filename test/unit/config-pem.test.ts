@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateKeyPairPem } from '../../bank131/signature';
-import { ConfigError } from '../../config';
 import { loadGatewayConfig } from '../../config/gateway';
 import { loadSimulatorConfig } from '../../config/simulator';
 import { loadBank131ClientConfig } from '../../config/worker';
+import { refusalOf } from '../helpers/config-refusal';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pem-'));
 const keys = generateKeyPairPem();
@@ -32,30 +32,20 @@ const local = {
   BANK131_PROJECT_ID: 'p',
 };
 
-function refusal(load: () => unknown): string {
-  try {
-    load();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
-}
-
 describe('PEM keys in the configuration', () => {
   it("the worker's signing key: read from its file, or refused naming the variable", () => {
     const worker = (env: NodeJS.ProcessEnv) => loadBank131ClientConfig({ ...local, ...env });
     expect(worker({ BANK131_PRIVATE_KEY_FILE: privateFile }).privateKeyPem).toBe(keys.privateKeyPem);
-    expect(refusal(() => worker({ BANK131_PRIVATE_KEY_FILE: absent }))).toMatch(
+    expect(refusalOf(() => worker({ BANK131_PRIVATE_KEY_FILE: absent }))).toMatch(
       /BANK131_PRIVATE_KEY_FILE: cannot read .*absent\.pem/,
     );
-    expect(refusal(() => worker({ BANK131_PRIVATE_KEY_FILE: garbage }))).toMatch(
+    expect(refusalOf(() => worker({ BANK131_PRIVATE_KEY_FILE: garbage }))).toMatch(
       /BANK131_PRIVATE_KEY_FILE: .*garbage\.pem is not a PEM private key/,
     );
-    expect(refusal(() => worker({ BANK131_PRIVATE_KEY: 'xyz' }))).toMatch(
+    expect(refusalOf(() => worker({ BANK131_PRIVATE_KEY: 'xyz' }))).toMatch(
       /BANK131_PRIVATE_KEY: not a PEM private key/,
     );
-    expect(refusal(() => worker({ BANK131_PRIVATE_KEY: keys.publicKeyPem }))).toMatch(
+    expect(refusalOf(() => worker({ BANK131_PRIVATE_KEY: keys.publicKeyPem }))).toMatch(
       /BANK131_PRIVATE_KEY: not a PEM private key/,
     );
   });
@@ -63,16 +53,16 @@ describe('PEM keys in the configuration', () => {
   it("the gateway's bank keys: every file read and checked, a private key refused", () => {
     const gateway = (env: NodeJS.ProcessEnv) => loadGatewayConfig({ ...local, ...env });
     expect(gateway({ BANK131_PUBLIC_KEYS_FILES: publicFile }).bankPublicKeysPem).toEqual([keys.publicKeyPem]);
-    expect(refusal(() => gateway({ BANK131_PUBLIC_KEYS_FILES: `${publicFile},${absent}` }))).toMatch(
+    expect(refusalOf(() => gateway({ BANK131_PUBLIC_KEYS_FILES: `${publicFile},${absent}` }))).toMatch(
       /BANK131_PUBLIC_KEYS_FILES: cannot read .*absent\.pem/,
     );
-    expect(refusal(() => gateway({ BANK131_PUBLIC_KEYS_FILES: garbage }))).toMatch(
+    expect(refusalOf(() => gateway({ BANK131_PUBLIC_KEYS_FILES: garbage }))).toMatch(
       /BANK131_PUBLIC_KEYS_FILES: .*garbage\.pem is not a PEM public key/,
     );
-    expect(refusal(() => gateway({ BANK131_PUBLIC_KEYS_FILES: privateFile }))).toMatch(
+    expect(refusalOf(() => gateway({ BANK131_PUBLIC_KEYS_FILES: privateFile }))).toMatch(
       /BANK131_PUBLIC_KEYS_FILES: .*private\.pem holds a private key: give the public key/,
     );
-    expect(refusal(() => gateway({ BANK131_PUBLIC_KEYS: keys.privateKeyPem }))).toMatch(
+    expect(refusalOf(() => gateway({ BANK131_PUBLIC_KEYS: keys.privateKeyPem }))).toMatch(
       /BANK131_PUBLIC_KEYS: holds a private key: give the public key/,
     );
   });
@@ -83,10 +73,10 @@ describe('PEM keys in the configuration', () => {
     expect(simulator({ SIMULATOR_PARTNER_PUBLIC_KEY_FILE: publicFile }).partnerPublicKeyPem).toBe(
       keys.publicKeyPem,
     );
-    expect(refusal(() => simulator({ SIMULATOR_PARTNER_PUBLIC_KEY_FILE: absent }))).toMatch(
+    expect(refusalOf(() => simulator({ SIMULATOR_PARTNER_PUBLIC_KEY_FILE: absent }))).toMatch(
       /SIMULATOR_PARTNER_PUBLIC_KEY_FILE: cannot read .*absent\.pem/,
     );
-    expect(refusal(() => simulator({ SIMULATOR_PARTNER_PUBLIC_KEY: 'xyz' }))).toMatch(
+    expect(refusalOf(() => simulator({ SIMULATOR_PARTNER_PUBLIC_KEY: 'xyz' }))).toMatch(
       /SIMULATOR_PARTNER_PUBLIC_KEY: not a PEM public key/,
     );
   });

@@ -8,14 +8,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateKeyPairPem } from '../../bank131/signature';
 import { generateCodecKeySpec } from '../../codec/aes-gcm-codec';
-import {
-  ConfigError,
-  loadCodecServerConfig,
-  loadGatewayConfig,
-  loadRegistryConfig,
-  loadWorkerConfig,
-} from '../../config';
+import { loadCodecServerConfig, loadGatewayConfig, loadRegistryConfig, loadWorkerConfig } from '../../config';
 import { loadBackendCallbackConfig } from '../../config/callbacks';
+import { refusalOf } from '../helpers/config-refusal';
 
 /** `.env.example` as a process would see it, with the key files it names given inline. */
 function exampleEnv(): NodeJS.ProcessEnv {
@@ -40,43 +35,33 @@ function realEnv(): NodeJS.ProcessEnv {
   };
 }
 
-function problemsOf(load: () => unknown): string {
-  try {
-    load();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
-}
-
 describe('production secrets', () => {
   it('refuses to start any process with the .env.example values, naming each variable', () => {
     const env = exampleEnv();
-    const worker = problemsOf(() => loadWorkerConfig(env));
+    const worker = refusalOf(() => loadWorkerConfig(env));
     expect(worker).toMatch(/PAYLOAD_CODEC_KEYS/);
     expect(worker).toMatch(/BANK131_BASE_URL: must be an https URL \(got http:\/\/simulator:8131\)/);
-    expect(problemsOf(() => loadGatewayConfig(env))).toMatch(/PAYLOAD_CODEC_KEYS/);
+    expect(refusalOf(() => loadGatewayConfig(env))).toMatch(/PAYLOAD_CODEC_KEYS/);
     // and Temporal in plaintext (no profile, no TLS): the control plane would be open to them
     expect(worker).toMatch(/TEMPORAL_TLS \/ TEMPORAL_PROFILE: Temporal would be reached in plaintext/);
-    expect(problemsOf(() => loadGatewayConfig(env))).toMatch(/TEMPORAL_TLS \/ TEMPORAL_PROFILE/);
-    const codec = problemsOf(() => loadCodecServerConfig(env));
+    expect(refusalOf(() => loadGatewayConfig(env))).toMatch(/TEMPORAL_TLS \/ TEMPORAL_PROFILE/);
+    const codec = refusalOf(() => loadCodecServerConfig(env));
     expect(codec).toMatch(/PAYLOAD_CODEC_KEYS/);
     expect(codec).toMatch(/CODEC_SERVER_AUTH_TOKEN/);
   });
 
   it('refuses empty payload keys and the formerly published example key', () => {
     const env = { ...exampleEnv(), BANK131_BASE_URL: 'https://demo.bank131.ru' };
-    expect(problemsOf(() => loadGatewayConfig({ ...env, PAYLOAD_CODEC_KEYS: '' }))).toMatch(
+    expect(refusalOf(() => loadGatewayConfig({ ...env, PAYLOAD_CODEC_KEYS: '' }))).toMatch(
       /PAYLOAD_CODEC_KEYS: must be set/,
     );
     expect(
-      problemsOf(() =>
+      refusalOf(() =>
         loadWorkerConfig({ ...env, PAYLOAD_CODEC_KEYS: 'k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=' }),
       ),
     ).toMatch(/published example value/);
     expect(
-      problemsOf(() =>
+      refusalOf(() =>
         loadCodecServerConfig({
           ...env,
           PAYLOAD_CODEC_KEYS: generateCodecKeySpec(),
@@ -104,8 +89,8 @@ describe('production secrets', () => {
       PAYLOAD_CODEC_KEYS: generateCodecKeySpec(),
       BANK131_BASE_URL: 'https://proxy.bank131.ru',
     };
-    expect(problemsOf(() => loadWorkerConfig(env))).toMatch(/PAYOUT_REGISTRY_DATABASE_URL: must be set/);
-    expect(problemsOf(() => loadWorkerConfig({ ...env, PAYOUT_REGISTRY_DATABASE_URL: 'mysql://x' }))).toMatch(
+    expect(refusalOf(() => loadWorkerConfig(env))).toMatch(/PAYOUT_REGISTRY_DATABASE_URL: must be set/);
+    expect(refusalOf(() => loadWorkerConfig({ ...env, PAYOUT_REGISTRY_DATABASE_URL: 'mysql://x' }))).toMatch(
       /PAYOUT_REGISTRY_DATABASE_URL: must be a postgres:\/\/ URL/,
     );
     expect(loadWorkerConfig({ ...env, ALLOW_INSECURE_LOCAL_DEV: '1' }).registry.databaseUrl).toBeUndefined();
@@ -122,10 +107,10 @@ describe('production secrets', () => {
     // A file that cannot be read is named, for each of them.
     const missing = { ...env, PAYLOAD_CODEC_KEYS_FILE: path.join(path.dirname(file), 'absent') };
     for (const load of [loadWorkerConfig, loadGatewayConfig, loadCodecServerConfig])
-      expect(problemsOf(() => load(missing))).toMatch(/PAYLOAD_CODEC_KEYS_FILE: cannot read .*absent/);
+      expect(refusalOf(() => load(missing))).toMatch(/PAYLOAD_CODEC_KEYS_FILE: cannot read .*absent/);
     // Neither set: the codec server has nothing to decode with, even in a local demo.
     expect(
-      problemsOf(() =>
+      refusalOf(() =>
         loadCodecServerConfig({ ...env, PAYLOAD_CODEC_KEYS_FILE: undefined, ALLOW_INSECURE_LOCAL_DEV: '1' }),
       ),
     ).toMatch(/PAYLOAD_CODEC_KEYS: the codec server needs the payload keys/);
@@ -165,18 +150,18 @@ describe('production secrets', () => {
       expect(read({ ...env, [name]: value }), name).toBe(value);
       const unreadable = { ...env, [`${name}_FILE`]: path.join(dir, 'absent') };
       expect(
-        problemsOf(() => read(unreadable)),
+        refusalOf(() => read(unreadable)),
         name,
       ).toMatch(new RegExp(`${name}_FILE: cannot read`));
     }
     // Neither the variable nor its file: named.
     expect(
-      problemsOf(() => loadCodecServerConfig({ ...realEnv(), CODEC_SERVER_AUTH_TOKEN: undefined })),
+      refusalOf(() => loadCodecServerConfig({ ...realEnv(), CODEC_SERVER_AUTH_TOKEN: undefined })),
     ).toMatch(/CODEC_SERVER_AUTH_TOKEN: must be set \(or CODEC_SERVER_AUTH_TOKEN_FILE\)/);
     // A file's value is checked like the variable's.
     writeFileSync(path.join(dir, 'bad-url'), 'mysql://x');
     expect(
-      problemsOf(() => loadRegistryConfig({ PAYOUT_REGISTRY_DATABASE_URL_FILE: path.join(dir, 'bad-url') })),
+      refusalOf(() => loadRegistryConfig({ PAYOUT_REGISTRY_DATABASE_URL_FILE: path.join(dir, 'bad-url') })),
     ).toMatch(/PAYOUT_REGISTRY_DATABASE_URL: must be a postgres:\/\/ URL/);
   });
 });
