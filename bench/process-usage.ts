@@ -17,7 +17,7 @@ export interface ProcessUsage {
 }
 
 /** The fields of `/proc/<pid>/stat` after the command name (which may contain spaces, closed by the last ')'). */
-function statFields(pid: number | string): string[] {
+export function statFields(pid: number | string): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
@@ -37,29 +37,32 @@ export interface ProcessEntry {
   cpuSeconds: number;
 }
 
-/**
- * CPU seconds of `rootPid` and every process below it. Each live process counts its own time and that of the
- * children it has reaped, so a child that exits between two readings moves from its own line to its parent's
- * and is counted once either way.
- */
-export function treeCpuSeconds(table: ReadonlyMap<number, ProcessEntry>, rootPid: number): number {
+/** `rootPid` and every process below it in `table`, each once (a stale table may hold a loop). */
+export function processTree(table: ReadonlyMap<number, ProcessEntry>, rootPid: number): number[] {
   const children = new Map<number, number[]>();
   for (const [pid, { ppid }] of table) {
     const siblings = children.get(ppid);
     if (siblings) siblings.push(pid);
     else children.set(ppid, [pid]);
   }
-  let total = 0;
   const seen = new Set<number>();
   const pending = [rootPid];
   while (pending.length > 0) {
     const pid = pending.pop()!;
     if (seen.has(pid)) continue;
     seen.add(pid);
-    total += table.get(pid)?.cpuSeconds ?? 0;
     pending.push(...(children.get(pid) ?? []));
   }
-  return total;
+  return [...seen];
+}
+
+/**
+ * CPU seconds of `rootPid` and every process below it. Each live process counts its own time and that of the
+ * children it has reaped, so a child that exits between two readings moves from its own line to its parent's
+ * and is counted once either way.
+ */
+export function treeCpuSeconds(table: ReadonlyMap<number, ProcessEntry>, rootPid: number): number {
+  return processTree(table, rootPid).reduce((total, pid) => total + (table.get(pid)?.cpuSeconds ?? 0), 0);
 }
 
 /** Every process in /proc now; one that exits while it is read is left out (its time is in its parent's). */

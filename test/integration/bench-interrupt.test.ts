@@ -3,34 +3,19 @@
  * Temporal server left behind would hold ports and CPU that the next run then measures as its own.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { processTable } from '../../bench/process-usage';
+import { processTable, processTree, statFields } from '../../bench/process-usage';
 
 const ROOT = path.resolve(__dirname, '../..');
 
 /** Every process below `root`, now. */
-function descendants(root: number): number[] {
-  const table = processTable();
-  const found: number[] = [];
-  const pending = [root];
-  while (pending.length > 0) {
-    const parent = pending.pop()!;
-    for (const [pid, { ppid }] of table)
-      if (ppid === parent && !found.includes(pid)) {
-        found.push(pid);
-        pending.push(pid);
-      }
-  }
-  return found;
-}
+const descendants = (root: number) => processTree(processTable(), root).filter((pid) => pid !== root);
 
 /** Running or asleep; not when gone or a zombie waiting to be reaped. */
 function alive(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+    return statFields(pid)[0] !== 'Z';
   } catch {
     return false;
   }
