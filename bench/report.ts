@@ -91,9 +91,9 @@ function meanByType(runs: EventCounts[]): Map<string, number> {
 
 /**
  * Our extra history events per payout, as printed and judged: to a tenth of an event. A run whose webhook lands
- * after its wait began records +5 (a workflow task and a timer), on either side alike; hundreds of sampled runs
- * per side keep that race's share of each mean under the printed tenth, so the verdict follows what a payout
- * records rather than one raced run.
+ * after its wait began records +5 (a workflow task and a timer), on either side; with hundreds of sampled runs
+ * per side one raced run moves a mean by under 0.01, so the verdict follows how often each side races, not
+ * whether one sampled run did.
  */
 export function extraHistoryEvents(h: Pick<HistoryComparison, 'ours' | 'baseline'>): number {
   return Math.round((h.ours - h.baseline) * 10) / 10;

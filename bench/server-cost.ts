@@ -12,8 +12,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { demoPayoutRequest } from '../harness/demo-payout';
 import { startDevServer } from '../harness/dev-server';
 import { PayoutAmountKey, PayoutIdKey, PayoutStatusKey, PayoutStepKey } from '../workflows/search-attributes';
+import { staticMetadata } from '../workflows/ui-details';
 import { processUsage } from './process-usage';
 import * as activities from './server-cost/activities';
 
@@ -90,12 +92,8 @@ async function main(): Promise<void> {
                 v.payloadBytes === undefined ? null : 'x'.repeat(v.payloadBytes),
                 v.summaries ?? false,
               ],
-              ...(v.summaries
-                ? {
-                    staticSummary: `1 500.00 RUB to 40817***4312 · payout ${tag}-${i}`,
-                    staticDetails: `**Payout ID:** ${tag}-${i}\n\n**Amount:** 1 500.00 RUB (150000 kopecks)\n\n**Recipient:** 40817***4312 at BIK 044525974\n\n**Description:** salary`,
-                  }
-                : {}),
+              // What a payout's start writes, from the request the benchmark's payouts use.
+              ...(v.summaries ? staticMetadata(demoPayoutRequest(`${tag}-${i}`)) : {}),
               ...(v.startAttributes
                 ? {
                     typedSearchAttributes: [
