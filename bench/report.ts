@@ -170,6 +170,8 @@ export interface BenchReport {
     gatewayRssMb: ReturnType<typeof growth>;
     /** RSS after each batch of `batch` payouts (absent in reports written before it was recorded). */
     rssSeriesMb?: { worker: number[]; gateway: number[] };
+    /** Heap in use after a full collection, every thread, after each batch (absent before 7 Dec 15:00). */
+    heapSeriesMb?: { worker: number[]; gateway: number[] };
     batch?: number;
     cpuMsPerPayoutFirst: number;
     cpuMsPerPayoutLast: number;
@@ -259,6 +261,13 @@ export function renderMarkdown(r: BenchReport): string {
       out.push(
         `| soak: worker RSS after each ${s.batch ?? ''} payouts (MB) | ${along(s.rssSeriesMb.worker)} | | | | |`,
         `| soak: gateway RSS after each ${s.batch ?? ''} payouts (MB) | ${along(s.rssSeriesMb.gateway)} | | | | |`,
+      );
+    }
+    if (s.heapSeriesMb) {
+      const along = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(', ');
+      out.push(
+        `| soak: worker heap after a full GC, all threads, after each ${s.batch ?? ''} payouts (MB) | ${along(s.heapSeriesMb.worker)} | | | | |`,
+        `| soak: gateway heap after a full GC after each ${s.batch ?? ''} payouts (MB) | ${along(s.heapSeriesMb.gateway)} | | | | |`,
       );
     }
   }

@@ -36,6 +36,7 @@ import { workflowBundleSources } from '../workers/workflows-entry';
 import { readyToConfirmSignal, type WebhookSignal } from '../workflows/messages';
 import { compareCpuProfiles, summarizeCpuProfile } from './cpu-profile';
 import { historyEventCounts } from './history';
+import { heapAfterGcMb, inspectorUrl, INSPECT_ARGS } from './heap-probe';
 import { processTreeCpuSeconds, processUsage, type ProcessUsage } from './process-usage';
 import {
   compareServerCounts,
@@ -297,6 +298,8 @@ interface Bench {
   profileDirs: { worker: string; gateway: string; baselineWorker: string };
   /** With `--server-requests`: the dev server's counters now. */
   serverCounts?: () => Promise<ServerCounts>;
+  /** With `--soak`: the worker's and the gateway's inspectors, for their heap after a full collection. */
+  inspectors?: { worker: string; gateway: string };
 }
 
 /** BENCH_DYNAMIC_CONFIG='key=value,…': server settings to try a lever (the same server serves both sides). */
@@ -374,13 +377,23 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
   // Production's default log level (info): logging is part of what a payout costs.
   // BENCH_GATEWAY_NODE_ARGS: Node flags for the gateway alone, to try a runtime lever (no baseline counterpart).
   const gatewayNodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The soak reads each process's heap after a full collection through its inspector (bench/heap-probe.ts).
+  const inspect = args.soak ? INSPECT_ARGS : [];
   const gateway = await spawnGateway(stack, gatewayPort, {}, [
     ...gatewayNodeArgs,
     ...cpuProfile(profileDirs.gateway),
+    ...inspect,
   ]);
   cleanups.push(() => gateway.stop());
-  const worker = await spawnWorker(stack, bundlePath, tuning, cpuProfile(profileDirs.worker));
+  const worker = await spawnWorker(stack, bundlePath, tuning, [
+    ...cpuProfile(profileDirs.worker),
+    ...inspect,
+  ]);
   cleanups.push(() => worker.stop());
+  // Read now: the address is the first line, and the output kept is only its tail.
+  const inspectors = args.soak
+    ? { worker: inspectorUrl(worker.output()), gateway: inspectorUrl(gateway.output()) }
+    : undefined;
   const baselineQueue = `baseline-${randomUUID()}`;
   const baselineWorker = await spawnService(
     'bench/baseline/worker.ts',
@@ -411,6 +424,7 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
     serverCounts: metricsPort
       ? () => scrapeServerCounts(`http://127.0.0.1:${metricsPort}/metrics`)
       : undefined,
+    inspectors,
   };
 }
 
@@ -604,11 +618,21 @@ function reportServerCounts(ours: ServerCounts, baseline: ServerCounts): void {
   }
 }
 
-/** `--soak`: payouts in batches; RSS after the first (warm-up) batch vs after the last. */
+/**
+ * `--soak`: payouts in batches; RSS after the first (warm-up) batch vs after the last, and after each batch
+ * also the heap left after a full collection, which tells a leak from garbage not yet collected and from a
+ * heap grown into its old generation (RSS cannot).
+ */
 async function measureSoak(bench: Bench, total: number) {
   const rss = () => ({
     worker: processUsage(bench.worker.process.pid!).rssMb,
     gateway: processUsage(bench.gateway.process.pid!).rssMb,
+  });
+  const inspectors = bench.inspectors!;
+  // Between batches, after the batch's CPU and RSS are read: the collections are counted in neither.
+  const heap = async () => ({
+    worker: (await heapAfterGcMb(inspectors.worker)).totalMb,
+    gateway: (await heapAfterGcMb(inspectors.gateway)).totalMb,
   });
   const cpu = () =>
     processUsage(bench.worker.process.pid!).cpuSeconds +
@@ -618,6 +642,7 @@ async function measureSoak(bench: Bench, total: number) {
   const cpuPerBatch: number[] = [];
   // Every batch's RSS, printed whole: two end points alone hide how much RSS swings from batch to batch.
   const series = { worker: [] as number[], gateway: [] as number[] };
+  const heapSeries = { worker: [] as number[], gateway: [] as number[] };
   for (let done = 0, batch = 0; done < total; batch++) {
     const n = Math.min(SOAK_BATCH, total - done);
     const c0 = cpu();
@@ -628,17 +653,22 @@ async function measureSoak(bench: Bench, total: number) {
     if (batch === 0) afterWarmUp = now;
     series.worker.push(now.worker);
     series.gateway.push(now.gateway);
+    const live = await heap();
+    heapSeries.worker.push(live.worker);
+    heapSeries.gateway.push(live.gateway);
     log(
       `  soak ${done}/${total}: ${f.throughput.toFixed(1)}/s, p99 ${ms(f.latency.p99)}, CPU ${cpuPerBatch.at(-1)!.toFixed(1)} ms/payout, ` +
-        `RSS worker ${now.worker.toFixed(0)} MB, gateway ${now.gateway.toFixed(0)} MB`,
+        `RSS worker ${now.worker.toFixed(0)} MB, gateway ${now.gateway.toFixed(0)} MB; ` +
+        `heap after GC worker ${live.worker.toFixed(1)} MB, gateway ${live.gateway.toFixed(1)} MB`,
     );
   }
-  const end = rss();
+  const end = { worker: series.worker.at(-1)!, gateway: series.gateway.at(-1)! };
   return {
     payouts: total,
     workerRssMb: growth(afterWarmUp.worker, end.worker),
     gatewayRssMb: growth(afterWarmUp.gateway, end.gateway),
     rssSeriesMb: series,
+    heapSeriesMb: heapSeries,
     batch: SOAK_BATCH,
     cpuMsPerPayoutFirst: cpuPerBatch[0]!,
     cpuMsPerPayoutLast: cpuPerBatch.at(-1)!,

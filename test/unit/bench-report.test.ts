@@ -132,6 +132,33 @@ describe('bench report', () => {
     expect(renderMarkdown(minimalReport())).toMatch(/double confirms \| 0 .*\| met/);
   });
 
+  it("a soak prints each batch's RSS and heap after a full collection beside the judged RSS growth", () => {
+    const soak = {
+      payouts: 3000,
+      workerRssMb: growth(400, 410),
+      gatewayRssMb: growth(150, 160),
+      rssSeriesMb: { worker: [400, 405, 410], gateway: [150, 155, 160] },
+      heapSeriesMb: { worker: [61.04, 60.5, 61.2], gateway: [21.3, 22.06, 22.9] },
+      batch: 1000,
+      cpuMsPerPayoutFirst: 90,
+      cpuMsPerPayoutLast: 91,
+    };
+    const { history: _h, signals: _s, ...report } = minimalReport();
+    const md = renderMarkdown({ ...report, scale: [], soak });
+    expect(md).toMatch(
+      /soak: gateway RSS after warm-up → end \(MB\) \| 150\.0 → 160\.0 \| +\| 6\.7 % \| ≤ 10 % \| met/,
+    );
+    expect(md).toMatch(
+      /worker heap after a full GC, all threads, after each 1000 payouts \(MB\) \| 61\.0, 60\.5, 61\.2 \|/,
+    );
+    expect(md).toMatch(
+      /gateway heap after a full GC after each 1000 payouts \(MB\) \| 21\.3, 22\.1, 22\.9 \|/,
+    );
+    // A report written before the heap was read prints what it has.
+    const { heapSeriesMb: _heap, ...older } = soak;
+    expect(renderMarkdown({ ...report, scale: [], soak: older })).not.toContain('heap after');
+  });
+
   it("signal latency names its load; a load other than the target's half of saturation gets no verdict", () => {
     const report = minimalReport();
     expect(renderMarkdown(report)).toMatch(/signal p99 at 200\/s, 50 % of saturation.*≤ 1\.5 \| met/);
