@@ -7,7 +7,7 @@
  * engine's own minimum) on its own worker process, repetition by repetition, so both meet the same server
  * state. For each side: CPU per payout per process (from /proc), throughput, latency, and history events per
  * run read back from the histories. Then the gateway: saturation, and signal p99 through it vs a direct
- * signal at half the measured saturation. `--soak` runs 10 000 payouts and watches worker and gateway RSS.
+ * signal at half the measured saturation. `--soak` runs 10 000 payouts and watches worker and gateway RSS and heap.
  * Prints a table, writes bench/results/latest.json and latest.md; `--full` (and `--write-docs`) also puts
  * the table into docs/performance.md (`--soak` into its own section there).
  */
@@ -68,7 +68,7 @@ const USAGE = `usage: npm run bench -- [--full | --scale | --quick | --smoke | -
                       [--payouts-only | --gateway-only] [--signal-load 0.5] [--write-docs] [--profile] [--server-requests]
                       [--target dev|cluster] [--bank-delay 0]
   --full    the documented run (N = 100, 500, 2 000 x 3, gateway phases), written into docs/performance.md
-  --soak    10 000 payouts; worker and gateway RSS after warm-up vs at the end (its own docs section)
+  --soak    10 000 payouts; worker and gateway RSS after warm-up vs at the end, heap after a full GC (own docs section)
   --quick / --smoke   N = 100 x 3 / N = 10 x 1 (CI); no flag: N = 500 x 3
   --bank-delay MS     the bank answers webhooks after MS on both sides (default 0); never written to the docs
 See docs/performance.md for what each figure means.`;
