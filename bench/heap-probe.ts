@@ -77,17 +77,29 @@ class InspectorSession {
 
   /** Attaches to every worker thread the process has now; their sessions answer through this one. */
   async workerSessions(): Promise<string[]> {
+    // The inspector announces every existing worker thread before it answers enable.
     await this.call('NodeWorker.enable', { waitForDebuggerOnStart: false });
-    // The attach events for existing workers are sent before enable's reply; a short grace for stragglers.
-    await new Promise((r) => setTimeout(r, 200));
     return [...this.attached];
   }
 
-  callInWorker(sessionId: string, method: string, params: object = {}): Promise<Record<string, unknown>> {
+  async callInWorker(
+    sessionId: string,
+    method: string,
+    params: object = {},
+  ): Promise<Record<string, unknown>> {
     const id = this.nextId++;
-    const message = JSON.stringify({ id, method, params });
-    void this.call('NodeWorker.sendMessageToWorker', { sessionId, message }).catch(() => undefined);
-    return this.await(`${sessionId}:${id}`, method);
+    const reply = this.await(`${sessionId}:${id}`, method);
+    try {
+      const message = JSON.stringify({ id, method, params });
+      await this.call('NodeWorker.sendMessageToWorker', { sessionId, message });
+    } catch (err) {
+      // Not delivered: no answer will come, so the caller hears why now rather than at the timeout.
+      this.settle(`${sessionId}:`, {
+        id,
+        error: { message: `not sent to the worker thread: ${String(err)}` },
+      });
+    }
+    return reply;
   }
 
   close(): void {
