@@ -256,20 +256,17 @@ export function renderMarkdown(r: BenchReport): string {
       `| soak: gateway RSS after warm-up → end (MB) | ${f1(s.gatewayRssMb.from)} → ${f1(s.gatewayRssMb.to)} | | ${s.gatewayRssMb.pct} % | ≤ ${TARGETS.rssGrowthPct} % | ${verdict(!s.gatewayRssMb.flagged)} |`,
       `| soak: CPU ms per payout, first → last batch | ${f1(s.cpuMsPerPayoutFirst)} → ${f1(s.cpuMsPerPayoutLast)} | | | | |`,
     );
-    if (s.rssSeriesMb) {
-      const along = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+    const along = (xs: number[], digits: number) => xs.map((x) => x.toFixed(digits)).join(', ');
+    if (s.rssSeriesMb)
       out.push(
-        `| soak: worker RSS after each ${s.batch ?? ''} payouts (MB) | ${along(s.rssSeriesMb.worker)} | | | | |`,
-        `| soak: gateway RSS after each ${s.batch ?? ''} payouts (MB) | ${along(s.rssSeriesMb.gateway)} | | | | |`,
+        `| soak: worker RSS after each ${s.batch ?? ''} payouts (MB) | ${along(s.rssSeriesMb.worker, 0)} | | | | |`,
+        `| soak: gateway RSS after each ${s.batch ?? ''} payouts (MB) | ${along(s.rssSeriesMb.gateway, 0)} | | | | |`,
       );
-    }
-    if (s.heapSeriesMb) {
-      const along = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(', ');
+    if (s.heapSeriesMb)
       out.push(
-        `| soak: worker heap after a full GC, all threads, after each ${s.batch ?? ''} payouts (MB) | ${along(s.heapSeriesMb.worker)} | | | | |`,
-        `| soak: gateway heap after a full GC after each ${s.batch ?? ''} payouts (MB) | ${along(s.heapSeriesMb.gateway)} | | | | |`,
+        `| soak: worker heap after a full GC, all threads, after each ${s.batch ?? ''} payouts (MB) | ${along(s.heapSeriesMb.worker, 1)} | | | | |`,
+        `| soak: gateway heap after a full GC after each ${s.batch ?? ''} payouts (MB) | ${along(s.heapSeriesMb.gateway, 1)} | | | | |`,
       );
-    }
   }
   // Only a run with payouts counted confirms (a --gateway-only run has none to count).
   if (r.scale.length > 0 || r.soak)

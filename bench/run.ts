@@ -662,6 +662,7 @@ async function measureSoak(bench: Bench, total: number) {
         `heap after GC worker ${live.worker.toFixed(1)} MB, gateway ${live.gateway.toFixed(1)} MB`,
     );
   }
+  // The last batch's reading, taken like every other before its collection (which would shrink RSS).
   const end = { worker: series.worker.at(-1)!, gateway: series.gateway.at(-1)! };
   return {
     payouts: total,
