@@ -235,7 +235,7 @@ export class SimulatedBank {
     };
     this.sessions.set(session.id, session);
     this.ledger.recordSession(workflowId, session.id, this.variantFor(workflowId));
-    this.later(session, this.options.processingDelayMs, () => this.becomeReady(session));
+    this.later(session, this.processingDelay(session.scenario), () => this.becomeReady(session));
     return { answer: ok({ session: this.render(session) }), session };
   }
 
@@ -353,7 +353,7 @@ export class SimulatedBank {
             ? { first_name: 'Пётр', last_name: 'Петров', middle_name: 'Петрович' }
             : asked;
       }
-    }, this.options.processingDelayMs);
+    }, this.processingDelay(scenario));
     this.verificationTimers.push(timer);
     return ok({ session: this.renderVerification(v) });
   }
@@ -406,7 +406,7 @@ export class SimulatedBank {
     if (session.scenario.finishedBeforeConfirmResponse) {
       await this.finish(session);
     } else {
-      this.later(session, this.options.processingDelayMs, () => void this.finish(session));
+      this.later(session, this.processingDelay(session.scenario), () => void this.finish(session));
     }
     return session.scenario.confirmResponseLost
       ? { destroySocket: true }
@@ -426,6 +426,10 @@ export class SimulatedBank {
 
   status(session: SimSession): BankAnswer {
     return ok({ session: this.render(session) });
+  }
+
+  private processingDelay(scenario: Scenario): number {
+    return scenario.processingDelayMs ?? this.options.processingDelayMs;
   }
 
   private later(session: SimSession, ms: number, fn: () => void): void {

@@ -36,6 +36,8 @@ export interface Scenario {
   receiptFails: boolean;
   /** Self-employed: the receipt comes this long after success (status only), instead of in payment_finished. */
   receiptDelayMs?: number;
+  /** This payout's bank is this slow to ask for the confirm and to finish (the bank's own delay when omitted). */
+  processingDelayMs?: number;
 }
 
 export const SUCCESS: Scenario = {

@@ -65,6 +65,22 @@ describe('Bank 131 simulator', () => {
     expect(h.sim.ledger.confirmsProcessed('payout-w1')).toBe(1);
   });
 
+  it("takes a payout's own processing time when its scenario gives one (a slow bank), the bank's otherwise", async () => {
+    await start({ processingDelayMs: 10 });
+    h.sim.setScenario('payout-slow', { processingDelayMs: 400 });
+    const startedAt = performance.now();
+    const slow = await initPayout(10_000, 'payout-slow');
+    const fast = await initPayout(10_000, 'payout-fast');
+    await h.webhook('ready_to_confirm', fast.sessionId);
+    expect(received.some((w) => w.session.id === slow.sessionId)).toBe(false);
+    await h.webhook('ready_to_confirm', slow.sessionId);
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(400);
+    const confirmedAt = performance.now();
+    await call('session/confirm', { session_id: slow.sessionId }, { key: 'slow:confirm' });
+    await h.webhook('payment_finished', slow.sessionId);
+    expect(performance.now() - confirmedAt).toBeGreaterThanOrEqual(400);
+  });
+
   it('cancels on its own when nobody confirms before the deadline', async () => {
     await start({ confirmDeadlineMs: 50 });
     await initPayout();
