@@ -5,9 +5,12 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 
-/** `signalDelayMs`: how long the "bank" takes to send its signal; 0 (the benchmark's simulator) by default. */
-export function createBaselineActivities(client: Client, signalDelayMs = 0) {
-  const signalLater = (name: string) => {
+/**
+ * `init` and `confirm` take how long the "bank" waits before its signal: 0 (the benchmark's simulator) unless
+ * the run says otherwise, as a payout's scenario can make the simulator slower for that payout alone.
+ */
+export function createBaselineActivities(client: Client) {
+  const signalLater = (name: string, delayMs: number) => {
     const workflowId = Context.current().info.workflowExecution?.workflowId;
     if (!workflowId) throw new Error('baseline activities run only inside workflows');
     setTimeout(
@@ -16,7 +19,7 @@ export function createBaselineActivities(client: Client, signalDelayMs = 0) {
           .getHandle(workflowId)
           .signal(name)
           .catch(() => undefined),
-      signalDelayMs,
+      delayMs,
     );
   };
   return {
@@ -24,12 +27,12 @@ export function createBaselineActivities(client: Client, signalDelayMs = 0) {
     claim: () => Promise.resolve('claimed'),
     tokenize: () => Promise.resolve('token'),
     tokenInfo: () => Promise.resolve('masked'),
-    init: () => {
-      signalLater('ready');
+    init: (bankDelayMs: number) => {
+      signalLater('ready', bankDelayMs);
       return Promise.resolve('session');
     },
-    confirm: () => {
-      signalLater('finished');
+    confirm: (bankDelayMs: number) => {
+      signalLater('finished', bankDelayMs);
       return Promise.resolve('confirmed');
     },
   };

@@ -6,14 +6,6 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadWorkerTuning } from '../../config/worker';
 import { createBaselineActivities } from './activities';
 
-function bankDelayMs(): number {
-  const raw = process.env.BASELINE_BANK_DELAY_MS ?? '0';
-  const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 0)
-    throw new Error(`BASELINE_BANK_DELAY_MS: whole milliseconds, got ${raw}`);
-  return ms;
-}
-
 async function main(): Promise<void> {
   // Temporal's environment configuration, as our worker: address, and on the mTLS cluster its profile.
   const { connectionOptions } = loadClientConnectConfig();
@@ -24,8 +16,7 @@ async function main(): Promise<void> {
     connection: await NativeConnection.connect(options),
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows.ts'),
-    // The benchmark's --bank-delay: the same delay as the simulator's on our side.
-    activities: createBaselineActivities(client, bankDelayMs()),
+    activities: createBaselineActivities(client),
     // Never tuned differently from ours: the same WORKER_* variables, read the same way.
     ...loadWorkerTuning(process.env),
   });

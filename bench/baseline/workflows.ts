@@ -19,7 +19,12 @@ const acts = proxyActivities<BaselineActivities>({
 });
 const local = proxyLocalActivities<BaselineActivities>({ startToCloseTimeout: '10s' });
 
-export async function baselineWorkflow(): Promise<string> {
+export interface BaselineInput {
+  /** How long the "bank" takes to signal after init and confirm (the benchmark's --bank-delay). */
+  bankDelayMs?: number;
+}
+
+export async function baselineWorkflow({ bankDelayMs = 0 }: BaselineInput = {}): Promise<string> {
   let isReady = false;
   let isFinished = false;
   setHandler(ready, () => void (isReady = true));
@@ -27,9 +32,9 @@ export async function baselineWorkflow(): Promise<string> {
   const { timeoutMs } = await local.loadSettings();
   await acts.claim();
   await acts.tokenize();
-  await acts.init();
+  await acts.init(bankDelayMs);
   await condition(() => isReady, timeoutMs);
-  await acts.confirm();
+  await acts.confirm(bankDelayMs);
   await condition(() => isFinished, timeoutMs);
   return 'succeeded';
 }

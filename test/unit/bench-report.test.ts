@@ -86,6 +86,42 @@ describe('bench report', () => {
     );
   });
 
+  it("judges, beside the load runs' history, a phase's with the bank as slow as a real one, each with its own unusual runs", () => {
+    const typical = { WorkflowTaskScheduled: 8, WorkflowTaskStarted: 8, UpsertWorkflowSearchAttributes: 4 };
+    const raced = { ...typical, WorkflowTaskScheduled: 9, WorkflowTaskStarted: 9, TimerStarted: 3 };
+    const base = { WorkflowTaskScheduled: 8, WorkflowTaskStarted: 8 };
+    // The load runs: the 0 ms bank's race, 18 of 600 of ours (+0.15), as on 7 Dec.
+    const load = compareHistories(
+      Array.from({ length: 600 }, (_, i) => (i % 33 === 0 && i < 594 ? raced : typical)),
+      Array.from({ length: 600 }, () => base),
+    );
+    // The paced phase: every run on both sides waiting when its webhook lands (the timer shape on both).
+    const waited = { ...typical, TimerStarted: 2, TimerCanceled: 2 };
+    const paced = compareHistories(
+      Array.from({ length: 200 }, () => waited),
+      Array.from({ length: 200 }, () => ({ ...base, TimerStarted: 2, TimerCanceled: 2 })),
+    );
+    const md = renderMarkdown({
+      ...minimalReport(),
+      history: { ...load, bankDelayMs: 0 },
+      historyAtBankPace: { ...paced, bankDelayMs: 1500 },
+    });
+    expect(md).toMatch(
+      /\| history events per payout, bank in 0 ms \(load runs\) \(mean of 600 \/ 600 sampled runs\) \|.*\| \+4\.1 \|.*\| \*\*not met\*\* \|/,
+    );
+    expect(md).toMatch(
+      /\| history events per payout, the bank's webhooks 1\.5 s late on both sides \(mean of 200 \/ 200 runs\) \|.*\| \+4\.0 \|.*≤ baseline \+ 4 \| met \|/,
+    );
+    expect(md).toContain('Sampled runs unlike the typical one: ours 18 of 600');
+    expect(md).toContain(
+      "With the bank's webhooks 1.5 s late on both sides (a phase of its own after the load runs), the same list:\n\n- UpsertWorkflowSearchAttributes: +4.0\n\nSampled runs unlike the typical one: ours 0 of 200; baseline 0 of 200.",
+    );
+    // A report from before the phase keeps its one row, labelled as it was.
+    expect(renderMarkdown({ ...minimalReport(), history: load })).toMatch(
+      /\| history events per payout \(mean of 600 \/ 600 sampled runs\) \|/,
+    );
+  });
+
   it('RSS growth from after warm-up to the end, flagged over 10 %', () => {
     expect(growth(200, 215)).toEqual({ from: 200, to: 215, pct: 7.5, flagged: false });
     expect(growth(200, 230).flagged).toBe(true);
