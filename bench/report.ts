@@ -189,10 +189,21 @@ const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 const seconds = (ms = 0) => `${ms / 1000} s`;
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
-/** "median (min–max)", with the spread flagged when it is over the limit. */
-function rep(r: Repeated, f = f1): string {
+/**
+ * "median (min–max)", with the spread flagged when it is over the limit. A median judged against `target` gets
+ * more digits when two would print it as the target itself (0.8496 as "0.85" beside "≥ 0.85, not met").
+ */
+function rep(r: Repeated, f = f1, target?: number): string {
   const flag = r.flagged ? ` ⚠ spread ${((r.spread - 1) * 100).toFixed(0)} %` : '';
-  return `${f(r.median)} (${f(r.min)}–${f(r.max)})${flag}`;
+  const median = target === undefined ? f(r.median) : showingSide(r.median, target);
+  return `${median} (${f(r.min)}–${f(r.max)})${flag}`;
+}
+
+/** Two decimals, or up to four when fewer would hide on which side of `target` the value lies. */
+function showingSide(value: number, target: number): string {
+  let digits = 2;
+  while (digits < 4 && value !== target && value.toFixed(digits) === target.toFixed(digits)) digits += 1;
+  return value.toFixed(digits);
 }
 
 /**
@@ -245,7 +256,7 @@ export function renderMarkdown(r: BenchReport): string {
   );
   for (const s of r.scale) {
     out.push(
-      `| CPU per payout, N=${s.n} (ms; worker+gateway+server vs worker+server) | ${rep(s.oursCpuMs)} | ${rep(s.baselineCpuMs)} | ${rep(s.cpuRatio, f2)} | ≤ ${TARGETS.cpuRatio} | ${verdict(s.cpuRatio.median <= TARGETS.cpuRatio)} |`,
+      `| CPU per payout, N=${s.n} (ms; worker+gateway+server vs worker+server) | ${rep(s.oursCpuMs)} | ${rep(s.baselineCpuMs)} | ${rep(s.cpuRatio, f2, TARGETS.cpuRatio)} | ≤ ${TARGETS.cpuRatio} | ${verdict(s.cpuRatio.median <= TARGETS.cpuRatio)} |`,
     );
   }
   const histories = [
@@ -267,7 +278,7 @@ export function renderMarkdown(r: BenchReport): string {
   }
   for (const s of r.scale) {
     out.push(
-      `| throughput ratio, N=${s.n} (payouts/s vs workflows/s) | ${rep(s.throughput)} | ${rep(s.baselineThroughput)} | ${rep(s.throughputRatio, f2)} | ≥ ${TARGETS.throughputRatio} | ${verdict(s.throughputRatio.median >= TARGETS.throughputRatio)} |`,
+      `| throughput ratio, N=${s.n} (payouts/s vs workflows/s) | ${rep(s.throughput)} | ${rep(s.baselineThroughput)} | ${rep(s.throughputRatio, f2, TARGETS.throughputRatio)} | ≥ ${TARGETS.throughputRatio} | ${verdict(s.throughputRatio.median >= TARGETS.throughputRatio)} |`,
     );
   }
   if (r.signals) {
@@ -277,7 +288,7 @@ export function renderMarkdown(r: BenchReport): string {
     // The target is stated at one load; a run at another says what it measured without judging it.
     const judged = load === TARGETS.signalLoad;
     out.push(
-      `| signal p99 at ${g.rate.toFixed(0)}/s, ${pct(load)} of saturation (ms; gateway vs direct) | ${rep(g.gatewayP99Ms)} | ${rep(g.directP99Ms)} | ${rep(g.p99Ratio, f2)} | ≤ ${TARGETS.signalP99Ratio}${judged ? '' : ` at ${pct(TARGETS.signalLoad)}`} | ${judged ? verdict(g.p99Ratio.median <= TARGETS.signalP99Ratio) : 'not judged'} |`,
+      `| signal p99 at ${g.rate.toFixed(0)}/s, ${pct(load)} of saturation (ms; gateway vs direct) | ${rep(g.gatewayP99Ms)} | ${rep(g.directP99Ms)} | ${rep(g.p99Ratio, f2, TARGETS.signalP99Ratio)} | ≤ ${TARGETS.signalP99Ratio}${judged ? '' : ` at ${pct(TARGETS.signalLoad)}`} | ${judged ? verdict(g.p99Ratio.median <= TARGETS.signalP99Ratio) : 'not judged'} |`,
       `| saturation (req/s): gateway vs direct signals; bare Express ${g.saturation.bareExpress.toFixed(0)} | ${g.saturation.gateway.toFixed(0)} | ${g.saturation.direct.toFixed(0)} | ${f2(g.saturation.gateway / g.saturation.direct)} | | |`,
     );
   }

@@ -68,7 +68,7 @@ const ROOT = path.resolve(__dirname, '..');
 const USAGE = `usage: npm run bench -- [--full | --scale | --quick | --smoke | --soak] [--ns 100,500] [--n N] [--reps R]
                       [--payouts-only | --gateway-only] [--signal-load 0.5] [--write-docs] [--profile] [--server-requests]
                       [--target dev|cluster] [--bank-delay 0]
-  --full    the documented run (N = 100, 500, 2 000 x 3, gateway phases), written into docs/performance.md
+  --full    the documented run (N = 100, 500, 2 000 x 3, history at a real bank's pace, gateway phases), into the docs
   --soak    10 000 payouts; worker and gateway RSS after warm-up vs at the end, heap after a full GC (own docs section)
   --quick / --smoke   N = 100 x 3 / N = 10 x 1 (CI); no flag: N = 500 x 3
   --bank-delay MS     the bank answers webhooks after MS on both sides (default 0); never written to the docs

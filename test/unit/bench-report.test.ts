@@ -122,6 +122,30 @@ describe('bench report', () => {
     );
   });
 
+  it('a judged ratio that two decimals would print as its target is printed with the digits that show its side', () => {
+    const report = minimalReport();
+    const row = report.scale[0]!;
+    const just = (median: number, min: number, max: number) => ({ ...repeated([min, median, max]) });
+    // The cluster, 7 Dec 17:17: 0.8496 printed "0.85" beside "≥ 0.85" and "not met".
+    const md = renderMarkdown({
+      ...report,
+      scale: [{ ...row, throughputRatio: just(0.849609, 0.834, 0.898), cpuRatio: just(1.3004, 1.2, 1.4) }],
+    });
+    expect(md).toMatch(
+      /\| throughput ratio, N=100 .*\| 0\.8496 \(0\.83–0\.90\) \| ≥ 0\.85 \| \*\*not met\*\* \|/,
+    );
+    expect(md).toMatch(
+      /\| CPU per payout, N=100 .*\| 1\.3004 \(1\.20–1\.40\) \| ≤ 1\.3 \| \*\*not met\*\* \|/,
+    );
+    // Two decimals stay when they already tell the side, or when the figure is the target itself.
+    const plain = renderMarkdown({
+      ...report,
+      scale: [{ ...row, throughputRatio: just(0.86, 0.8, 0.9), cpuRatio: just(1.3, 1.2, 1.4) }],
+    });
+    expect(plain).toMatch(/\| 0\.86 \(0\.80–0\.90\) \| ≥ 0\.85 \| met \|/);
+    expect(plain).toMatch(/\| 1\.30 \(1\.20–1\.40\) \| ≤ 1\.3 \| met \|/);
+  });
+
   it('RSS growth from after warm-up to the end, flagged over 10 %', () => {
     expect(growth(200, 215)).toEqual({ from: 200, to: 215, pct: 7.5, flagged: false });
     expect(growth(200, 230).flagged).toBe(true);
