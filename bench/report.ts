@@ -156,9 +156,9 @@ export interface BenchReport {
   versions: Record<string, string>;
   config: { ours: Record<string, string | number>; baseline: Record<string, string | number> };
   scale: ScaleRow[];
-  /** The load runs' histories (`bankDelayMs`: their bank's; absent in reports before 7 Dec 17:00: 0). */
+  /** The load runs' histories (`bankDelayMs`: their bank's; absent in reports before 7 Dec 16:48: 0). */
   history?: JudgedHistory;
-  /** A phase of its own with the bank as slow as a real one on both sides (absent before 7 Dec 17:00). */
+  /** A phase of its own with the bank as slow as a real one on both sides (absent before 7 Dec 16:48). */
   historyAtBankPace?: JudgedHistory;
   signals?: {
     /** Signals per second offered to each path during the latency runs. */

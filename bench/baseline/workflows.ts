@@ -20,7 +20,7 @@ const acts = proxyActivities<BaselineActivities>({
 const local = proxyLocalActivities<BaselineActivities>({ startToCloseTimeout: '10s' });
 
 export interface BaselineInput {
-  /** How long the "bank" takes to signal after init and confirm (the benchmark's --bank-delay). */
+  /** How long the "bank" takes to signal after init and confirm (--bank-delay, or the history phase's). */
   bankDelayMs?: number;
 }
 
