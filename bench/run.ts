@@ -592,7 +592,8 @@ async function measureScale(bench: Bench) {
         `  N=${n} rep ${rep + 1}: ours ${f.throughput.toFixed(1)}/s p99 ${ms(f.latency.p99)}, CPU ${oursCpu.toFixed(1)} ms/payout ` +
           `(worker ${ours.worker.toFixed(1)}, gateway ${ours.gateway.toFixed(1)}, server ${ours.temporal.toFixed(1)}${ofWhichDb(ours)}; ` +
           `bench+simulator ${ours.benchAndSimulator.toFixed(1)}) | baseline ${b.throughput.toFixed(1)}/s p99 ${ms(b.latency.p99)}, ` +
-          `CPU ${baseCpu.toFixed(1)} ms (worker ${baseline.baselineWorker.toFixed(1)}, server ${baseline.temporal.toFixed(1)}${ofWhichDb(baseline)}) | ` +
+          `CPU ${baseCpu.toFixed(1)} ms (worker ${baseline.baselineWorker.toFixed(1)}, server ${baseline.temporal.toFixed(1)}${ofWhichDb(baseline)}; ` +
+          `bench ${baseline.benchAndSimulator.toFixed(1)}) | ` +
           `CPU ratio ${(oursCpu / baseCpu).toFixed(2)}`,
       );
     }
