@@ -3,7 +3,8 @@
  * one payout, alone. The simulator runs in this process with no processing delay, as in the benchmark; a
  * child process plays the worker and the gateway (our Bank 131 client: tokenize, init, confirm, 16 payouts in
  * flight; a bare HTTP server acknowledging the webhooks). Only this process's CPU is read, round by round.
- * `--profile` also writes this process's V8 CPU profile and prints it by package.
+ * `SIM_COST_RATE=R` starts R payouts a second instead (any number in flight), as the benchmark's load runs
+ * pace the bank. `--profile` also writes this process's V8 CPU profile and prints it by package.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
