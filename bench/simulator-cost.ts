@@ -107,10 +107,34 @@ async function runPayouts(
   );
 }
 
+const USAGE =
+  'usage: npx tsx bench/simulator-cost.ts [payouts per round, 2000] [rounds, 3] [--profile]' +
+  ' (SIM_COST_RATE=R: R payouts a second)';
+const WARM_UP = 300;
+
+/** The command line, or exit 2 with the reason and the usage before anything starts. */
+function parseArgs(argv: string[]): { n: number; rounds: number; profile: boolean } {
+  const flags = argv.filter((a) => a.startsWith('--'));
+  const [n = '2000', rounds = '3', ...extra] = argv.filter((a) => !a.startsWith('--'));
+  const wholePositive = (v: string) => /^[1-9]\d*$/.test(v);
+  const problem = !wholePositive(n)
+    ? `payouts per round is a whole number above 0, not ${JSON.stringify(n)}`
+    : !wholePositive(rounds)
+      ? `rounds is a whole number above 0, not ${JSON.stringify(rounds)}`
+      : extra.length > 0 || flags.some((f) => f !== '--profile')
+        ? `unknown arguments: ${[...extra, ...flags.filter((f) => f !== '--profile')].join(' ')}`
+        : !(Number.isFinite(RATE) && RATE >= 0)
+          ? `SIM_COST_RATE is payouts a second (0: 16 in flight), not ${JSON.stringify(process.env.SIM_COST_RATE)}`
+          : undefined;
+  if (problem) {
+    process.stderr.write(`${problem}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  return { n: Number(n), rounds: Number(rounds), profile: flags.includes('--profile') };
+}
+
 async function main(): Promise<void> {
-  const n = Number(process.argv[2] ?? 2000);
-  const rounds = Number(process.argv[3] ?? 3);
-  const profile = process.argv.includes('--profile');
+  const { n, rounds, profile } = parseArgs(process.argv.slice(2));
   const keys = { partner: generateKeyPairPem(), bank: generateKeyPairPem() };
   const child: ChildProcess = fork(__filename, ['--driver'], { execArgv: ['--import', 'tsx'] });
   const fromChild = <T>(pick: (m: Record<string, unknown>) => T | undefined) =>
@@ -147,7 +171,7 @@ async function main(): Promise<void> {
   };
   const session = new Session();
   try {
-    await run(300, 'warm');
+    await run(WARM_UP, 'warm');
     if (profile) {
       session.connect();
       await session.post('Profiler.enable');
@@ -173,6 +197,13 @@ async function main(): Promise<void> {
       );
     }
     console.log(`per payout, each round as run: ${figures.map((f) => f.toFixed(3)).join(' / ')} ms`);
+    // The figure means something only if the simulator did every payout, once.
+    const payouts = Object.values(sim.ledger.summary());
+    const once = payouts.filter((p) => p.initsProcessed === 1 && p.confirmsProcessed === 1).length;
+    const expected = WARM_UP + n * rounds;
+    if (once !== expected || payouts.length !== expected)
+      throw new Error(`the simulator initiated and confirmed ${once} payouts once, of ${expected}`);
+    console.log(`the simulator initiated and confirmed each of the ${expected} payouts once`);
     if (profile) {
       const { profile: cpu } = await session.post('Profiler.stop');
       const dir = path.join(__dirname, '..', '.cache', 'profiles');
