@@ -50,6 +50,25 @@ export function summarizeCpuProfile(
 }
 
 /**
+ * A profile's summary as printable lines: `heading` (given the main thread's busy ms), self time by package or
+ * project folder, then the hottest functions.
+ */
+export function profileSummaryLines(
+  file: string,
+  heading: (totalMs: number) => string,
+  { owners = 12, functions = 8 } = {},
+): string[] {
+  const p = summarizeCpuProfile(file, Math.max(owners, functions));
+  const line = ([k, pct]: [string, number]) => `  ${pct.toFixed(1).padStart(5)}%  ${k}`;
+  return [
+    heading(p.totalMs),
+    ...p.byOwner.slice(0, owners).map(line),
+    '  hottest functions:',
+    ...p.byFunction.slice(0, functions).map(line),
+  ];
+}
+
+/**
  * Two processes' main-thread self time, in ms per payout by package or project folder, largest difference
  * first: where one side's CPU goes that the other's does not. Wall-clock samples, so on a busy machine every
  * figure is inflated alike; read the differences, not the absolute values.

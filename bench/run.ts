@@ -35,7 +35,7 @@ import { payoutWorkflowId } from '../policy/payout-request';
 import { workflowBundleSources } from '../workers/workflows-entry';
 import { readyToConfirmSignal, type WebhookSignal } from '../workflows/messages';
 import type { BaselineInput } from './baseline/workflows';
-import { compareCpuProfiles, summarizeCpuProfile } from './cpu-profile';
+import { compareCpuProfiles, profileSummaryLines } from './cpu-profile';
 import { historyEventCounts } from './history';
 import { heapAfterGcMb, inspectorUrl, INSPECT_ARGS } from './heap-probe';
 import { processTreeCpuSeconds, processUsage, type ProcessUsage } from './process-usage';
@@ -1054,11 +1054,8 @@ function reportProfile(dir: string, who: string): string | undefined {
   const files = readdirSync(dir).map((f) => path.join(dir, f));
   const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0]; // the main thread's is the largest
   if (!main) return undefined;
-  const p = summarizeCpuProfile(main);
-  log(`\n${who} CPU profile (${p.totalMs.toFixed(0)} ms on the main thread; self time):`);
-  for (const [k, v] of p.byOwner) log(`  ${v.toFixed(1).padStart(5)}%  ${k}`);
-  log('  hottest functions:');
-  for (const [k, v] of p.byFunction.slice(0, 8)) log(`  ${v.toFixed(1).padStart(5)}%  ${k}`);
+  const heading = (ms: number) => `\n${who} CPU profile (${ms.toFixed(0)} ms on the main thread; self time):`;
+  for (const line of profileSummaryLines(main, heading)) log(line);
   log(`  profile: ${path.relative(ROOT, main)}\n`);
   return main;
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { Bank131Client } from '../bank131/client';
 import { generateKeyPairPem } from '../bank131/signature';
 import { startSimulator } from '../simulator/server';
-import { summarizeCpuProfile } from './cpu-profile';
+import { profileSummaryLines } from './cpu-profile';
 
 const CONCURRENCY = 16;
 const PROJECT = 'bench-project';
@@ -210,13 +210,9 @@ async function main(): Promise<void> {
       mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `simulator-${Date.now()}.cpuprofile`);
       writeFileSync(file, JSON.stringify(cpu));
-      const p = summarizeCpuProfile(file, 25);
-      console.log(
-        `\nsimulator process profile (${p.totalMs.toFixed(0)} ms, self time): ${path.relative(process.cwd(), file)}`,
-      );
-      for (const [k, pct] of p.byOwner) console.log(`  ${pct.toFixed(1).padStart(5)} %  ${k}`);
-      console.log('  hottest functions:');
-      for (const [k, pct] of p.byFunction) console.log(`  ${pct.toFixed(1).padStart(5)} %  ${k}`);
+      const heading = (ms: number) =>
+        `\nsimulator process profile (${ms.toFixed(0)} ms, self time): ${path.relative(process.cwd(), file)}`;
+      for (const line of profileSummaryLines(file, heading, { owners: 25, functions: 25 })) console.log(line);
     }
   } finally {
     session.disconnect();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareCpuProfiles, summarizeCpuProfile } from '../../bench/cpu-profile';
+import { compareCpuProfiles, profileSummaryLines, summarizeCpuProfile } from '../../bench/cpu-profile';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cpu-profile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,6 +39,16 @@ describe('CPU profile summary', () => {
       'node:sig': 30,
       undici: 20,
     });
+  });
+
+  it('prints a summary: the heading with the busy time, owners, then the hottest functions, each list cut to its length', () => {
+    expect(profileSummaryLines(ours, (ms) => `worker (${ms} ms):`, { owners: 2, functions: 1 })).toEqual([
+      'worker (100 ms):',
+      '   50.0%  @temporalio/core-bridge',
+      '   30.0%  node:sig',
+      '  hottest functions:',
+      '   50.0%  poll @temporalio/core-bridge',
+    ]);
   });
 
   it('puts two sides side by side in ms per payout, the largest difference first', () => {
