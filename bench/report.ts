@@ -128,7 +128,7 @@ export function growth(
 
 export interface ScaleRow {
   n: number;
-  /** worker + gateway + our share of the server, ms per payout, per repetition. */
+  /** worker + gateway (+ the payout registry's PostgreSQL, when run) + our share of the server, ms per payout. */
   oursCpuMs: Repeated;
   /** baseline worker + its share of the server. */
   baselineCpuMs: Repeated;
@@ -137,6 +137,8 @@ export interface ScaleRow {
   cpuByProcessMs: {
     worker: number;
     gateway: number;
+    /** The payout registry's PostgreSQL (`--registry`); absent when the run had none, as before 7 Dec 21:30. */
+    registry?: number;
     temporal: number;
     baselineWorker: number;
     baselineTemporal: number;
@@ -256,7 +258,7 @@ export function renderMarkdown(r: BenchReport): string {
   );
   for (const s of r.scale) {
     out.push(
-      `| CPU per payout, N=${s.n} (ms; worker+gateway+server vs worker+server) | ${rep(s.oursCpuMs)} | ${rep(s.baselineCpuMs)} | ${rep(s.cpuRatio, f2, TARGETS.cpuRatio)} | ≤ ${TARGETS.cpuRatio} | ${verdict(s.cpuRatio.median <= TARGETS.cpuRatio)} |`,
+      `| CPU per payout, N=${s.n} (ms; worker+gateway+server${s.cpuByProcessMs.registry === undefined ? '' : '+registry'} vs worker+server) | ${rep(s.oursCpuMs)} | ${rep(s.baselineCpuMs)} | ${rep(s.cpuRatio, f2, TARGETS.cpuRatio)} | ≤ ${TARGETS.cpuRatio} | ${verdict(s.cpuRatio.median <= TARGETS.cpuRatio)} |`,
     );
   }
   const histories = [
@@ -315,18 +317,21 @@ export function renderMarkdown(r: BenchReport): string {
   if (r.scale.length > 0 || r.soak)
     out.push(`| double confirms | ${r.doubleConfirms} | | | 0 | ${verdict(r.doubleConfirms === 0)} |`);
 
+  // The registry's column only for runs that had one, so earlier reports render as they did.
+  const withRegistry = r.scale.some((s) => s.cpuByProcessMs.registry !== undefined);
   if (r.scale.length > 0)
     out.push(
       '',
       'Cost growth with load (medians; CPU in ms per payout):',
       '',
-      '| N | worker | gateway | server (ours) | **ours total** | baseline worker | server (baseline) | **baseline total** | p99 ours / baseline (ms) |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      `| N | worker | gateway |${withRegistry ? ' registry |' : ''} server (ours) | **ours total** | baseline worker | server (baseline) | **baseline total** | p99 ours / baseline (ms) |`,
+      `| --- | --- | --- |${withRegistry ? ' --- |' : ''} --- | --- | --- | --- | --- | --- |`,
     );
   for (const s of r.scale) {
     const c = s.cpuByProcessMs;
+    const registry = withRegistry ? ` ${f1(c.registry ?? 0)} |` : '';
     out.push(
-      `| ${s.n} | ${f1(c.worker)} | ${f1(c.gateway)} | ${f1(c.temporal)} | ${f1(s.oursCpuMs.median)} | ${f1(c.baselineWorker)} | ${f1(c.baselineTemporal)} | ${f1(s.baselineCpuMs.median)} | ${s.p99Ms.median.toFixed(0)} / ${s.baselineP99Ms.median.toFixed(0)} |`,
+      `| ${s.n} | ${f1(c.worker)} | ${f1(c.gateway)} |${registry} ${f1(c.temporal)} | ${f1(s.oursCpuMs.median)} | ${f1(c.baselineWorker)} | ${f1(c.baselineTemporal)} | ${f1(s.baselineCpuMs.median)} | ${s.p99Ms.median.toFixed(0)} / ${s.baselineP99Ms.median.toFixed(0)} |`,
     );
   }
   if (r.history)

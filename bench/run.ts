@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --full | --scale | --quick | --smoke | --soak] [--n 500] [--reps 3] [--target dev|cluster]
- *  [--payouts-only | --gateway-only] [--signal-load 0.5] [--write-docs] [--profile] [--server-requests]`
+ *  [--payouts-only | --gateway-only] [--signal-load 0.5] [--write-docs] [--profile] [--server-requests] [--registry]`
  *
  * One run on one machine, against a real Temporal server: our payouts end to end (worker and gateway as
  * their own processes, the simulator with no artificial delay) and the same-shaped baseline workflow (the
@@ -12,7 +12,16 @@
  * the table into docs/performance.md (`--soak` into its own section there).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +29,7 @@ import { Client, ServiceError } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import sdkPackage from '@temporalio/worker/package.json';
 import autocannon from 'autocannon';
+import { Pool } from 'pg';
 import * as prettier from 'prettier';
 import { spawnGateway, spawnService, spawnWorker, type ChildService } from '../harness/child-services';
 import { demoPayoutRequest } from '../harness/demo-payout';
@@ -29,6 +39,7 @@ import { startLocalStack, type LocalStack } from '../harness/local-stack';
 import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../harness/temporal-cli';
 import { loadPrivateKey, signBody } from '../bank131/signature';
 import { stackCredentials, startCluster, type Cluster } from '../harness/cluster/cluster';
+import { createPostgres } from '../harness/cluster/postgres';
 import { CLUSTER_SERVICES } from '../harness/cluster/config';
 import { freePort, startDevServer, type DevServer } from '../harness/dev-server';
 import { payoutWorkflowId } from '../policy/payout-request';
@@ -67,11 +78,13 @@ import { evenSample, mapWithConcurrency, summarize } from './stats';
 const ROOT = path.resolve(__dirname, '..');
 const USAGE = `usage: npm run bench -- [--full | --scale | --quick | --smoke | --soak] [--ns 100,500] [--n N] [--reps R]
                       [--payouts-only | --gateway-only] [--signal-load 0.5] [--write-docs] [--profile] [--server-requests]
-                      [--target dev|cluster] [--bank-delay 0]
+                      [--target dev|cluster] [--bank-delay 0] [--registry]
   --full    the documented run (N = 100, 500, 2 000 x 3, history at a real bank's pace, gateway phases), into the docs
   --soak    10 000 payouts; worker and gateway RSS after warm-up vs at the end, heap after a full GC (own docs section)
   --quick / --smoke   N = 100 x 3 / N = 10 x 1 (CI); no flag: N = 500 x 3
   --bank-delay MS     the bank answers webhooks after MS on both sides (default 0); never written to the docs
+  --registry          our worker claims each payout ID in a PostgreSQL payout registry, as in production, and
+                      that PostgreSQL's CPU counts as ours (without it the worker runs as local dev: no registry)
 See docs/performance.md for what each figure means.`;
 
 /** A mistyped flag or a combination that cannot run is a usage error, not a stack trace. */
@@ -119,6 +132,11 @@ const OPTIONS = {
    * baseline's "bank". 0 (the documented runs) lets a webhook race the workflow task it usually shares.
    */
   'bank-delay': { type: 'string', default: '0' },
+  /**
+   * Our worker with the payout-ID registry production requires (a private PostgreSQL started here; its CPU
+   * is ours). Without it the worker runs as local dev does, claiming nothing.
+   */
+  registry: { type: 'boolean', default: false },
 } as const;
 const args = readArgs();
 if (args.help) {
@@ -299,6 +317,10 @@ interface Bench {
    * and its PostgreSQL (CPU only: the postmaster and every backend), whose share is also given apart.
    */
   serverUsage: () => ProcessUsage & { databaseCpuSeconds: number };
+  /** With `--registry`: the CPU seconds of the payout registry's PostgreSQL (postmaster and backends) so far. */
+  registryCpuSeconds?: () => number;
+  /** With `--registry`: how many payout IDs the registry holds claims for. */
+  registryClaims?: () => Promise<number>;
   stack: LocalStack;
   worker: ChildService;
   gateway: ChildService;
@@ -326,6 +348,48 @@ function serverDynamicConfig(): Record<string, string | number | boolean> {
         return [k!.trim(), v === 'true' ? true : v === 'false' ? false : v];
       }),
   );
+}
+
+/** Our processes in a payout's CPU: the registry's PostgreSQL reads 0 in a run without `--registry`. */
+const OURS_PROCESSES: ('worker' | 'gateway' | 'registry' | 'temporal')[] = [
+  'worker',
+  'gateway',
+  'registry',
+  'temporal',
+];
+
+/** `--registry`: a private PostgreSQL for the payout registry, which the worker migrates when it starts. */
+async function startRegistry(
+  cleanups: Cleanups,
+): Promise<{ url: string; cpuSeconds: () => number; claims: () => Promise<number> }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-registry-'));
+  // As root, PostgreSQL runs as the postgres user, who must be able to enter the folder.
+  chmodSync(dir, 0o755);
+  const pg = createPostgres({ dir, port: await freePort(), log });
+  cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+  pg.start();
+  cleanups.push(() => Promise.resolve(pg.stop()));
+  const url = `postgres://${pg.user}:${pg.password}@127.0.0.1:${pg.port}/postgres`;
+  return {
+    url,
+    claims: async () => {
+      const db = new Pool({ connectionString: url, max: 1 });
+      try {
+        const { rows } = await db.query<{ n: string }>(
+          'SELECT count(*) AS n FROM payout_registry.payout_ids',
+        );
+        return Number(rows[0]?.n);
+      } finally {
+        await db.end();
+      }
+    },
+    cpuSeconds: () => {
+      const postmaster = pg.pid();
+      if (postmaster === undefined)
+        throw new Error('the payout registry has no running PostgreSQL to measure');
+      return processTreeCpuSeconds(postmaster);
+    },
+  };
 }
 
 async function startBench(cleanups: Cleanups): Promise<Bench> {
@@ -397,10 +461,13 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
     ...inspect,
   ]);
   cleanups.push(() => gateway.stop());
-  const worker = await spawnWorker(stack, bundlePath, tuning, [
-    ...cpuProfile(profileDirs.worker),
-    ...inspect,
-  ]);
+  const registry = args.registry ? await startRegistry(cleanups) : undefined;
+  const worker = await spawnWorker(
+    stack,
+    bundlePath,
+    { ...tuning, ...(registry ? { PAYOUT_REGISTRY_DATABASE_URL: registry.url } : {}) },
+    [...cpuProfile(profileDirs.worker), ...inspect],
+  );
   cleanups.push(() => worker.stop());
   // Read now: the address is the first line, and the output kept is only its tail.
   const inspectors = args.soak
@@ -425,6 +492,8 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
   return {
     server,
     serverUsage,
+    registryCpuSeconds: registry?.cpuSeconds,
+    registryClaims: registry?.claims,
     stack,
     worker,
     gateway,
@@ -465,13 +534,26 @@ async function awaitEnd<T>(wait: () => Promise<T>): Promise<T> {
 const ran = { ours: 0, baseline: 0 };
 
 /** `bankDelayMs`: this batch's bank is that slow (the simulator's own delay, --bank-delay, when omitted). */
+let recipients = 0;
+/**
+ * The demo payout; with the registry, each to a recipient of its own: the registry counts payouts per
+ * recipient per day (10 by default, then an operator must approve), and a business pays many people.
+ */
+function payoutRequest(id: string): object {
+  const request = demoPayoutRequest(id);
+  if (!args.registry) return request;
+  recipients += 1;
+  const account = `${request.recipient.account.slice(0, 8)}${String(recipients).padStart(12, '0')}`;
+  return { ...request, recipient: { ...request.recipient, account } };
+}
+
 function runPayouts({ stack }: Bench, ids: string[], bankDelayMs?: number): Promise<RunFigures> {
   ran.ours += ids.length;
   return timedBatch(ids.length, async (i) => {
     const id = ids[i]!;
     if (bankDelayMs !== undefined)
       stack.simulator.setScenario(payoutWorkflowId(id), { processingDelayMs: bankDelayMs });
-    await stack.payouts.startPayout(demoPayoutRequest(id));
+    await stack.payouts.startPayout(payoutRequest(id));
     return async () => {
       const r = await awaitEnd(() => stack.payouts.result(id));
       if (r.outcome !== 'succeeded') throw new Error(`payout ${id} ended ${r.outcome}`);
@@ -529,6 +611,8 @@ async function measureScale(bench: Bench) {
       temporal,
       /** Included in `temporal`, printed apart: the cluster's PostgreSQL (0 on the dev server). */
       database: { cpuSeconds: temporal.databaseCpuSeconds, rssMb: 0, peakRssMb: 0 },
+      /** The payout registry's PostgreSQL, ours (0 without `--registry`). */
+      registry: { cpuSeconds: bench.registryCpuSeconds?.() ?? 0, rssMb: 0, peakRssMb: 0 },
       benchAndSimulator: processUsage(pids.bench),
     };
   };
@@ -584,13 +668,15 @@ async function measureScale(bench: Bench) {
             baseline: await historyEvents(bench, counted.baseline),
           };
       }
+      const ofRegistry = (side: PerProcess) =>
+        bench.registryCpuSeconds ? `, registry ${side.registry.toFixed(1)}` : '';
       const ofWhichDb = (side: PerProcess) =>
         'services' in bench.server ? ` of which PostgreSQL ${side.database.toFixed(1)}` : '';
-      const oursCpu = cpuPerPayoutMs(ours, ['worker', 'gateway', 'temporal']);
+      const oursCpu = cpuPerPayoutMs(ours, OURS_PROCESSES);
       const baseCpu = cpuPerPayoutMs(baseline, ['baselineWorker', 'temporal']);
       log(
         `  N=${n} rep ${rep + 1}: ours ${f.throughput.toFixed(1)}/s p99 ${ms(f.latency.p99)}, CPU ${oursCpu.toFixed(1)} ms/payout ` +
-          `(worker ${ours.worker.toFixed(1)}, gateway ${ours.gateway.toFixed(1)}, server ${ours.temporal.toFixed(1)}${ofWhichDb(ours)}; ` +
+          `(worker ${ours.worker.toFixed(1)}, gateway ${ours.gateway.toFixed(1)}${ofRegistry(ours)}, server ${ours.temporal.toFixed(1)}${ofWhichDb(ours)}; ` +
           `bench+simulator ${ours.benchAndSimulator.toFixed(1)}) | baseline ${b.throughput.toFixed(1)}/s p99 ${ms(b.latency.p99)}, ` +
           `CPU ${baseCpu.toFixed(1)} ms (worker ${baseline.baselineWorker.toFixed(1)}, server ${baseline.temporal.toFixed(1)}${ofWhichDb(baseline)}; ` +
           `bench ${baseline.benchAndSimulator.toFixed(1)}) | ` +
@@ -600,18 +686,19 @@ async function measureScale(bench: Bench) {
     const med = (xs: number[]) => repeated(xs).median;
     rows.push({
       n,
-      oursCpuMs: repeated(reps.map((r) => cpuPerPayoutMs(r.ours, ['worker', 'gateway', 'temporal']))),
+      oursCpuMs: repeated(reps.map((r) => cpuPerPayoutMs(r.ours, OURS_PROCESSES))),
       baselineCpuMs: repeated(reps.map((r) => cpuPerPayoutMs(r.baseline, ['baselineWorker', 'temporal']))),
       cpuRatio: repeated(
         reps.map(
           (r) =>
-            cpuPerPayoutMs(r.ours, ['worker', 'gateway', 'temporal']) /
+            cpuPerPayoutMs(r.ours, OURS_PROCESSES) /
             cpuPerPayoutMs(r.baseline, ['baselineWorker', 'temporal']),
         ),
       ),
       cpuByProcessMs: {
         worker: med(reps.map((r) => r.ours.worker)),
         gateway: med(reps.map((r) => r.ours.gateway)),
+        ...(bench.registryCpuSeconds ? { registry: med(reps.map((r) => r.ours.registry)) } : {}),
         temporal: med(reps.map((r) => r.ours.temporal)),
         baselineWorker: med(reps.map((r) => r.baseline.baselineWorker)),
         baselineTemporal: med(reps.map((r) => r.baseline.temporal)),
@@ -685,6 +772,7 @@ async function measureSoak(bench: Bench, total: number) {
   const cpu = () =>
     processUsage(bench.worker.process.pid!).cpuSeconds +
     processUsage(bench.gateway.process.pid!).cpuSeconds +
+    (bench.registryCpuSeconds?.() ?? 0) +
     bench.serverUsage().cpuSeconds;
   let afterWarmUp = rss();
   const cpuPerBatch: number[] = [];
@@ -925,6 +1013,9 @@ function configOfBothSides(): BenchReport['config'] {
   return {
     ours: {
       process: 'worker + webhook gateway, each its own Node process',
+      'payout registry': args.registry
+        ? 'PostgreSQL, its own instance: each payout claims its ID there (its CPU counted as ours)'
+        : 'none (as local dev: payout IDs not claimed, each payout logs a warning instead)',
       ...tuned,
       'log level': 'info',
       'payload codec': 'AES-256-GCM',
@@ -934,6 +1025,7 @@ function configOfBothSides(): BenchReport['config'] {
     },
     baseline: {
       process: 'one Node worker process',
+      'payout registry': 'none: its claim activity returns at once',
       ...tuned,
       'log level': 'SDK default (no per-workflow lines)',
       'payload codec': 'none',
@@ -994,6 +1086,15 @@ async function main(): Promise<void> {
       report.doubleConfirms = doubleConfirms(bench);
     }
     await bench.worker.stop();
+    if (bench.registryClaims) {
+      // The registry's CPU is a payout's only if the worker really claimed each one there.
+      const claimed = await bench.registryClaims();
+      if (claimed !== ran.ours)
+        throw new Error(
+          `the payout registry holds ${claimed} claims for the ${ran.ours} payouts this run started`,
+        );
+      log(`payout registry: each of the ${ran.ours} payouts claimed its ID there`);
+    }
     if (args.profile && !args['gateway-only']) {
       await bench.baselineWorker.stop();
       const ours = reportProfile(bench.profileDirs.worker, 'worker');

@@ -184,6 +184,21 @@ describe('bench report', () => {
     expect(md).toContain('logLevel');
   });
 
+  it("with the payout registry, its PostgreSQL is one of our processes: in ours' CPU label and its own column", () => {
+    const plain = renderMarkdown(minimalReport());
+    expect(plain).toMatch(/CPU per payout, N=100 \(ms; worker\+gateway\+server vs worker\+server\)/);
+    expect(plain).not.toContain('registry');
+    const base = minimalReport();
+    const row = base.scale[0]!;
+    const md = renderMarkdown({
+      ...base,
+      scale: [{ ...row, cpuByProcessMs: { ...row.cpuByProcessMs, registry: 2.5 } }],
+    });
+    expect(md).toMatch(/CPU per payout, N=100 \(ms; worker\+gateway\+server\+registry vs worker\+server\)/);
+    expect(md).toContain('| N | worker | gateway | registry | server (ours) |');
+    expect(md).toMatch(/\| 100 \| 20\.0 \| 5\.0 \| 2\.5 \| 35\.0 \| 60\.0 \|/);
+  });
+
   it('a run without payouts (--gateway-only) states no verdict on double confirms, which it did not measure', () => {
     const { history: _history, ...report } = minimalReport();
     const md = renderMarkdown({ ...report, scale: [] });
