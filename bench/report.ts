@@ -137,7 +137,7 @@ export interface ScaleRow {
   cpuByProcessMs: {
     worker: number;
     gateway: number;
-    /** The payout registry's PostgreSQL (`--registry`); absent when the run had none, as before 7 Dec 21:30. */
+    /** The payout registry's PostgreSQL (`--registry`); absent when the run had none, as before 7 Dec 21:44. */
     registry?: number;
     temporal: number;
     baselineWorker: number;

@@ -317,10 +317,8 @@ interface Bench {
    * and its PostgreSQL (CPU only: the postmaster and every backend), whose share is also given apart.
    */
   serverUsage: () => ProcessUsage & { databaseCpuSeconds: number };
-  /** With `--registry`: the CPU seconds of the payout registry's PostgreSQL (postmaster and backends) so far. */
-  registryCpuSeconds?: () => number;
-  /** With `--registry`: how many payout IDs the registry holds claims for. */
-  registryClaims?: () => Promise<number>;
+  /** With `--registry`: the payout registry's PostgreSQL. */
+  registry?: Registry;
   stack: LocalStack;
   worker: ChildService;
   gateway: ChildService;
@@ -358,10 +356,16 @@ const OURS_PROCESSES: ('worker' | 'gateway' | 'registry' | 'temporal')[] = [
   'temporal',
 ];
 
+interface Registry {
+  url: string;
+  /** CPU seconds of its PostgreSQL (the postmaster and every backend) so far. */
+  cpuSeconds: () => number;
+  /** How many payout IDs it holds claims for. */
+  claims: () => Promise<number>;
+}
+
 /** `--registry`: a private PostgreSQL for the payout registry, which the worker migrates when it starts. */
-async function startRegistry(
-  cleanups: Cleanups,
-): Promise<{ url: string; cpuSeconds: () => number; claims: () => Promise<number> }> {
+async function startRegistry(cleanups: Cleanups): Promise<Registry> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-registry-'));
   // As root, PostgreSQL runs as the postgres user, who must be able to enter the folder.
   chmodSync(dir, 0o755);
@@ -492,8 +496,7 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
   return {
     server,
     serverUsage,
-    registryCpuSeconds: registry?.cpuSeconds,
-    registryClaims: registry?.claims,
+    registry,
     stack,
     worker,
     gateway,
@@ -533,7 +536,6 @@ async function awaitEnd<T>(wait: () => Promise<T>): Promise<T> {
 /** Payouts and baseline workflows run by each side, warm-up included: what a profile's time is divided by. */
 const ran = { ours: 0, baseline: 0 };
 
-/** `bankDelayMs`: this batch's bank is that slow (the simulator's own delay, --bank-delay, when omitted). */
 let recipients = 0;
 /**
  * The demo payout; with the registry, each to a recipient of its own: the registry counts payouts per
@@ -547,6 +549,7 @@ function payoutRequest(id: string): object {
   return { ...request, recipient: { ...request.recipient, account } };
 }
 
+/** `bankDelayMs`: this batch's bank is that slow (the simulator's own delay, --bank-delay, when omitted). */
 function runPayouts({ stack }: Bench, ids: string[], bankDelayMs?: number): Promise<RunFigures> {
   ran.ours += ids.length;
   return timedBatch(ids.length, async (i) => {
@@ -612,7 +615,7 @@ async function measureScale(bench: Bench) {
       /** Included in `temporal`, printed apart: the cluster's PostgreSQL (0 on the dev server). */
       database: { cpuSeconds: temporal.databaseCpuSeconds, rssMb: 0, peakRssMb: 0 },
       /** The payout registry's PostgreSQL, ours (0 without `--registry`). */
-      registry: { cpuSeconds: bench.registryCpuSeconds?.() ?? 0, rssMb: 0, peakRssMb: 0 },
+      registry: { cpuSeconds: bench.registry?.cpuSeconds() ?? 0, rssMb: 0, peakRssMb: 0 },
       benchAndSimulator: processUsage(pids.bench),
     };
   };
@@ -669,7 +672,7 @@ async function measureScale(bench: Bench) {
           };
       }
       const ofRegistry = (side: PerProcess) =>
-        bench.registryCpuSeconds ? `, registry ${side.registry.toFixed(1)}` : '';
+        bench.registry ? `, registry ${side.registry.toFixed(1)}` : '';
       const ofWhichDb = (side: PerProcess) =>
         'services' in bench.server ? ` of which PostgreSQL ${side.database.toFixed(1)}` : '';
       const oursCpu = cpuPerPayoutMs(ours, OURS_PROCESSES);
@@ -698,7 +701,7 @@ async function measureScale(bench: Bench) {
       cpuByProcessMs: {
         worker: med(reps.map((r) => r.ours.worker)),
         gateway: med(reps.map((r) => r.ours.gateway)),
-        ...(bench.registryCpuSeconds ? { registry: med(reps.map((r) => r.ours.registry)) } : {}),
+        ...(bench.registry ? { registry: med(reps.map((r) => r.ours.registry)) } : {}),
         temporal: med(reps.map((r) => r.ours.temporal)),
         baselineWorker: med(reps.map((r) => r.baseline.baselineWorker)),
         baselineTemporal: med(reps.map((r) => r.baseline.temporal)),
@@ -772,7 +775,7 @@ async function measureSoak(bench: Bench, total: number) {
   const cpu = () =>
     processUsage(bench.worker.process.pid!).cpuSeconds +
     processUsage(bench.gateway.process.pid!).cpuSeconds +
-    (bench.registryCpuSeconds?.() ?? 0) +
+    (bench.registry?.cpuSeconds() ?? 0) +
     bench.serverUsage().cpuSeconds;
   let afterWarmUp = rss();
   const cpuPerBatch: number[] = [];
@@ -1086,9 +1089,9 @@ async function main(): Promise<void> {
       report.doubleConfirms = doubleConfirms(bench);
     }
     await bench.worker.stop();
-    if (bench.registryClaims) {
+    if (bench.registry) {
       // The registry's CPU is a payout's only if the worker really claimed each one there.
-      const claimed = await bench.registryClaims();
+      const claimed = await bench.registry.claims();
       if (claimed !== ran.ours)
         throw new Error(
           `the payout registry holds ${claimed} claims for the ${ran.ours} payouts this run started`,
