@@ -373,7 +373,7 @@ async function startRegistry(cleanups: Cleanups): Promise<Registry> {
   cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
   pg.start();
   cleanups.push(() => Promise.resolve(pg.stop()));
-  const url = `postgres://${pg.user}:${pg.password}@127.0.0.1:${pg.port}/postgres`;
+  const url = pg.url();
   return {
     url,
     claims: async () => {

@@ -41,6 +41,8 @@ export interface Postgres {
   running(): boolean;
   /** The postmaster's PID (first line of `postmaster.pid`), its backends below it; undefined when stopped. */
   pid(): number | undefined;
+  /** A connection URL as the superuser, over loopback TCP (the only way in). */
+  url(database?: string): string;
 }
 
 const asRoot = () => process.getuid?.() === 0;
@@ -213,8 +215,9 @@ export function createPostgres(opts: PostgresOptions): Postgres {
     run('pg_ctl', ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60'], 'pg_ctl stop');
   };
 
+  const host = '127.0.0.1';
   return {
-    host: '127.0.0.1',
+    host,
     port: opts.port,
     user,
     password,
@@ -233,6 +236,7 @@ export function createPostgres(opts: PostgresOptions): Postgres {
       const first = existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : NaN;
       return Number.isInteger(first) && first > 0 ? first : undefined;
     },
+    url: (database = 'postgres') => `postgres://${user}:${password}@${host}:${opts.port}/${database}`,
   };
 }
 

@@ -47,7 +47,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'payout-registry-'));
   pg = createPostgres({ dir, port: await freePort() });
   pg.start();
-  url = `postgres://${pg.user}:${pg.password}@127.0.0.1:${pg.port}/postgres`;
+  url = pg.url();
   stack = await startTestStack({
     registryUrl: url,
     settings: {
