@@ -78,13 +78,15 @@ import { evenSample, mapWithConcurrency, summarize } from './stats';
 const ROOT = path.resolve(__dirname, '..');
 const USAGE = `usage: npm run bench -- [--full | --scale | --quick | --smoke | --soak] [--ns 100,500] [--n N] [--reps R]
                       [--payouts-only | --gateway-only] [--signal-load 0.5] [--write-docs] [--profile] [--server-requests]
-                      [--target dev|cluster] [--bank-delay 0] [--registry]
+                      [--target dev|cluster] [--bank-delay 0] [--[no-]registry] [--dry-run]
   --full    the documented run (N = 100, 500, 2 000 x 3, history at a real bank's pace, gateway phases), into the docs
   --soak    10 000 payouts; worker and gateway RSS after warm-up vs at the end, heap after a full GC (own docs section)
   --quick / --smoke   N = 100 x 3 / N = 10 x 1 (CI); no flag: N = 500 x 3
   --bank-delay MS     the bank answers webhooks after MS on both sides (default 0); never written to the docs
   --registry          our worker claims each payout ID in a PostgreSQL payout registry, as in production, and
-                      that PostgreSQL's CPU counts as ours (without it the worker runs as local dev: no registry)
+                      that PostgreSQL's CPU counts as ours; on by default in the runs that write the docs
+  --no-registry       the worker runs as local dev does, claiming nothing (never written to the docs)
+  --dry-run           print the plan (sizes, target, registry, whether it writes the docs) and stop
 See docs/performance.md for what each figure means.`;
 
 /** A mistyped flag or a combination that cannot run is a usage error, not a stack trace. */
@@ -95,7 +97,7 @@ function usageError(message: string): never {
 
 function readArgs() {
   try {
-    return parseArgs({ options: OPTIONS }).values;
+    return parseArgs({ options: OPTIONS, allowNegative: true }).values;
   } catch (err) {
     usageError(err instanceof Error ? err.message : String(err));
   }
@@ -134,9 +136,12 @@ const OPTIONS = {
   'bank-delay': { type: 'string', default: '0' },
   /**
    * Our worker with the payout-ID registry production requires (a private PostgreSQL started here; its CPU
-   * is ours). Without it the worker runs as local dev does, claiming nothing.
+   * is ours). On by default in the documented runs; without it the worker runs as local dev does, claiming
+   * nothing. `--no-registry` turns it off.
    */
-  registry: { type: 'boolean', default: false },
+  registry: { type: 'boolean' },
+  /** Print what the run would do (sizes, target, registry, whether it writes the docs) and stop. */
+  'dry-run': { type: 'boolean', default: false },
 } as const;
 const args = readArgs();
 if (args.help) {
@@ -173,9 +178,14 @@ if (!(Number.isInteger(BANK_DELAY_MS) && BANK_DELAY_MS >= 0 && BANK_DELAY_MS <= 
 if (BANK_DELAY_MS > 0 && args['write-docs'])
   usageError('--bank-delay changes the documented protocol: not with --write-docs');
 /** The documented runs write their table into docs/performance.md: --full its main table, --soak its own. */
-// A gateway-only run has no payout table, and a run with a bank delay another protocol: neither replaces it.
-const WRITE_DOCS =
-  !args['gateway-only'] && BANK_DELAY_MS === 0 && (args.full || args.soak || args['write-docs']);
+const DOCUMENTED = !args['gateway-only'] && (args.full || args.soak || args['write-docs']);
+if (args.registry === false && args['write-docs'])
+  usageError('--no-registry leaves out the payout registry production requires: not with --write-docs');
+/** The documented runs measure what production runs, which requires the registry (7 Dec: they had not). */
+const REGISTRY = args.registry ?? DOCUMENTED;
+// A gateway-only run has no payout table, and a run with a bank delay or without the registry another
+// protocol: none of them replaces it.
+const WRITE_DOCS = DOCUMENTED && BANK_DELAY_MS === 0 && REGISTRY;
 const START_CONCURRENCY = 100;
 const SINK_WORKFLOWS = 50;
 /**
@@ -465,7 +475,7 @@ async function startBench(cleanups: Cleanups): Promise<Bench> {
     ...inspect,
   ]);
   cleanups.push(() => gateway.stop());
-  const registry = args.registry ? await startRegistry(cleanups) : undefined;
+  const registry = REGISTRY ? await startRegistry(cleanups) : undefined;
   const worker = await spawnWorker(
     stack,
     bundlePath,
@@ -543,7 +553,7 @@ let recipients = 0;
  */
 function payoutRequest(id: string): object {
   const request = demoPayoutRequest(id);
-  if (!args.registry) return request;
+  if (!REGISTRY) return request;
   recipients += 1;
   const account = `${request.recipient.account.slice(0, 8)}${String(recipients).padStart(12, '0')}`;
   return { ...request, recipient: { ...request.recipient, account } };
@@ -1016,7 +1026,7 @@ function configOfBothSides(): BenchReport['config'] {
   return {
     ours: {
       process: 'worker + webhook gateway, each its own Node process',
-      'payout registry': args.registry
+      'payout registry': REGISTRY
         ? 'PostgreSQL, its own instance: each payout claims its ID there (its CPU counted as ours)'
         : 'none (as local dev: payout IDs not claimed, each payout logs a warning instead)',
       ...tuned,
@@ -1039,16 +1049,25 @@ function configOfBothSides(): BenchReport['config'] {
   };
 }
 
+const COMMAND = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+
+/** What this run will do: its first lines, and all that `--dry-run` prints. */
+function plan(): string {
+  return [
+    `bench ${COMMAND}: N=${NS.join('/')} reps=${REPS} target=${args.target} registry=${REGISTRY ? 'on' : 'off'}`,
+    WRITE_DOCS ? 'writes docs/performance.md' : 'leaves docs/performance.md as it is',
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
-  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
-  log(`bench ${command}: N=${NS.join('/')} reps=${REPS} target=${args.target}`);
+  log(plan());
   resolveTemporalCli((l) => log(l));
   const cleanups: Cleanups = [];
   stopOnSignal(cleanups);
   try {
     const bench = await startBench(cleanups);
     const report: BenchReport = {
-      command,
+      command: COMMAND,
       when: new Date().toISOString(),
       target: args.target,
       machine: {
@@ -1180,12 +1199,14 @@ function reportProfileDifference(ours: string, theirs: string): void {
 
 const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (err: unknown) => {
-    process.stderr.write(
-      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exit(1);
-  },
-);
+if (args['dry-run']) log(plan());
+else
+  main().then(
+    () => process.exit(process.exitCode ?? 0),
+    (err: unknown) => {
+      process.stderr.write(
+        `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+      process.exit(1);
+    },
+  );

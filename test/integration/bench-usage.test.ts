@@ -1,6 +1,7 @@
 /**
  * The benchmark's flags: a value it cannot run with is a usage error (exit 2, the reason, the usage), found
- * before anything starts, and a protocol other than the documented one never writes the documented table.
+ * before anything starts, and a protocol other than the documented one never writes the documented table;
+ * the documented runs take the payout-ID registry production requires unless told not to.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -25,11 +26,33 @@ describe('npm run bench: usage errors', () => {
     ],
     [['--signal-load', '2'], '--signal-load is a fraction of saturation in (0, 1]'],
     [['--target', 'prod'], '--target is dev or cluster'],
+    [
+      ['--no-registry', '--write-docs'],
+      '--no-registry leaves out the payout registry production requires: not with --write-docs',
+    ],
   ])('%j: exit 2 with the reason and the usage', (args, reason) => {
     const run = bench(...args);
     expect(run.status, run.stderr).toBe(2);
     expect(run.stderr).toContain(reason);
     expect(run.stderr).toContain('usage: npm run bench');
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('npm run bench: the documented runs measure what production runs', () => {
+  // --dry-run prints the plan and stops, so which runs take the registry is checked without running one.
+  it.each([
+    [['--full'], 'registry=on', 'writes docs/performance.md'],
+    [['--soak'], 'registry=on', 'writes docs/performance.md'],
+    [['--target', 'cluster', '--scale', '--write-docs'], 'registry=on', 'writes docs/performance.md'],
+    [['--full', '--no-registry'], 'registry=off', 'leaves docs/performance.md as it is'],
+    [['--full', '--gateway-only'], 'registry=off', 'leaves docs/performance.md as it is'],
+    [['--scale'], 'registry=off', 'leaves docs/performance.md as it is'],
+    [['--smoke', '--registry'], 'registry=on', 'leaves docs/performance.md as it is'],
+  ])('%j: %s, %s', (args, registry, docs) => {
+    const run = bench(...args, '--dry-run');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(registry);
+    expect(run.stdout).toContain(docs);
   });
 });
