@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --full | --scale | --quick | --smoke | --soak] [--n 500] [--reps 3] [--target dev|cluster]
- *  [--payouts-only | --gateway-only] [--signal-load 0.5] [--write-docs] [--profile] [--server-requests] [--registry]`
+ *  [--payouts-only | --gateway-only] [--signal-load 0.5] [--write-docs] [--profile] [--server-requests]
+ *  [--[no-]registry] [--dry-run]`
  *
  * One run on one machine, against a real Temporal server: our payouts end to end (worker and gateway as
  * their own processes, the simulator with no artificial delay) and the same-shaped baseline workflow (the
@@ -327,7 +328,7 @@ interface Bench {
    * and its PostgreSQL (CPU only: the postmaster and every backend), whose share is also given apart.
    */
   serverUsage: () => ProcessUsage & { databaseCpuSeconds: number };
-  /** With `--registry`: the payout registry's PostgreSQL. */
+  /** With the registry (`--registry`, or by default in a run that writes the docs): its PostgreSQL. */
   registry?: Registry;
   stack: LocalStack;
   worker: ChildService;
@@ -358,13 +359,15 @@ function serverDynamicConfig(): Record<string, string | number | boolean> {
   );
 }
 
-/** Our processes in a payout's CPU: the registry's PostgreSQL reads 0 in a run without `--registry`. */
+/** Our processes in a payout's CPU: the registry's PostgreSQL reads 0 in a run without the registry. */
 const OURS_PROCESSES: ('worker' | 'gateway' | 'registry' | 'temporal')[] = [
   'worker',
   'gateway',
   'registry',
   'temporal',
 ];
+/** The baseline's processes in a run's CPU: its worker and the server's share during its batches. */
+const BASELINE_PROCESSES: ('baselineWorker' | 'temporal')[] = ['baselineWorker', 'temporal'];
 
 interface Registry {
   url: string;
@@ -374,7 +377,7 @@ interface Registry {
   claims: () => Promise<number>;
 }
 
-/** `--registry`: a private PostgreSQL for the payout registry, which the worker migrates when it starts. */
+/** The payout registry's own PostgreSQL, private to this run; the worker migrates it when it starts. */
 async function startRegistry(cleanups: Cleanups): Promise<Registry> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-registry-'));
   // As root, PostgreSQL runs as the postgres user, who must be able to enter the folder.
@@ -624,7 +627,7 @@ async function measureScale(bench: Bench) {
       temporal,
       /** Included in `temporal`, printed apart: the cluster's PostgreSQL (0 on the dev server). */
       database: { cpuSeconds: temporal.databaseCpuSeconds, rssMb: 0, peakRssMb: 0 },
-      /** The payout registry's PostgreSQL, ours (0 without `--registry`). */
+      /** The payout registry's PostgreSQL, ours (0 in a run without the registry). */
       registry: { cpuSeconds: bench.registry?.cpuSeconds() ?? 0, rssMb: 0, peakRssMb: 0 },
       benchAndSimulator: processUsage(pids.bench),
     };
@@ -686,7 +689,7 @@ async function measureScale(bench: Bench) {
       const ofWhichDb = (side: PerProcess) =>
         'services' in bench.server ? ` of which PostgreSQL ${side.database.toFixed(1)}` : '';
       const oursCpu = cpuPerPayoutMs(ours, OURS_PROCESSES);
-      const baseCpu = cpuPerPayoutMs(baseline, ['baselineWorker', 'temporal']);
+      const baseCpu = cpuPerPayoutMs(baseline, BASELINE_PROCESSES);
       log(
         `  N=${n} rep ${rep + 1}: ours ${f.throughput.toFixed(1)}/s p99 ${ms(f.latency.p99)}, CPU ${oursCpu.toFixed(1)} ms/payout ` +
           `(worker ${ours.worker.toFixed(1)}, gateway ${ours.gateway.toFixed(1)}${ofRegistry(ours)}, server ${ours.temporal.toFixed(1)}${ofWhichDb(ours)}; ` +
@@ -700,12 +703,10 @@ async function measureScale(bench: Bench) {
     rows.push({
       n,
       oursCpuMs: repeated(reps.map((r) => cpuPerPayoutMs(r.ours, OURS_PROCESSES))),
-      baselineCpuMs: repeated(reps.map((r) => cpuPerPayoutMs(r.baseline, ['baselineWorker', 'temporal']))),
+      baselineCpuMs: repeated(reps.map((r) => cpuPerPayoutMs(r.baseline, BASELINE_PROCESSES))),
       cpuRatio: repeated(
         reps.map(
-          (r) =>
-            cpuPerPayoutMs(r.ours, OURS_PROCESSES) /
-            cpuPerPayoutMs(r.baseline, ['baselineWorker', 'temporal']),
+          (r) => cpuPerPayoutMs(r.ours, OURS_PROCESSES) / cpuPerPayoutMs(r.baseline, BASELINE_PROCESSES),
         ),
       ),
       cpuByProcessMs: {
