@@ -49,6 +49,18 @@ describe('npm run bench: the documented runs measure what production runs', () =
     [['--full', '--gateway-only'], 'registry=off', 'leaves docs/performance.md as it is'],
     [['--scale'], 'registry=off', 'leaves docs/performance.md as it is'],
     [['--smoke', '--registry'], 'registry=on', 'leaves docs/performance.md as it is'],
+    [['--soak', '--n', '10000'], 'registry=on', 'writes docs/performance.md'],
+    // Other sizes or shorter phases are another run: it must not replace the documented table by accident.
+    [['--soak', '--n', '30000'], 'registry=on', 'leaves docs/performance.md as it is'],
+    [['--soak', '--quick'], 'registry=on', 'leaves docs/performance.md as it is'],
+    [['--full', '--ns', '100,500'], 'registry=on', 'leaves docs/performance.md as it is'],
+    [['--full', '--n', '2000'], 'registry=on', 'leaves docs/performance.md as it is'],
+    [['--full', '--reps', '1'], 'registry=on', 'leaves docs/performance.md as it is'],
+    [['--full', '--quick'], 'registry=on', 'leaves docs/performance.md as it is'],
+    [['--full', '--smoke'], 'registry=on', 'leaves docs/performance.md as it is'],
+    // Asked for by name, other sizes are written (the table names its command).
+    [['--soak', '--n', '30000', '--write-docs'], 'registry=on', 'writes docs/performance.md'],
+    [['--full', '--ns', '100,500', '--write-docs'], 'registry=on', 'writes docs/performance.md'],
   ])('%j: %s, %s', (args, registry, docs) => {
     const run = bench(...args, '--dry-run');
     expect(run.status, run.stderr).toBe(0);
